@@ -1,0 +1,83 @@
+// swift-tools-version:6.1
+// AKE — the Autonomic Kube-API Endpoint. Module layout: see ARCHITECTURE.md (shared/).
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "ake",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ake", targets: ["ake"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .target(
+            name: "KubeModel",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "EventLog",
+            dependencies: ["CLMDB", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Projections",
+            dependencies: ["EventLog", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Sync",
+            dependencies: ["Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Endpoint",
+            dependencies: ["Projections", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "APIFront",
+            dependencies: ["Endpoint", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "KubeClient",
+            dependencies: ["Endpoint", "KubeModel"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "ake",
+            dependencies: [
+                "EventLog", "Projections", "Endpoint", "APIFront", "Sync", "KubeModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "AKEBench",
+            dependencies: [
+                "KubeModel", "EventLog", "Projections",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/AKEBench",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KubeModelTests",
+            dependencies: ["KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "SyncTests", dependencies: ["Sync"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndpointTests", dependencies: ["Endpoint"], swiftSettings: swiftSettings),
+        .testTarget(name: "APIFrontTests", dependencies: ["APIFront"], swiftSettings: swiftSettings),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["KubeModel"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

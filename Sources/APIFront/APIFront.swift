@@ -1,0 +1,1 @@
+// The APIFront module; see ARCHITECTURE.md (shared/) for what it owns.

@@ -1,0 +1,1 @@
+// The Endpoint module; see ARCHITECTURE.md (shared/) for what it owns.

@@ -1,0 +1,1 @@
+// The KubeClient module; see ARCHITECTURE.md (shared/) for what it owns.

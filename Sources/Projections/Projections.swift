@@ -1,0 +1,1 @@
+// The Projections module; see ARCHITECTURE.md (shared/) for what it owns.

@@ -1,0 +1,1 @@
+// The Sync module; see ARCHITECTURE.md (shared/) for what it owns.

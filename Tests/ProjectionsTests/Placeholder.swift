@@ -1,0 +1,2 @@
+// Tests for this target live beside this file (Swift Testing).
+import Testing

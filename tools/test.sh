@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Installs what the tests need, builds, and runs every test (unit and end-to-end).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh
+swift build
+swift test --parallel --num-workers 2
