@@ -101,23 +101,41 @@ private let nine: UInt8 = 0x39
 ///
 /// Nesting is handled with explicit stacks (not recursion), so depth is bounded
 /// only by `JSONLimits.maxDepth` and deep input can never overflow the call stack.
-struct JSONParser {
+/// Values of open containers wait on one value stack and are moved (not copied)
+/// into an exactly-sized array when their container closes.
+struct JSONParser: ~Copyable {
     let base: UnsafePointer<UInt8>
     let count: Int
     let maxDepth: Int
     var pos = 0
 
-    /// One entry per open container: `true` for an object, `false` for an array.
-    private var kinds: [Bool] = []
-    private var arrays: [[JSONValue]] = []
-    private var objects: [[JSONObject.Element]] = []
-    /// The key waiting for its value, one per open object.
-    private var keys: [String] = []
+    /// An open array or object and where its values (and keys) start on the stacks.
+    private struct Frame {
+        var isObject: Bool
+        var valueStart: Int
+        var keyStart: Int
+    }
+
+    /// A parsed key; `rawStart >= 0` when it was plain ASCII (no escapes), so
+    /// duplicates can be found by comparing input bytes.
+    struct PendingKey {
+        var string: String
+        var rawStart: Int
+        var rawLength: Int
+    }
+
+    private var frames: [Frame] = []
+    private var values = MoveStack<JSONValue>(capacity: 64)
+    private var keys = MoveStack<PendingKey>(capacity: 32)
+    /// Set by `parseString`: the string just read was ASCII without escapes.
+    private var lastStringWasPlain = false
+    private let known = JSONKnownStrings.shared
 
     init(base: UnsafePointer<UInt8>, count: Int, limits: JSONLimits) {
         self.base = base
         self.count = count
         self.maxDepth = max(0, limits.maxDepth)
+        frames.reserveCapacity(16)
     }
 
     @inline(__always)
@@ -148,27 +166,63 @@ struct JSONParser {
         return error("unexpected \(describe(base[pos])), expected \(expected)")
     }
 
-    /// Opens a container; the caller has checked the depth limit.
+    /// Reads `"key"` then `:`, pushes the key and leaves the cursor at the value.
     @inline(__always)
-    private mutating func push(object: Bool) {
-        kinds.append(object)
-        if object {
-            objects.append([])
-        } else {
-            arrays.append([])
-        }
-    }
-
-    /// Reads `"key"` then `:` and leaves the cursor at the value.
-    @inline(__always)
-    private mutating func parseKey() throws(JSONParseError) -> String {
+    private mutating func parseKey() throws(JSONParseError) {
         guard pos < count, base[pos] == quote else { throw unexpected(expected: "a string key") }
+        let rawStart = pos + 1
         let key = try parseString()
+        let plain = lastStringWasPlain
+        keys.push(PendingKey(string: key, rawStart: plain ? rawStart : -1, rawLength: pos - 1 - rawStart))
         skipWhitespace()
         guard pos < count, base[pos] == colon else { throw unexpected(expected: "':'") }
         pos += 1
         skipWhitespace()
-        return key
+    }
+
+    @inline(__always)
+    private func sameKey(_ a: PendingKey, _ b: PendingKey) -> Bool {
+        if a.rawStart >= 0 && b.rawStart >= 0 {
+            guard a.rawLength == b.rawLength else { return false }
+            for i in 0..<a.rawLength where base[a.rawStart + i] != base[b.rawStart + i] { return false }
+            return true
+        }
+        return a.string == b.string
+    }
+
+    /// Builds the object whose keys and values sit on the stacks above `frame`'s starts.
+    private mutating func closeObject(_ frame: Frame) -> JSONObject {
+        let n = keys.count - frame.keyStart
+        var duplicate = false
+        if n > 16 {
+            var seen = Set<String>(minimumCapacity: n)
+            for i in frame.keyStart..<keys.count where !seen.insert(keys[i].string).inserted {
+                duplicate = true
+                break
+            }
+        } else if n > 1 {
+            outer: for i in (frame.keyStart + 1)..<keys.count {
+                for j in frame.keyStart..<i where sameKey(keys[i], keys[j]) {
+                    duplicate = true
+                    break outer
+                }
+            }
+        }
+        let keyBase = keys.pointer(at: frame.keyStart)
+        let valueBase = values.pointer(at: frame.valueStart)
+        let members = [JSONObject.Element](unsafeUninitializedCapacity: n) { buffer, initialized in
+            guard let out = buffer.baseAddress else {
+                initialized = 0
+                return
+            }
+            for i in 0..<n {
+                (out + i).initialize(to: (key: (keyBase + i).move().string, value: (valueBase + i).move()))
+            }
+            initialized = n
+        }
+        keys.forgetTop(from: frame.keyStart)
+        values.forgetTop(from: frame.valueStart)
+        return duplicate ? JSONObject(parsedMembers: members) : JSONObject(uniqueMembers: members)
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -179,26 +233,26 @@ struct JSONParser {
             let c = base[pos]
             switch c {
             case openBrace:
-                if kinds.count >= maxDepth { throw error("nesting deeper than the limit of \(maxDepth)") }
+                if frames.count >= maxDepth { throw error("nesting deeper than the limit of \(maxDepth)") }
                 pos += 1
                 skipWhitespace()
                 if pos < count && base[pos] == closeBrace {
                     pos += 1
                     value = .object(JSONObject())
                 } else {
-                    push(object: true)
-                    keys.append(try parseKey())
+                    frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
+                    try parseKey()
                     continue parseValue
                 }
             case openBracket:
-                if kinds.count >= maxDepth { throw error("nesting deeper than the limit of \(maxDepth)") }
+                if frames.count >= maxDepth { throw error("nesting deeper than the limit of \(maxDepth)") }
                 pos += 1
                 skipWhitespace()
                 if pos < count && base[pos] == closeBracket {
                     pos += 1
                     value = .array([])
                 } else {
-                    push(object: false)
+                    frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
                     continue parseValue
                 }
             case quote:
@@ -220,44 +274,31 @@ struct JSONParser {
 
             // A value is complete: hand it to its container, then read what follows.
             while true {
-                guard let isObject = kinds.last else {
+                guard let frame = frames.last else {
                     skipWhitespace()
                     if pos < count { throw error("unexpected \(describe(base[pos])) after the value") }
                     return value
                 }
+                values.push(value)
                 skipWhitespace()
-                if isObject {
-                    let key = keys.removeLast()
-                    objects[objects.count - 1].append((key, value))
-                    guard pos < count else { throw unexpected(expected: "',' or '}'") }
-                    let c = base[pos]
-                    if c == comma {
-                        pos += 1
-                        skipWhitespace()
-                        keys.append(try parseKey())
-                        continue parseValue
-                    } else if c == closeBrace {
-                        pos += 1
-                        kinds.removeLast()
-                        value = .object(JSONObject(parsedMembers: objects.removeLast()))
-                    } else {
-                        throw unexpected(expected: "',' or '}'")
-                    }
+                guard pos < count else { throw unexpected(expected: frame.isObject ? "',' or '}'" : "',' or ']'") }
+                let c = base[pos]
+                if c == comma {
+                    pos += 1
+                    skipWhitespace()
+                    if frame.isObject { try parseKey() }
+                    continue parseValue
+                }
+                if frame.isObject {
+                    guard c == closeBrace else { throw unexpected(expected: "',' or '}'") }
+                    pos += 1
+                    frames.removeLast()
+                    value = .object(closeObject(frame))
                 } else {
-                    arrays[arrays.count - 1].append(value)
-                    guard pos < count else { throw unexpected(expected: "',' or ']'") }
-                    let c = base[pos]
-                    if c == comma {
-                        pos += 1
-                        skipWhitespace()
-                        continue parseValue
-                    } else if c == closeBracket {
-                        pos += 1
-                        kinds.removeLast()
-                        value = .array(arrays.removeLast())
-                    } else {
-                        throw unexpected(expected: "',' or ']'")
-                    }
+                    guard c == closeBracket else { throw unexpected(expected: "',' or ']'") }
+                    pos += 1
+                    frames.removeLast()
+                    value = .array(values.popArray(from: frame.valueStart))
                 }
             }
         }
@@ -318,13 +359,21 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         pos += 1  // opening quote
         let start = pos
-        // Fast path: plain ASCII without escapes becomes a String straight from the buffer.
+        // Fast path: plain ASCII without escapes becomes a String straight from the
+        // buffer (or a shared known string). Eight bytes at a time while none is special.
+        while pos &+ 8 <= count {
+            let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+            if needsAttention(word) { break }
+            pos &+= 8
+        }
         while pos < count {
             let c = base[pos]
             if c == quote {
-                let s = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
+                let n = pos - start
+                lastStringWasPlain = true
                 pos += 1
-                return s
+                if n > 0, let s = known.lookup(base + start, n) { return s }
+                return String(decoding: UnsafeBufferPointer(start: base + start, count: n), as: UTF8.self)
             }
             if c == backslash || c < 0x20 || c >= 0x80 { break }
             pos += 1
@@ -334,6 +383,7 @@ struct JSONParser {
 
     /// Handles escapes, non-ASCII (validated as UTF-8) and errors; `pos` is where the fast path stopped.
     private mutating func parseStringSlow(start: Int) throws(JSONParseError) -> String {
+        lastStringWasPlain = false
         var buffer: [UInt8] = []
         var runStart = start
         var escaped = false
@@ -486,4 +536,81 @@ extension String {
         if hasPrefix("'") && hasSuffix("'") && count >= 2 { return String(dropFirst().dropLast()) }
         return self
     }
+}
+
+/// A stack whose elements leave by being moved, never copied, so building a
+/// container from parsed values costs no reference counting.
+struct MoveStack<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    @inline(__always)
+    mutating func push(_ element: consuming Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let newCapacity = capacity * 2
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Reads an element in place.
+    subscript(index: Int) -> Element {
+        unsafeAddress { UnsafePointer(base + index) }
+    }
+
+    /// Where element `index` lives; valid until the next push.
+    func pointer(at index: Int) -> UnsafeMutablePointer<Element> { base + index }
+
+    /// Drops the elements from `start` up without deinitializing them: the caller
+    /// has moved them out through `pointer(at:)`.
+    mutating func forgetTop(from start: Int) { count = start }
+
+    /// Moves the elements from `start` up into a new array.
+    mutating func popArray(from start: Int) -> [Element] {
+        let n = count - start
+        let source = base + start
+        let array = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
+            guard let out = buffer.baseAddress else {
+                initialized = 0
+                return
+            }
+            out.moveInitialize(from: source, count: n)
+            initialized = n
+        }
+        count = start
+        return array
+    }
+}
+
+/// Whether any byte of `word` ends the plain-ASCII fast path of a string: `"`,
+/// `\`, a control character or a non-ASCII byte (SWAR, no per-byte branches).
+@inline(__always)
+private func needsAttention(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let q = word ^ (ones &* 0x22)
+    let b = word ^ (ones &* 0x5C)
+    let hasQuote = (q &- ones) & ~q
+    let hasBackslash = (b &- ones) & ~b
+    let hasControl = (word &- ones &* 0x20) & ~word
+    return ((hasQuote | hasBackslash | hasControl) & highs) | (word & highs) != 0
 }
