@@ -164,6 +164,13 @@ struct JSONParserTests {
         let v = try parse(#"{"a":1,"b":2,"a":3}"#)
         #expect(v.objectValue?.keys == ["a", "b"])
         #expect(v["a"] == 3)
+        // Escaped spellings and empty keys are compared by their decoded text.
+        let escaped = try parse(#"{"a":1,"\u0061":2,"":3,"b":4,"":5}"#)
+        #expect(escaped.objectValue?.keys == ["a", "", "b"])
+        #expect(escaped["a"] == 2)
+        #expect(escaped[""] == 5)
+        // Same length, first and last byte, different middle: not duplicates.
+        #expect(try parse(#"{"abc":1,"axc":2}"#).objectValue?.count == 2)
         // Large objects take the hashing path; same rule.
         let members = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
         let big = try parse("{\(members),\"k5\":\"last\"}")

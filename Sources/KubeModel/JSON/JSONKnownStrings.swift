@@ -50,6 +50,25 @@ final class JSONKnownStrings: Sendable {
         return Int((h ^ (h >> 15)) & UInt32(slotCount - 1))
     }
 
+    /// Compares `n` bytes, a word at a time.
+    @inline(__always)
+    private static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        var i = 0
+        while i &+ 8 <= n {
+            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self)
+                != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)
+            {
+                return false
+            }
+            i &+= 8
+        }
+        while i < n {
+            if a[i] != b[i] { return false }
+            i &+= 1
+        }
+        return true
+    }
+
     /// The shared string whose UTF-8 is exactly `p[0..<n]` (`n > 0`), if it is a known one.
     @inline(__always)
     func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> String? {
@@ -60,10 +79,8 @@ final class JSONKnownStrings: Sendable {
                 let index = Int(slots[slot])
                 if index < 0 { return nil }
                 let start = Int(offsets[index])
-                if Int(offsets[index + 1]) - start == n {
-                    var i = 0
-                    while i < n && known[start + i] == p[i] { i += 1 }
-                    if i == n { return strings[index] }
+                if Int(offsets[index &+ 1]) &- start == n, let kp = known.baseAddress, Self.equal(kp + start, p, n) {
+                    return strings[index]
                 }
                 slot = (slot + 1) & (Self.slotCount - 1)
             }

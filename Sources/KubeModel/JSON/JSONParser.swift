@@ -122,6 +122,9 @@ struct JSONParser: ~Copyable {
         var string: String
         var rawStart: Int
         var rawLength: Int
+        /// Length and first and last bytes of a plain key (0 for others): unequal
+        /// fingerprints mean unequal keys, so most pairs cost one comparison.
+        var fingerprint: UInt64
     }
 
     private var frames: [Frame] = []
@@ -172,8 +175,16 @@ struct JSONParser: ~Copyable {
         guard pos < count, base[pos] == quote else { throw unexpected(expected: "a string key") }
         let rawStart = pos + 1
         let key = try parseString()
-        let plain = lastStringWasPlain
-        keys.push(PendingKey(string: key, rawStart: plain ? rawStart : -1, rawLength: pos - 1 - rawStart))
+        let length = pos - 1 - rawStart
+        var fingerprint: UInt64 = 0
+        if lastStringWasPlain && length > 0 {
+            fingerprint =
+                UInt64(truncatingIfNeeded: length) << 32 | UInt64(base[rawStart]) << 16 | UInt64(base[pos - 2]) << 8
+                | 1
+        }
+        keys.push(
+            PendingKey(
+                string: key, rawStart: lastStringWasPlain ? rawStart : -1, rawLength: length, fingerprint: fingerprint))
         skipWhitespace()
         guard pos < count, base[pos] == colon else { throw unexpected(expected: "':'") }
         pos += 1
@@ -181,13 +192,19 @@ struct JSONParser: ~Copyable {
     }
 
     @inline(__always)
-    private func sameKey(_ a: PendingKey, _ b: PendingKey) -> Bool {
-        if a.rawStart >= 0 && b.rawStart >= 0 {
-            guard a.rawLength == b.rawLength else { return false }
-            for i in 0..<a.rawLength where base[a.rawStart + i] != base[b.rawStart + i] { return false }
+    private func sameKey(_ a: UnsafePointer<PendingKey>, _ b: UnsafePointer<PendingKey>) -> Bool {
+        let fa = a.pointee.fingerprint
+        let fb = b.pointee.fingerprint
+        if fa != 0 && fb != 0 {
+            if fa != fb { return false }
+            let n = a.pointee.rawLength
+            let pa = base + a.pointee.rawStart
+            let pb = base + b.pointee.rawStart
+            for i in 0..<n where pa[i] != pb[i] { return false }
             return true
         }
-        return a.string == b.string
+        if fa == 0 && fb == 0 && a.pointee.rawLength == 0 && b.pointee.rawLength == 0 { return true }
+        return a.pointee.string == b.pointee.string
     }
 
     /// Builds the object whose keys and values sit on the stacks above `frame`'s starts.
@@ -201,8 +218,9 @@ struct JSONParser: ~Copyable {
                 break
             }
         } else if n > 1 {
-            outer: for i in (frame.keyStart + 1)..<keys.count {
-                for j in frame.keyStart..<i where sameKey(keys[i], keys[j]) {
+            let kp = UnsafePointer(keys.pointer(at: frame.keyStart))
+            outer: for i in 1..<n {
+                for j in 0..<i where sameKey(kp + i, kp + j) {
                     duplicate = true
                     break outer
                 }
@@ -210,15 +228,12 @@ struct JSONParser: ~Copyable {
         }
         let keyBase = keys.pointer(at: frame.keyStart)
         let valueBase = values.pointer(at: frame.valueStart)
-        let members = [JSONObject.Element](unsafeUninitializedCapacity: n) { buffer, initialized in
-            guard let out = buffer.baseAddress else {
-                initialized = 0
-                return
-            }
-            for i in 0..<n {
-                (out + i).initialize(to: (key: (keyBase + i).move().string, value: (valueBase + i).move()))
-            }
-            initialized = n
+        // reserveCapacity + append specialize fully here; Array(unsafeUninitializedCapacity:)
+        // went through an unspecialized path that looks up type metadata on every call.
+        var members: [JSONObject.Element] = []
+        members.reserveCapacity(n)
+        for i in 0..<n {
+            members.append((key: (keyBase + i).move().string, value: (valueBase + i).move()))
         }
         keys.forgetTop(from: frame.keyStart)
         values.forgetTop(from: frame.valueStart)
@@ -279,7 +294,7 @@ struct JSONParser: ~Copyable {
                     if pos < count { throw error("unexpected \(describe(base[pos])) after the value") }
                     return value
                 }
-                values.push(value)
+                values.push(consume value)
                 skipWhitespace()
                 guard pos < count else { throw unexpected(expected: frame.isObject ? "',' or '}'" : "',' or ']'") }
                 let c = base[pos]
@@ -587,15 +602,9 @@ struct MoveStack<Element>: ~Copyable {
     /// Moves the elements from `start` up into a new array.
     mutating func popArray(from start: Int) -> [Element] {
         let n = count - start
-        let source = base + start
-        let array = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
-            guard let out = buffer.baseAddress else {
-                initialized = 0
-                return
-            }
-            out.moveInitialize(from: source, count: n)
-            initialized = n
-        }
+        var array: [Element] = []
+        array.reserveCapacity(n)
+        for i in start..<count { array.append((base + i).move()) }
         count = start
         return array
     }
