@@ -212,6 +212,26 @@ struct JSONParserTests {
         #expect(keyed.jsonString == #"{"k\"\n":"v"}"#)
     }
 
+    @Test("a special character at any position of a long string is found (word-at-a-time scans)")
+    func specialCharacterPositions() throws {
+        let specials: [(raw: String, escaped: String)] = [
+            ("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{01}", #"\u0001"#), ("\u{1F}", #"\u001f"#),
+            ("é", "é"), ("😀", "😀"), ("\u{7F}", "\u{7F}"),
+        ]
+        for length in [7, 8, 9, 15, 16, 17, 31, 33] {
+            for position in 0..<length {
+                for special in specials {
+                    let prefix = String(repeating: "a", count: position)
+                    let suffix = String(repeating: "z", count: length - position - 1)
+                    let value = prefix + special.raw + suffix
+                    let json = "\"" + prefix + special.escaped + suffix + "\""
+                    #expect(JSONValue.string(value).jsonString == json)
+                    #expect(try parse(json) == .string(value))
+                }
+            }
+        }
+    }
+
     @Test("serialize(into:) appends to what is there")
     func serializeAppends() {
         var out = Array("prefix:".utf8)

@@ -372,27 +372,32 @@ struct JSONParser: ~Copyable {
     /// Reads a string starting at its opening quote; leaves the cursor after the closing quote.
     @inline(__always)
     private mutating func parseString() throws(JSONParseError) -> String {
-        pos += 1  // opening quote
-        let start = pos
+        let start = pos &+ 1  // after the opening quote
+        var p = start
         // Fast path: plain ASCII without escapes becomes a String straight from the
-        // buffer (or a shared known string). Eight bytes at a time while none is special.
-        while pos &+ 8 <= count {
-            let word = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-            if needsAttention(word) { break }
-            pos &+= 8
+        // buffer (or a shared known string). Eight bytes at a time; the lowest flagged
+        // byte of a word is the first special one.
+        while p &+ 8 <= count {
+            let mask = attentionMask(UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)))
+            if mask != 0 {
+                p &+= mask.trailingZeroBitCount >> 3
+                break
+            }
+            p &+= 8
         }
-        while pos < count {
-            let c = base[pos]
+        while p < count {
+            let c = base[p]
             if c == quote {
-                let n = pos - start
+                let n = p &- start
                 lastStringWasPlain = true
-                pos += 1
+                pos = p &+ 1
                 if n > 0, let s = known.lookup(base + start, n) { return s }
-                return String(decoding: UnsafeBufferPointer(start: base + start, count: n), as: UTF8.self)
+                return makeASCIIString(base + start, n)
             }
             if c == backslash || c < 0x20 || c >= 0x80 { break }
-            pos += 1
+            p &+= 1
         }
+        pos = p
         return try parseStringSlow(start: start)
     }
 
@@ -610,10 +615,12 @@ struct MoveStack<Element>: ~Copyable {
     }
 }
 
-/// Whether any byte of `word` ends the plain-ASCII fast path of a string: `"`,
+/// Flags the bytes of `word` that end the plain-ASCII fast path of a string: `"`,
 /// `\`, a control character or a non-ASCII byte (SWAR, no per-byte branches).
+/// Returns 0 when none is; otherwise the lowest set bit is in the first such byte's
+/// high bit (higher bits may be false positives from borrows, which never run downward).
 @inline(__always)
-private func needsAttention(_ word: UInt64) -> Bool {
+private func attentionMask(_ word: UInt64) -> UInt64 {
     let ones: UInt64 = 0x0101_0101_0101_0101
     let highs: UInt64 = 0x8080_8080_8080_8080
     let q = word ^ (ones &* 0x22)
@@ -621,5 +628,15 @@ private func needsAttention(_ word: UInt64) -> Bool {
     let hasQuote = (q &- ones) & ~q
     let hasBackslash = (b &- ones) & ~b
     let hasControl = (word &- ones &* 0x20) & ~word
-    return ((hasQuote | hasBackslash | hasControl) & highs) | (word & highs) != 0
+    return (hasQuote | hasBackslash | hasControl | word) & highs
+}
+
+/// A string from bytes already checked to be ASCII.
+@inline(__always)
+private func makeASCIIString(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
+    String(unsafeUninitializedCapacity: n) { buffer in
+        guard let out = buffer.baseAddress else { return 0 }
+        out.update(from: p, count: n)
+        return n
+    }
 }
