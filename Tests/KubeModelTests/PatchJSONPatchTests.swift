@@ -23,13 +23,19 @@ struct JSONPatchTests {
             // A.1 Adding an Object Member
             (#"{"foo":"bar"}"#, #"[{"op":"add","path":"/baz","value":"qux"}]"#, #"{"baz":"qux","foo":"bar"}"#),
             // A.2 Adding an Array Element
-            (#"{"foo":["bar","baz"]}"#, #"[{"op":"add","path":"/foo/1","value":"qux"}]"#, #"{"foo":["bar","qux","baz"]}"#),
+            (
+                #"{"foo":["bar","baz"]}"#, #"[{"op":"add","path":"/foo/1","value":"qux"}]"#,
+                #"{"foo":["bar","qux","baz"]}"#
+            ),
             // A.3 Removing an Object Member
             (#"{"baz":"qux","foo":"bar"}"#, #"[{"op":"remove","path":"/baz"}]"#, #"{"foo":"bar"}"#),
             // A.4 Removing an Array Element
             (#"{"foo":["bar","qux","baz"]}"#, #"[{"op":"remove","path":"/foo/1"}]"#, #"{"foo":["bar","baz"]}"#),
             // A.5 Replacing a Value
-            (#"{"baz":"qux","foo":"bar"}"#, #"[{"op":"replace","path":"/baz","value":"boo"}]"#, #"{"baz":"boo","foo":"bar"}"#),
+            (
+                #"{"baz":"qux","foo":"bar"}"#, #"[{"op":"replace","path":"/baz","value":"boo"}]"#,
+                #"{"baz":"boo","foo":"bar"}"#
+            ),
             // A.6 Moving a Value
             (
                 #"{"foo":{"bar":"baz","waldo":"fred"},"qux":{"corge":"grault"}}"#,
@@ -48,13 +54,22 @@ struct JSONPatchTests {
                 #"{"baz":"qux","foo":["a",2,"c"]}"#
             ),
             // A.10 Adding a Nested Member Object
-            (#"{"foo":"bar"}"#, #"[{"op":"add","path":"/child","value":{"grandchild":{}}}]"#, #"{"foo":"bar","child":{"grandchild":{}}}"#),
+            (
+                #"{"foo":"bar"}"#, #"[{"op":"add","path":"/child","value":{"grandchild":{}}}]"#,
+                #"{"foo":"bar","child":{"grandchild":{}}}"#
+            ),
             // A.11 Ignoring Unrecognized Elements
-            (#"{"foo":"bar"}"#, #"[{"op":"add","path":"/baz","value":"qux","xyz":123}]"#, #"{"foo":"bar","baz":"qux"}"#),
+            (
+                #"{"foo":"bar"}"#, #"[{"op":"add","path":"/baz","value":"qux","xyz":123}]"#,
+                #"{"foo":"bar","baz":"qux"}"#
+            ),
             // A.14 ~ Escape Ordering
             (#"{"/":9,"~1":10}"#, #"[{"op":"test","path":"/~01","value":10}]"#, #"{"/":9,"~1":10}"#),
             // A.16 Adding an Array Value
-            (#"{"foo":["bar"]}"#, #"[{"op":"add","path":"/foo/-","value":["abc","def"]}]"#, #"{"foo":["bar",["abc","def"]]}"#),
+            (
+                #"{"foo":["bar"]}"#, #"[{"op":"add","path":"/foo/-","value":["abc","def"]}]"#,
+                #"{"foo":["bar",["abc","def"]]}"#
+            ),
         ])
     func appendixSuccesses(doc: String, patch: String, expected: String) throws {
         #expect(try apply(patch, to: doc) == patchJSON(expected))
@@ -117,7 +132,9 @@ struct JSONPatchTests {
         #expect(try JSONPointer("/").tokens == [""])
     }
 
-    @Test("a pointer not starting with / or with a bad ~ escape is rejected", arguments: ["foo", "foo/bar", "/a~2", "/a~"])
+    @Test(
+        "a pointer not starting with / or with a bad ~ escape is rejected",
+        arguments: ["foo", "foo/bar", "/a~2", "/a~"])
     func badPointers(pointer: String) {
         #expect(throws: PatchError.self) { try JSONPointer(pointer) }
         let patch = JSONValue.array([["op": "add", "path": .string(pointer), "value": 1]])
@@ -165,8 +182,12 @@ struct JSONPatchTests {
 
     @Test("adding at index == count appends, and - appends")
     func appendAtEnd() throws {
-        #expect(try apply(#"[{"op":"add","path":"/a/3","value":4}]"#, to: #"{"a":[1,2,3]}"#) == patchJSON(#"{"a":[1,2,3,4]}"#))
-        #expect(try apply(#"[{"op":"add","path":"/a/-","value":4}]"#, to: #"{"a":[1,2,3]}"#) == patchJSON(#"{"a":[1,2,3,4]}"#))
+        #expect(
+            try apply(#"[{"op":"add","path":"/a/3","value":4}]"#, to: #"{"a":[1,2,3]}"#)
+                == patchJSON(#"{"a":[1,2,3,4]}"#))
+        #expect(
+            try apply(#"[{"op":"add","path":"/a/-","value":4}]"#, to: #"{"a":[1,2,3]}"#)
+                == patchJSON(#"{"a":[1,2,3,4]}"#))
         #expect(try apply(#"[{"op":"add","path":"/a/0","value":0}]"#, to: #"{"a":[1]}"#) == patchJSON(#"{"a":[0,1]}"#))
     }
 
@@ -238,7 +259,10 @@ struct JSONPatchTests {
 
     @Test(
         "a body that is not an array of objects is 400 BadRequest",
-        arguments: [#"{"op":"add","path":"/a","value":1}"#, "null", "\"add\"", "[1]", #"[{"op":"add","path":"/a","value":1},"x"]"#])
+        arguments: [
+            #"{"op":"add","path":"/a","value":1}"#, "null", "\"add\"", "[1]",
+            #"[{"op":"add","path":"/a","value":1},"x"]"#,
+        ])
     func notAnArrayOfObjects(patch: String) throws {
         let error = try failure(patch, on: "{}")
         guard case .invalid(let message)? = error else {

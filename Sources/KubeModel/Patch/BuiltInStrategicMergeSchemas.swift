@@ -134,7 +134,9 @@ extension StrategicMergeSchema {
         add("", "ComponentStatus", kind(["conditions": .merge(key: "type")]))
 
         // apps/v1
-        add("apps", "Deployment", workload(template: "spec.template", conditionsByType.merging(["spec.strategy": .retainKeys]) { a, _ in a }))
+        add(
+            "apps", "Deployment",
+            workload(template: "spec.template", conditionsByType.merging(["spec.strategy": .retainKeys]) { a, _ in a }))
         for k in ["ReplicaSet", "DaemonSet", "StatefulSet"] {
             add("apps", k, workload(template: "spec.template", conditionsByType))
         }
@@ -153,7 +155,9 @@ extension StrategicMergeSchema {
         add("networking.k8s.io", "ServiceCIDR", kind(conditionsByType))
         add("flowcontrol.apiserver.k8s.io", "FlowSchema", kind(conditionsByType))
         add("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration", kind(conditionsByType))
-        add("storage.k8s.io", "CSINode", kind(["spec.drivers": .merge(key: "name"), "status.storageHealth": .merge(key: "name")]))
+        add(
+            "storage.k8s.io", "CSINode",
+            kind(["spec.drivers": .merge(key: "name"), "status.storageHealth": .merge(key: "name")]))
         add("certificates.k8s.io", "CertificateSigningRequest", kind(conditionsByType))
         add("certificates.k8s.io", "PodCertificateRequest", kind(conditionsByType))
         add("storagemigration.k8s.io", "StorageVersionMigration", kind(conditionsByType))

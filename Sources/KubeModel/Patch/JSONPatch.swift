@@ -159,7 +159,9 @@ public enum JSONPatch {
         }
     }
 
-    private static func remove(at path: JSONPointer, in doc: inout JSONValue, op: String) throws(PatchError) -> JSONValue {
+    private static func remove(at path: JSONPointer, in doc: inout JSONValue, op: String) throws(PatchError)
+        -> JSONValue
+    {
         guard !path.tokens.isEmpty else {
             throw .unprocessable("\(op) operation does not apply: cannot remove the whole document")
         }

@@ -372,7 +372,9 @@ public enum StrategicMergePatch {
             toSort = list.filter { $0.objectValue?[directiveMarker] != .string("delete") }
             deletes = list.filter { $0.objectValue?[directiveMarker] == .string("delete") }
         }
-        let keyed = toSort.enumerated().map { (pos: $0.offset, at: index(of: $0.element, in: order, mergeKey: mergeKey) ?? Int.max, value: $0.element) }
+        let keyed = toSort.enumerated().map {
+            (pos: $0.offset, at: index(of: $0.element, in: order, mergeKey: mergeKey) ?? Int.max, value: $0.element)
+        }
         let sorted = keyed.sorted { ($0.at, $0.pos) < ($1.at, $1.pos) }
         return sorted.map(\.value) + deletes
     }
