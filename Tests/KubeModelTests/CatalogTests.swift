@@ -148,6 +148,13 @@ struct CatalogTests {
         #expect(f["source"] == "kubelet")
         #expect(f["involvedObject.kind"] == "Pod")
         #expect(f["involvedObject.uid"] == "")
+        let newEvents = try #require(catalog.resource(group: "events.k8s.io", version: "v1", resource: "events"))
+        let nev: JSONValue = [
+            "metadata": ["name": "e", "namespace": "default"], "regarding": ["kind": "Node", "name": "n1"],
+            "reportingController": "kubelet",
+        ]
+        #expect(newEvents.fieldValues(of: nev)["source"] == "kubelet")
+        #expect(newEvents.fieldValues(of: nev)["regarding.kind"] == "Node")
         let nodes = try #require(catalog.resource(group: "", version: "v1", resource: "nodes"))
         let nf = nodes.fieldValues(of: ["metadata": ["name": "n1", "namespace": "ignored"]])
         #expect(nf == ["metadata.name": "n1", "metadata.namespace": "", "spec.unschedulable": "false"])

@@ -122,6 +122,10 @@ extension ResourceInfo {
             case ("", "events", "source"):
                 if let c = object[path: ["source", "component"]]?.stringValue, !c.isEmpty { return c }
                 return object["reportingComponent"]?.stringValue ?? ""
+            case ("events.k8s.io", "events", "source"):
+                // Mapped to the core Event's `source`: deprecatedSource.component, else the controller.
+                if let c = object[path: ["deprecatedSource", "component"]]?.stringValue, !c.isEmpty { return c }
+                return object["reportingController"]?.stringValue ?? ""
             default:
                 break
             }
