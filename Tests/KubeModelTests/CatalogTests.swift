@@ -221,6 +221,10 @@ struct CRDCatalogTests {
             try FieldSelector(parsing: "spec.color=red").validate(for: beta)
         }
         #expect(catalog.resolve("wd").map(\.gvr.version) == ["v1"])
+        try FieldSelector(parsing: "metadata.namespace=ns").validate(for: v1)
+        #expect(throws: SelectorError("field label not supported: spec.tags")) {
+            try FieldSelector(parsing: "spec.tags=a").validate(for: v1)
+        }
     }
 
     @Test("re-registering replaces the versions; unregistering removes them")
@@ -305,6 +309,18 @@ struct CRDCatalogTests {
             messages.contains(
                 "spec.versions[0].additionalPrinterColumns[0].type: Invalid value: \"text\": must be one of boolean,date,integer,number,string"
             ))
+    }
+
+    @Test("cluster-scoped custom resources cannot be selected by namespace")
+    func clusterScoped() throws {
+        let catalog = ResourceCatalog.builtIn()
+        let infos = try catalog.register(crd: widgetCRD(scope: "Cluster"))
+        let v1 = try #require(infos.last)
+        #expect(!v1.namespaced)
+        #expect(v1.fieldValues(of: ["metadata": ["name": "w"]])["metadata.namespace"] == "")
+        #expect(throws: SelectorError("field label not supported: metadata.namespace")) {
+            try FieldSelector(parsing: "metadata.namespace=x").validate(for: v1)
+        }
     }
 
     @Test("a CRD may not shadow a built-in resource")

@@ -85,9 +85,22 @@ public struct ResourceInfo: Sendable, Hashable {
     /// `apiVersion` of objects of this resource.
     public var apiVersion: String { gvr.groupVersion }
 
-    /// Whether a field selector may name `field`.
-    public func isSelectable(_ field: String) -> Bool {
-        field == "metadata.name" || field == "metadata.namespace" || selectableFields.contains(field)
+    /// Whether a field selector may name `field` (see `fieldLabelError(_:)`).
+    public func isSelectable(_ field: String) -> Bool { fieldLabelError(field) == nil }
+
+    /// Why a field selector may not name `field` for this resource, worded as the
+    /// apiserver's field-label conversion says it; nil when it may.
+    ///
+    /// Resources with their own conversion (those with selectable fields, and custom
+    /// resources) accept `metadata.name`, `metadata.namespace` only when namespaced,
+    /// and their fields (`field label not supported: <f>`); the others accept just the
+    /// two metadata fields (`"<f>" is not a known field selector: only ...`).
+    public func fieldLabelError(_ field: String) -> String? {
+        if field == "metadata.name" || selectableFields.contains(field) { return nil }
+        let ownConversion = isCustom || !selectableFields.isEmpty
+        if field == "metadata.namespace", namespaced || !ownConversion { return nil }
+        if ownConversion { return "field label not supported: \(field)" }
+        return "\(goQuoted(field)) is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
     }
 }
 

@@ -64,12 +64,11 @@ public struct FieldSelector: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Rejects fields the resource cannot be selected by, as the apiserver's field
-    /// label conversion does: `field label not supported: <field>`.
+    /// label conversion does (`field label not supported: <field>`, or for resources
+    /// without selectable fields `"<field>" is not a known field selector: only ...`).
     public func validate(for resource: ResourceInfo) throws(SelectorError) {
         for r in requirements {
-            if r.field == "metadata.name" || r.field == "metadata.namespace" { continue }
-            if resource.selectableFields.contains(r.field) { continue }
-            throw SelectorError("field label not supported: \(r.field)")
+            if let message = resource.fieldLabelError(r.field) { throw SelectorError(message) }
         }
     }
 
