@@ -1,14 +1,19 @@
 /// A column a custom resource declares for `kubectl get` (`additionalPrinterColumns`).
 public struct PrinterColumn: Sendable, Hashable {
+    /// The column header.
     public var name: String
     /// OpenAPI type: `string`, `integer`, `number`, `boolean` or `date`.
     public var type: String
+    /// OpenAPI format hint (`int32`, `date-time`, …); may be empty.
     public var format: String
+    /// Help text for the column.
     public var description: String
+    /// 0 for columns shown by default; higher ones only with `-o wide`.
     public var priority: Int
     /// A simple JSONPath such as `.spec.replicas`.
     public var jsonPath: String
 
+    /// A printer column; see the member docs.
     public init(
         name: String, type: String, format: String = "", description: String = "", priority: Int = 0,
         jsonPath: String
@@ -25,11 +30,17 @@ public struct PrinterColumn: Sendable, Hashable {
 /// What AKE knows about one resource at one version: enough for discovery, routing,
 /// validation and selectors.
 public struct ResourceInfo: Sendable, Hashable {
+    /// Where the resource is served (plural resource name).
     public var gvr: GroupVersionResource
+    /// The object kind, for example `Pod`.
     public var kind: String
+    /// The list kind, for example `PodList`.
     public var listKind: String
+    /// The lowercase singular name, for example `pod`.
     public var singular: String
+    /// Abbreviations kubectl accepts, for example `po`.
     public var shortNames: [String]
+    /// Whether objects live in a namespace.
     public var namespaced: Bool
     /// Discovery verbs, in the order the apiserver lists them.
     public var verbs: [String]
@@ -37,6 +48,7 @@ public struct ResourceInfo: Sendable, Hashable {
     public var subresources: Set<String>
     /// Field selector labels besides `metadata.name` / `metadata.namespace`.
     public var selectableFields: [String]
+    /// Discovery categories, for example `all`.
     public var categories: [String]
     /// Declared by a CustomResourceDefinition.
     public var isCustom: Bool
@@ -47,6 +59,7 @@ public struct ResourceInfo: Sendable, Hashable {
     /// For custom resources, the version objects are stored at; nil for built-ins.
     public var storageVersion: String?
 
+    /// Describes a resource; `listKind` defaults to kind + "List", `singular` to the lowercase kind.
     public init(
         gvr: GroupVersionResource, kind: String, listKind: String? = nil, singular: String? = nil,
         shortNames: [String] = [], namespaced: Bool, verbs: [String] = ResourceInfo.standardVerbs,
