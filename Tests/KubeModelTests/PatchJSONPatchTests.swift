@@ -88,6 +88,33 @@ struct JSONPatchTests {
         #expect(error?.statusMessage == "the server rejected our request due to an error in our request")
     }
 
+    @Test("each PatchError becomes the Status the apiserver sends")
+    func statusObjects() throws {
+        let failedTest = PatchError.testFailed("testing value /a failed: test failed").statusError.statusObject()
+        #expect(
+            failedTest
+                == (try patchJSON(
+                    #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server rejected our request due to an error in our request","reason":"Invalid","details":{},"code":422}"#
+                )))
+        let serverError = PatchError.mergeFailed("map: map[image:x] does not contain declared merge key: name")
+            .statusError
+        #expect(
+            serverError.statusObject()
+                == (try patchJSON(
+                    #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"map: map[image:x] does not contain declared merge key: name","code":500}"#
+                )))
+        #expect(PatchError.invalid("x").statusError == .badRequest("x"))
+        #expect(PatchError.tooLarge("y").statusError.message == "Request entity too large: y")
+        #expect(PatchError.unsupported("z").statusError.code == 415)
+        for e: PatchError in [
+            .invalid("a"), .testFailed("b"), .unprocessable("c"), .tooLarge("d"), .unsupported("e"), .mergeFailed("f"),
+        ] {
+            #expect(e.statusError.code == e.statusCode)
+            #expect(e.statusError.reason == e.reason)
+            #expect(e.statusError.message == e.statusMessage)
+        }
+    }
+
     @Test("A.12 adding to a nonexistent target fails with 422")
     func appendixNonexistentTarget() throws {
         let error = try failure(#"[{"op":"add","path":"/baz/bat","value":"qux"}]"#, on: #"{"foo":"bar"}"#)
