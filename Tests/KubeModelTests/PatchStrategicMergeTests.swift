@@ -377,6 +377,8 @@ struct StrategicMergePatchTests {
         #expect(try schema("", "Node").field(at: "status.addresses") == .merge(key: "type"))
         #expect(try schema("discovery.k8s.io", "EndpointSlice").field(at: "endpoints") == StrategicMergeField())
         #expect(try schema("policy", "PodDisruptionBudget").field(at: "spec.selector") == .replace)
+        #expect(StrategicMergeSchema.metadataOnly.field(at: "metadata.finalizers") == .mergePrimitives)
+        #expect(StrategicMergeSchema.metadataOnly.field(at: "spec.containers") == StrategicMergeField())
     }
 
     @Test("custom resources have no schema: strategic merge is unsupported (415)")
