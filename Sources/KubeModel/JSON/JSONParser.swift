@@ -5,6 +5,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     /// What is wrong, in words.
     public var message: String
 
+    /// An error at byte `offset` of the input.
     public init(offset: Int, message: String) {
         self.offset = offset
         self.message = message
@@ -24,6 +25,7 @@ public struct JSONLimits: Sendable, Hashable {
     /// The largest input accepted, in bytes.
     public var maxBytes: Int
 
+    /// Limits with the given bounds (defaults: 512 levels, 64 MiB).
     public init(maxDepth: Int = 512, maxBytes: Int = 64 << 20) {
         self.maxDepth = maxDepth
         self.maxBytes = maxBytes
