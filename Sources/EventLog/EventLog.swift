@@ -61,7 +61,7 @@ public final class EventLog: Sendable {
             do {
                 let projectorTables = projector?.tables ?? []
                 try check(mdb_env_set_maxreaders(envPointer, UInt32(max(1, options.maxReaders))), "set_maxreaders")
-                try check(mdb_env_set_maxdbs(envPointer, MDB_dbi(16 + projectorTables.count)), "set_maxdbs")
+                try check(mdb_env_set_maxdbs(envPointer, MDB_dbi(max(64, 16 + projectorTables.count))), "set_maxdbs")
                 try check(mdb_env_set_mapsize(envPointer, max(options.mapSize, 64 * 1024)), "set_mapsize")
                 var flags = UInt32(MDB_NOTLS)
                 if options.readOnly { flags |= UInt32(MDB_RDONLY) }
@@ -332,7 +332,9 @@ public final class EventLog: Sendable {
                 fileSize: fileSize, mapSize: info.me_mapsize, pageSize: Int(envStat.ms_psize),
                 usedPages: info.me_last_pgno + 1, freePages: freePages, maxReaders: Int(info.me_maxreaders),
                 readersInUse: Int(info.me_numreaders), eventCount: tables["log"]?.entries ?? 0, head: txn.head,
-                horizon: txn.horizon, tables: tables)
+                horizon: txn.horizon, commits: core.commits.load(ordering: .relaxed),
+                committedBodies: core.committedBodies.load(ordering: .relaxed),
+                mapGrowths: core.mapGrowths.load(ordering: .relaxed), tables: tables)
         }
     }
 }
