@@ -66,6 +66,9 @@ public final class EventLog: Sendable {
                 var flags = UInt32(MDB_NOTLS)
                 if options.readOnly { flags |= UInt32(MDB_RDONLY) }
                 try check(mdb_env_open(envPointer, path, flags, 0o644), "mdb_env_open \(path)")
+                // Free reader slots left by dead processes (e.g. a killed `ake log`).
+                var staleReaders: Int32 = 0
+                _ = mdb_reader_check(envPointer, &staleReaders)
                 let env = EnvironmentHandle(pointer: envPointer)
                 let (schema, head, horizon) =
                     try options.readOnly
