@@ -7,7 +7,8 @@ struct AKEBench: AsyncParsableCommand {
         commandName: "ake-bench",
         abstract: "AKE benchmarks; each prints medians over several runs.",
         subcommands: [
-            JSONBench.self
+            JSONBench.self,
+            EventLogBench.self,
         ]
     )
 }
