@@ -1,4 +1,5 @@
 import Endpoint
+import Foundation
 import KubeModel
 import Projections
 import Testing
@@ -128,23 +129,22 @@ struct CustomResourceSpecs {
 
     @Test("bootstrap re-registers the CRDs found in the store")
     func reRegisterOnStartup() async throws {
-        let directory: String
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ake-endpoint-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
-            var dir = ""
-            try await Harness.run { h in
-                dir = h.directory
-                try await h.create(Harness.crds, Self.crd)
-                try await h.create(Harness.widgets, namespace: "default", Self.widget("persisted"))
-                h.store.close()
-                let reopened = try Harness.open(h.directory)
-                defer { reopened.store.close() }
-                #expect(reopened.catalog.resource(for: Harness.widgets) == nil)
-                try await reopened.endpoint.bootstrap()
-                #expect(reopened.catalog.resource(for: Harness.widgets) != nil)
-                #expect(await reopened.get(Harness.widgets, namespace: "default", "persisted").code == 200)
-            }
-            directory = dir
+            let first = try Harness.open(directory)
+            defer { first.store.close() }
+            try await first.endpoint.bootstrap()
+            try await first.create(Harness.crds, Self.crd)
+            try await first.create(Harness.widgets, namespace: "default", Self.widget("persisted"))
         }
-        #expect(!directory.isEmpty)
+        let reopened = try Harness.open(directory)
+        defer { reopened.store.close() }
+        #expect(reopened.catalog.resource(for: Harness.widgets) == nil)
+        try await reopened.endpoint.bootstrap()
+        #expect(reopened.catalog.resource(for: Harness.widgets) != nil)
+        #expect(await reopened.get(Harness.widgets, namespace: "default", "persisted").code == 200)
     }
 }
