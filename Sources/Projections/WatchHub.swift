@@ -146,7 +146,7 @@ final class WatcherSlot: Sendable {
     /// the slot lock, and the hub stores it before visiting any slot, so a batch is
     /// either fully offered to this slot after it rejoined or fully read from the log.
     func caughtUp(
-        through cursor: ResourceVersion, events: [WatchEvent], reachedEnd: Bool, publishedHead: Atomic<UInt64>
+        through cursor: ResourceVersion, events: [WatchEvent], reachedEnd: Bool, publishedHead: borrowing Atomic<UInt64>
     ) {
         state.withLock { s in
             s.buffer.append(contentsOf: events)
