@@ -110,7 +110,7 @@ extension APIResponse {
 }
 
 extension JSONValue {
-    var name: String { self["metadata"]?["name"]?.stringValue ?? "" }
+    var metaName: String { self["metadata"]?["name"]?.stringValue ?? "" }
     var rv: String { self["metadata"]?["resourceVersion"]?.stringValue ?? "" }
     var items: [JSONValue] { self["items"]?.arrayValue ?? [] }
 }
