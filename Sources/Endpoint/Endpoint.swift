@@ -99,27 +99,14 @@ public final class Endpoint: Sendable {
             if namespace.isEmpty && verb == .deletecollection {
                 throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
             }
-            if !namespace.isEmpty {
-                let problems = MetadataValidation.pathSegmentErrors(namespace)
-                if !problems.isEmpty || namespace.utf8.count > 253 {
-                    let detail = problems.isEmpty ? ["must be no more than 253 characters"] : problems
-                    throw APIErrors.badRequest(
-                        "Namespace parameter invalid: \(FieldCause.quoted(namespace)): \(detail.joined(separator: ";"))"
-                    )
-                }
-            }
+            if !namespace.isEmpty, let problem = RequestPathValidation.checkNamespace(namespace) { throw problem }
         } else if !namespace.isEmpty {
             throw APIErrors.noRoute()
         }
         if needsName {
             guard let name = request.name, !name.isEmpty else { throw APIErrors.noRoute() }
-            let problems = MetadataValidation.pathSegmentErrors(name)
-            if !problems.isEmpty {
-                throw APIErrors.badRequest(
-                    "Name parameter invalid: \(FieldCause.quoted(name)): \(problems.joined(separator: ";"))")
-            }
-            // Longer names cannot have been created; never let them reach storage keys.
-            if name.utf8.count > 253 { throw APIErrors.notFound(info.gvr, name: name) }
+            // Also bounds the length, so no oversized name reaches a storage key.
+            if let problem = RequestPathValidation.checkName(name) { throw problem }
         } else if verb == .create, let name = request.name, !name.isEmpty {
             throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
         }

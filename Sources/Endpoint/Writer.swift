@@ -167,7 +167,7 @@ final class Writer {
 
     /// NamespaceLifecycle admission: content goes only into existing, active namespaces.
     func requireActiveNamespace(_ namespace: String, creating info: ResourceInfo, name: String) throws {
-        guard MetadataValidation.isDNS1123Subdomain(Substring(namespace)),
+        guard MetadataValidation.isDNS1123Subdomain(namespace),
             let (_, ns) = try load(ResourceStrategy.namespaces, namespace: "", name: namespace)
         else {
             throw APIErrors.notFound(ResourceStrategy.namespaces, name: namespace)

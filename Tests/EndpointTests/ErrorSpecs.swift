@@ -156,7 +156,7 @@ struct ErrorSpecs {
             big["metadata"]?["annotations"] = ["a": .string(String(repeating: "x", count: 300_000))]
             let tooBig = await h.call(.create, Harness.configmaps, namespace: "default", body: big)
             #expect(tooBig.code == 422)
-            #expect(tooBig.message.contains("metadata.annotations: Too long: must have at most 262144 bytes"))
+            #expect(tooBig.message.contains("metadata.annotations: Too long: may not be more than 262144 bytes"))
         }
     }
 
