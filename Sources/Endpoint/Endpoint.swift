@@ -10,6 +10,20 @@ import Projections
 /// projections; every write is one `ObjectStore.mutate` (one write transaction, durable
 /// before the answer). HTTP (APIFront) and the in-process clientset (KubeClient) both call
 /// it, so they share one set of semantics.
+///
+/// Where a standalone AKE deliberately differs from kube-apiserver:
+/// - status: types with a status subresource start without the client's status, except
+///   Pods (`phase: Pending`), Nodes (kept) and Namespaces (`phase: Active`);
+/// - `generation` is kept on every type (1 on create, +1 when anything outside metadata
+///   and status changes), where the apiserver leaves it out of some (ConfigMaps, Secrets);
+/// - controllers run synchronously inside the write: garbage collection of dependents,
+///   namespace content cleanup, CRD status (NamesAccepted/Established) and CRD cleanup —
+///   see `Writer`;
+/// - pods are deleted at once (no kubelet to wait for during a grace period);
+/// - server-side apply merges the applied configuration like a JSON merge patch and records
+///   one `Apply` managedFields entry per manager; no conflict detection yet;
+/// - strict field validation (`fieldValidation=Strict`) is accepted but not enforced
+///   (no schemas); an unknown `dryRun` value is 422 as in the apiserver's option validation.
 public final class Endpoint: Sendable {
     let store: ObjectStore
     let catalog: ResourceCatalog

@@ -117,6 +117,13 @@ final class Writer {
         origin: EventOrigin? = nil
     ) throws -> Written {
         var obj = input
+        // etcd3's Create refuses a set (numeric, non-zero) resourceVersion with an untyped
+        // error, which the apiserver answers as a 500 without reason; clients know the text.
+        if let rv = UInt64(obj.objectResourceVersion), rv != 0 {
+            throw StatusError(
+                code: 500, reason: "", message: "resourceVersion should not be set on objects to be created")
+        }
+        obj.setObjectMeta("resourceVersion", nil)
         if info.namespaced {
             obj.setObjectMeta("namespace", .string(namespace))
             try requireActiveNamespace(namespace, creating: info, name: obj.objectName)

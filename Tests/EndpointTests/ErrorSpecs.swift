@@ -119,6 +119,18 @@ struct ErrorSpecs {
         }
     }
 
+    @Test("a create carrying a resourceVersion fails like etcd3's storage does (500, known message)")
+    func createWithResourceVersion() async throws {
+        try await Harness.run { h in
+            var body = configMap("rv")
+            body["metadata"]?["resourceVersion"] = "12"
+            let r = await h.call(.create, Harness.configmaps, namespace: "default", body: body)
+            #expect(r.code == 500)
+            #expect(r.message == "resourceVersion should not be set on objects to be created")
+            #expect(await h.get(Harness.configmaps, namespace: "default", "rv").code == 404)
+        }
+    }
+
     @Test("creating an existing object is 409 AlreadyExists")
     func alreadyExists() async throws {
         try await Harness.run { h in
