@@ -97,4 +97,27 @@ struct PatchSpecs {
             #expect(again.object.rv == u.rv)
         }
     }
+
+    @Test("server-side apply accepts a YAML configuration")
+    func applyYAML() async throws {
+        try await Harness.run { h in
+            let yaml = """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: from-yaml
+                  labels:
+                    app: demo
+                data:
+                  port: "8080"
+                """
+            let r = await h.call(
+                .patch, Harness.configmaps, namespace: "default", name: "from-yaml",
+                query: ["fieldManager": ["yaml-client"]], raw: Array(yaml.utf8),
+                contentType: "application/apply-patch+yaml")
+            #expect(r.code == 201)
+            #expect(r.object["data"]?["port"] == "8080")
+            #expect(r.object["metadata"]?["labels"]?["app"] == "demo")
+        }
+    }
 }
