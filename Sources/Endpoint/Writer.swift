@@ -294,7 +294,7 @@ final class Writer {
         }
         ResourceStrategy.prepareForUpdate(&new, old: old, info)
         if subresource != "status" && new.generationRelevantContent != old.generationRelevantContent {
-            new.setObjectMeta("generation", .number(JSONNumber((old.objectGeneration ?? 0) + 1)))
+            new.setObjectMeta("generation", .number(JSONNumber((old.objectGeneration ?? 0) &+ 1)))
         }
         causes += MetadataValidation.validate(new, info: info)
         if !causes.isEmpty { throw APIErrors.invalid(info, name: old.objectName, causes: causes) }
