@@ -45,7 +45,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "Endpoint",
-            dependencies: ["Projections", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Projections", "EventLog", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .target(
             name: "APIFront",
@@ -86,11 +88,18 @@ let package = Package(
             dependencies: ["KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
+        // Child process for EventLogTests' crash and multi-process tests (built by `swift build`).
+        .executableTarget(
+            name: "EventLogTortureChild", dependencies: ["EventLog"], path: "Tests/Support/EventLogTortureChild",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel"],
             swiftSettings: swiftSettings),
         .testTarget(name: "SyncTests", dependencies: ["Sync"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndpointTests", dependencies: ["Endpoint"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndpointTests",
+            dependencies: ["Endpoint", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "APIFrontTests", dependencies: ["APIFront"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["KubeModel"], swiftSettings: swiftSettings),
