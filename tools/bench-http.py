@@ -5,8 +5,8 @@ Driven by tools/bench-http.sh (which builds the release binary). Prints medians
 of several runs and the ratio to nginx. Everything it starts is stopped and every
 temporary directory removed, also on failure.
 
-  list      list of 10,000 pods over HTTP vs nginx serving the same response from a file
-  get       GET one object, requests/s with wrk, vs nginx serving the same object
+  list      list of 10,000 pods over HTTP vs nginx serving the same response from a file,
+            and GET one object (requests/s with wrk) vs nginx serving the same object
   memory    resident memory idle, and with 10,000 pods + 1,000 open watches
   startup   process start to first answered list with 100,000 objects in the database
 """
@@ -341,7 +341,6 @@ def main():
     try:
         for w in args.what:
             {"list": lambda: bench_list(args.binary, tmp, args.runs),
-             "get": lambda: bench_list(args.binary, tmp, args.runs),
              "memory": lambda: bench_memory(args.binary, tmp),
              "startup": lambda: bench_startup(args.binary, tmp, args.runs)}[w]()
             sys.stdout.flush()
