@@ -54,7 +54,8 @@ extension ObjectStore {
 
     static func invalidOption(_ field: String, _ message: String) -> StatusError {
         StatusError.invalid(
-            kind: "ListOptions", name: "", causes: [StatusCause(reason: "FieldValueForbidden", message: message, field: field)])
+            kind: "ListOptions", name: "",
+            causes: [StatusCause(reason: "FieldValueForbidden", message: message, field: field)])
     }
 
     /// Waits (at most `futureRVWait`) for the head to reach `rv`; throws 504 Timeout

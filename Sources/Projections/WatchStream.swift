@@ -140,10 +140,8 @@ final class WatchCursor {
                 guard let slot else { return finish() }
                 if let due = nextBookmark, now >= due, let rv = slot.quiescentRV() {
                     nextBookmark = now + plan.bookmarkInterval
-                    if rv > lastRV {
-                        lastRV = rv
-                        return bookmark(rv)
-                    }
+                    lastRV = max(lastRV, rv)
+                    return bookmark(lastRV)
                 }
                 switch slot.poll() {
                 case .event(let e):
