@@ -155,8 +155,8 @@ extension ObjectStore {
             remainingItemCount: more && countRemaining ? remaining : nil)
     }
 
-    /// The same list without the field index (for benchmarks and tests that compare both paths).
-    func listByScan(_ gvr: GroupVersionResource, _ options: ListOptions) throws -> ListResult {
+    /// The same latest-state list without the field index (benchmarks and tests compare both paths).
+    package func listByScan(_ gvr: GroupVersionResource, _ options: ListOptions) throws -> ListResult {
         try log.read { txn in
             let filter = ObjectFilter(
                 namespace: options.namespace, name: nil, labelSelector: options.labelSelector,
