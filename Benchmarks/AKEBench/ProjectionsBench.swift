@@ -32,6 +32,9 @@ struct ProjectionsBench: AsyncParsableCommand {
     @Option(help: "Runs per throughput measurement.")
     var throughputRuns = 3
 
+    @Flag(help: "Only the list and get measurements (for profiling).")
+    var listsOnly = false
+
     @Option(help: "Directory for the scratch databases (default: the system temp directory).")
     var directory: String?
 
@@ -114,6 +117,8 @@ struct ProjectionsBench: AsyncParsableCommand {
             String(
                 format: "  %-50@ %12.2f µs wall %9.2f µs CPU", "get (one pod, mean of 1,000 sequential)" as NSString,
                 median(getTimes), median(getCPU)))
+
+        if listsOnly { return }
 
         // Append-to-delivery latency.
         print("  append→delivery latency (every watcher watches all pods; one update at a time, durable commit):")
