@@ -6,6 +6,10 @@ struct AKEBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ake-bench",
         abstract: "AKE benchmarks; each prints medians over several runs.",
-        subcommands: [EventLogBench.self, ProjectionsBench.self]
+        subcommands: [
+            JSONBench.self,
+            EventLogBench.self,
+            ProjectionsBench.self,
+        ]
     )
 }

@@ -38,48 +38,39 @@ struct EventLogBench: AsyncParsableCommand {
         }
         print("EventLog benchmark — 1 KiB events, durable commits (fsync), median of \(runs) runs")
 
-        // Baseline: what this disk allows for one durable write at a time (1 KiB write + fdatasync).
+        // Side by side: each run measures the fdatasync baseline, then 1 appender, then N appenders,
+        // so a change in the shared disk's speed hits all three alike; ratios are medians of per-run ratios.
         var syncRates: [Double] = []
-        for run in 0..<runs {
-            let path = base + "/fsync-\(run)"
-            let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
-            guard fd >= 0 else { throw ValidationError("cannot open \(path)") }
-            let count = singleEvents
-            let start = ContinuousClock.now
-            for _ in 0..<count {
-                _ = payload.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                fdatasync(fd)
-            }
-            syncRates.append(Double(count) / seconds(ContinuousClock.now - start))
-            close(fd)
-            unlink(path)
-        }
-        let syncMedian = median(syncRates)
-        print(String(format: "  baseline: write(1 KiB)+fdatasync loop      %10.0f /s", syncMedian))
-
         var singleRates: [Double] = []
-        for run in 0..<runs {
-            let log = try EventLog(directory: base + "/single-\(run)")
-            let count = singleEvents
-            let start = ContinuousClock.now
-            for i in 0..<count { _ = try await log.append([event(i)]) }
-            singleRates.append(Double(count) / seconds(ContinuousClock.now - start))
-            log.close()
-            try? FileManager.default.removeItem(atPath: base + "/single-\(run)")
-        }
-        let singleMedian = median(singleRates)
-        print(
-            String(
-                format: "  durable appends, 1 appender               %10.0f /s   (%.2f× fdatasync baseline)",
-                singleMedian, singleMedian / syncMedian))
-
         var groupRates: [Double] = []
+        var singleVsSync: [Double] = []
+        var groupVsSingle: [Double] = []
         var batchSizes: [Double] = []
         var groupCPU: [Double] = []
         for run in 0..<runs {
+            // Baseline: what this disk allows for one durable write at a time (1 KiB write + fdatasync).
+            let path = base + "/fsync-\(run)"
+            let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
+            guard fd >= 0 else { throw ValidationError("cannot open \(path)") }
+            var start = ContinuousClock.now
+            for _ in 0..<singleEvents {
+                _ = payload.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                fdatasync(fd)
+            }
+            let syncRate = Double(singleEvents) / seconds(ContinuousClock.now - start)
+            close(fd)
+            unlink(path)
+
+            let single = try EventLog(directory: base + "/single-\(run)")
+            start = ContinuousClock.now
+            for i in 0..<singleEvents { _ = try await single.append([event(i)]) }
+            let singleRate = Double(singleEvents) / seconds(ContinuousClock.now - start)
+            single.close()
+            try? FileManager.default.removeItem(atPath: base + "/single-\(run)")
+
             let log = try EventLog(directory: base + "/group-\(run)")
             let perAppender = concurrentEvents / appenders
-            let start = ContinuousClock.now
+            start = ContinuousClock.now
             let cpuStart = processCPUSeconds()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for a in 0..<appenders {
@@ -89,18 +80,32 @@ struct EventLogBench: AsyncParsableCommand {
                 }
                 try await group.waitForAll()
             }
-            groupRates.append(Double(perAppender * appenders) / seconds(ContinuousClock.now - start))
+            let groupRate = Double(perAppender * appenders) / seconds(ContinuousClock.now - start)
             groupCPU.append((processCPUSeconds() - cpuStart) * 1e6 / Double(perAppender * appenders))
             let stats = try log.statistics()
             batchSizes.append(Double(stats.committedBodies) / Double(max(1, stats.commits)))
             log.close()
             try? FileManager.default.removeItem(atPath: base + "/group-\(run)")
+
+            syncRates.append(syncRate)
+            singleRates.append(singleRate)
+            groupRates.append(groupRate)
+            singleVsSync.append(singleRate / syncRate)
+            groupVsSingle.append(groupRate / singleRate)
         }
-        let groupMedian = median(groupRates)
         print(
             String(
-                format: "  durable appends, %3d appenders (group)    %10.0f /s   (%.1f× 1 appender; goal ≥ 50,000)",
-                appenders, groupMedian, groupMedian / singleMedian))
+                format: "  baseline: write(1 KiB)+fdatasync loop      %10.0f /s   (runs: %@)", median(syncRates),
+                list(syncRates)))
+        print(
+            String(
+                format: "  durable appends, 1 appender               %10.0f /s   (%.2f× fdatasync baseline; runs: %@)",
+                median(singleRates), median(singleVsSync), list(singleRates)))
+        print(
+            String(
+                format:
+                    "  durable appends, %3d appenders (group)    %10.0f /s   (%.1f× 1 appender; goal ≥ 50,000; runs: %@)",
+                appenders, median(groupRates), median(groupVsSingle), list(groupRates)))
         print(
             String(
                 format:
@@ -202,3 +207,7 @@ private func cpuSeconds(_ clock: clockid_t) -> Double {
 
 private func threadCPUSeconds() -> Double { cpuSeconds(CLOCK_THREAD_CPUTIME_ID) }
 private func processCPUSeconds() -> Double { cpuSeconds(CLOCK_PROCESS_CPUTIME_ID) }
+
+private func list(_ values: [Double]) -> String {
+    values.map { String(Int($0.rounded())) }.joined(separator: " ")
+}

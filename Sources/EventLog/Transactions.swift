@@ -205,6 +205,8 @@ public final class WriteTransaction: TransactionReader {
     private(set) var failure: (any Error)?
     /// Whether an operation hit MDB_MAP_FULL (the whole batch must be retried after growing).
     private(set) var hitMapFull = false
+    /// Whether an operation hit MDB_TXN_FULL (too many dirty pages for one transaction).
+    private(set) var hitTransactionFull = false
     /// A new compaction horizon set by this body (applied in memory after the commit).
     var newHorizon: ResourceVersion?
 
@@ -232,6 +234,7 @@ public final class WriteTransaction: TransactionReader {
     /// Records a failure that leaves the LMDB transaction unusable and returns it for throwing.
     private func poison(_ code: Int32, _ context: String) -> EventLogError {
         if code == MDB_MAP_FULL { hitMapFull = true }
+        if code == MDB_TXN_FULL { hitTransactionFull = true }
         let error = lmdbError(code, context)
         failure = error
         return error

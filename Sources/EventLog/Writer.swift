@@ -158,6 +158,8 @@ final class Writer: @unchecked Sendable {
     private enum Outcome {
         case committed([Result<Void, any Error>], head: ResourceVersion, horizon: ResourceVersion?)
         case mapFull
+        /// MDB_TXN_FULL with several bodies in the batch: commit them in smaller batches.
+        case tooLarge
         case failed(any Error)
     }
 
@@ -181,6 +183,11 @@ final class Writer: @unchecked Sendable {
                     for job in batch { job.finish(.failure(error)) }
                     return
                 }
+            case .tooLarge:
+                let half = batch.count / 2
+                process(Array(batch[..<half]))
+                process(Array(batch[half...]))
+                return
             case .failed(let error):
                 core.logger.error("write batch failed", metadata: ["error": "\(error)"])
                 for job in batch { job.finish(.failure(error)) }
@@ -249,6 +256,10 @@ final class Writer: @unchecked Sendable {
                     abandon()
                     return .mapFull
                 }
+                if rc == MDB_TXN_FULL && batch.count > 1 {
+                    abandon()
+                    return .tooLarge
+                }
                 if rc != MDB_SUCCESS {
                     abandon()
                     return .failed(lmdbError(rc, "mdb_txn_commit(nested)"))
@@ -262,6 +273,11 @@ final class Writer: @unchecked Sendable {
                 if txn.hitMapFull {
                     abandon()
                     return .mapFull
+                }
+                // The batch as a whole outgrew one transaction; this body alone may still fit.
+                if txn.hitTransactionFull && batch.count > 1 {
+                    abandon()
+                    return .tooLarge
                 }
                 context.projector?.rolledBack(from: txn.startRV)
                 results.append(.failure(error))
