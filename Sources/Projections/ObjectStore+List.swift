@@ -137,7 +137,7 @@ extension ObjectStore {
                 throw ProjectionError.corruptRow("\(gvr) row points at missing event \(rv)")
             }
             items.append(Array(ev.object))
-            lastKey = Array(key)
+            if limit != nil { lastKey = Array(key) }
             return true
         }
         var done = false
