@@ -298,6 +298,9 @@ final class WatchCursor {
             }
         } catch EventLogError.belowHorizon(_, let horizon) {
             return fail(StatusError.expired("too old resource version: \(after) (\(horizon))"))
+        } catch EventLogError.closed {
+            finish()  // the store is shutting down: end quietly
+            return
         } catch let e as StatusError {
             return fail(e)
         } catch {

@@ -229,4 +229,25 @@ struct WatchTests {
             #expect(e?.code == 400)
         }
     }
+
+    @Test("closing the store ends open watches without an error event")
+    func closeEndsWatches() async throws {
+        try await withStore { store in
+            try await store.upsert(configMapsGVR, "ns", "a")
+            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: String(store.log.head)))
+            let (started, startedContinuation) = AsyncStream<Void>.makeStream()
+            let task = Task {
+                var it = stream.makeAsyncIterator()
+                startedContinuation.yield()
+                var events: [WatchEvent] = []
+                while let e = await it.next() { events.append(e) }
+                return events
+            }
+            for await _ in started { break }
+            store.close()
+            let events = await task.value
+            #expect(events.allSatisfy { $0.type != .error })
+            #expect(store.watcherCount == 0)
+        }
+    }
 }
