@@ -139,27 +139,39 @@ struct ProjectionsBench: AsyncParsableCommand {
         // Throughput with and without watchers.
         var none: [Double] = []
         var many: [Double] = []
+        var perNode: [Double] = []
         for _ in 0..<throughputRuns {
             none.append(try await throughput(store, watchers: 0))
             many.append(try await throughput(store, watchers: 1000))
+            perNode.append(try await throughput(store, watchers: 1000, perNode: true))
         }
         let noneM = median(none)
         let manyM = median(many)
+        let perNodeM = median(perNode)
         print(
             String(
-                format: "  append throughput (%d appenders): no watchers %.0f /s, 1,000 watchers %.0f /s (%.0f%%)",
+                format:
+                    "  append throughput (%d appenders): no watchers %.0f /s, 1,000 watchers of all pods %.0f /s (%.0f%%)",
                 appenders, noneM, manyM, manyM / noneM * 100))
+        print(
+            String(
+                format: "    1,000 kubelet-style watchers (spec.nodeName=node-N, 20 per node) %.0f /s (%.0f%%)",
+                perNodeM,
+                perNodeM / noneM * 100))
         print("  verify(): \(try store.verify().count) problems")
     }
 
     /// Opens `n` watchers of all pods from the head and consumes them in tasks.
-    func openWatchers(_ store: ObjectStore, _ n: Int, onEvent: @escaping @Sendable (Int, WatchEvent) -> Void)
-        throws -> [Task<Void, Never>]
-    {
+    func openWatchers(
+        _ store: ObjectStore, _ n: Int, perNode: Bool = false,
+        onEvent: @escaping @Sendable (Int, WatchEvent) -> Void
+    ) throws -> [Task<Void, Never>] {
         let from = String(store.log.head)
         var tasks: [Task<Void, Never>] = []
         for w in 0..<n {
-            let stream = try store.watch(Self.pods, WatchOptions(resourceVersion: from, timeout: .seconds(3600)))
+            let selector = perNode ? try FieldSelector(parsing: "spec.nodeName=node-\(w % 50)") : nil
+            let stream = try store.watch(
+                Self.pods, WatchOptions(fieldSelector: selector, resourceVersion: from, timeout: .seconds(3600)))
             tasks.append(
                 Task {
                     for await e in stream { onEvent(w, e) }
@@ -210,9 +222,9 @@ struct ProjectionsBench: AsyncParsableCommand {
             appendP99: percentile(appends, 0.99))
     }
 
-    func throughput(_ store: ObjectStore, watchers n: Int) async throws -> Double {
+    func throughput(_ store: ObjectStore, watchers n: Int, perNode: Bool = false) async throws -> Double {
         let counter = DeliveryCounter()
-        let tasks = try openWatchers(store, n) { _, _ in counter.value.add(1, ordering: .relaxed) }
+        let tasks = try openWatchers(store, n, perNode: perNode) { _, _ in counter.value.add(1, ordering: .relaxed) }
         let perAppender = throughputEvents / appenders
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
