@@ -9,6 +9,7 @@ struct AKEBench: AsyncParsableCommand {
         subcommands: [
             JSONBench.self,
             EventLogBench.self,
+            ProjectionsBench.self,
         ]
     )
 }

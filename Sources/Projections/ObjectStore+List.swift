@@ -54,7 +54,8 @@ extension ObjectStore {
 
     static func invalidOption(_ field: String, _ message: String) -> StatusError {
         StatusError.invalid(
-            kind: "ListOptions", name: "", causes: [StatusCause(reason: "FieldValueForbidden", message: message, field: field)])
+            kind: "ListOptions", name: "",
+            causes: [StatusCause(reason: "FieldValueForbidden", message: message, field: field)])
     }
 
     /// Waits (at most `futureRVWait`) for the head to reach `rv`; throws 504 Timeout
@@ -136,7 +137,7 @@ extension ObjectStore {
                 throw ProjectionError.corruptRow("\(gvr) row points at missing event \(rv)")
             }
             items.append(Array(ev.object))
-            lastKey = Array(key)
+            if limit != nil { lastKey = Array(key) }
             return true
         }
         var done = false
@@ -154,8 +155,8 @@ extension ObjectStore {
             remainingItemCount: more && countRemaining ? remaining : nil)
     }
 
-    /// The same list without the field index (for benchmarks and tests that compare both paths).
-    func listByScan(_ gvr: GroupVersionResource, _ options: ListOptions) throws -> ListResult {
+    /// The same latest-state list without the field index (benchmarks and tests compare both paths).
+    package func listByScan(_ gvr: GroupVersionResource, _ options: ListOptions) throws -> ListResult {
         try log.read { txn in
             let filter = ObjectFilter(
                 namespace: options.namespace, name: nil, labelSelector: options.labelSelector,

@@ -55,6 +55,11 @@ public final class ObjectStore: Sendable {
         log.close()
     }
 
+    /// When the batch committing `rv` was handed to the watch hub, if it was the last one (benchmarks).
+    package func publishInstant(of rv: ResourceVersion) -> ContinuousClock.Instant? {
+        hub.lastPublish.withLock { p in p.flatMap { $0.0 >= rv ? $0.1 : nil } }
+    }
+
     /// Number of open watches (for metrics and tests).
     public var watcherCount: Int { hub.watcherCount }
 

@@ -15,8 +15,10 @@ enum StorageKeys {
     static let overflowMarker: UInt8 = 0xFF
 
     static func resourcePrefix(_ id: ResourceID) -> [UInt8] {
-        [UInt8(truncatingIfNeeded: id >> 24), UInt8(truncatingIfNeeded: id >> 16),
-         UInt8(truncatingIfNeeded: id >> 8), UInt8(truncatingIfNeeded: id)]
+        [
+            UInt8(truncatingIfNeeded: id >> 24), UInt8(truncatingIfNeeded: id >> 16),
+            UInt8(truncatingIfNeeded: id >> 8), UInt8(truncatingIfNeeded: id),
+        ]
     }
 
     static func objectKey(_ id: ResourceID, namespace: String, name: String) -> [UInt8] {
@@ -144,7 +146,10 @@ struct ObjectAttributes: Sendable, Hashable {
         guard row.count >= 9 else { return nil }
         var reader = Reader(buffer: row, offset: 9)
         guard let uid = reader.string(), let labels = reader.map(), let fields = reader.map() else { return nil }
-        return (StorageKeys.readUInt64(row, at: 0), ObjectAttributes(deleted: row[8] == 1, uid: uid, labels: labels, fields: fields))
+        return (
+            StorageKeys.readUInt64(row, at: 0),
+            ObjectAttributes(deleted: row[8] == 1, uid: uid, labels: labels, fields: fields)
+        )
     }
 
     private static func appendLength(_ n: Int, to out: inout [UInt8]) {

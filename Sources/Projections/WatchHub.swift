@@ -9,10 +9,12 @@ import Synchronization
 /// pace) until it reaches the published head, then rejoins. So the writer never
 /// waits for a watcher and no watcher buffers more than `WatcherSlot.capacity`.
 final class WatchHub: Sendable {
-    /// The head of the last batch handed to `publish` (set before any slot is visited).
+    /// The head of the last batch dispatched to the slots (set before any slot is visited).
     let publishedHead: Atomic<UInt64>
     private let slots = Mutex<[ObjectIdentifier: WatcherSlot]>([:])
     let clock = WatchClock()
+    /// When the last batch was handed to the hub (benchmarks measure delivery from here).
+    let lastPublish = Mutex<(ResourceVersion, ContinuousClock.Instant)?>(nil)
 
     init(head: ResourceVersion) {
         publishedHead = Atomic(head)
@@ -29,9 +31,64 @@ final class WatchHub: Sendable {
 
     var watcherCount: Int { slots.withLock { $0.count } }
 
-    /// Called on the writer thread after a commit with that batch's changes.
+    /// Committed batches waiting for the dispatcher.
+    private struct Queue {
+        var batches: [(records: [ChangeRecord], head: ResourceVersion)] = []
+        var running = false
+        /// Batches were dropped (the dispatcher fell behind): the highest head dropped.
+        var droppedThrough: ResourceVersion?
+    }
+
+    private let queue = Mutex(Queue())
+    /// Beyond this many undispatched batches the hub drops them and sends every
+    /// watcher back to the log, so the queue stays bounded.
+    static let maxQueuedBatches = 256
+
+    /// Called on the writer thread after a commit with that batch's changes. The
+    /// fan-out runs on a dispatcher task so the writer goes on with the next batch.
     func publish(_ records: [ChangeRecord], head: ResourceVersion) {
-        publishedHead.store(head, ordering: .sequentiallyConsistent)
+        lastPublish.withLock { $0 = (head, .now) }
+        let start = queue.withLock { q -> Bool in
+            if q.batches.count >= Self.maxQueuedBatches {
+                q.batches.removeAll()
+                q.droppedThrough = head
+            } else {
+                q.batches.append((records, head))
+            }
+            if q.running { return false }
+            q.running = true
+            return true
+        }
+        if start { Task.detached { self.dispatch() } }
+    }
+
+    /// Drains the queue in order (one dispatcher at a time).
+    private func dispatch() {
+        while true {
+            let (batches, dropped) = queue.withLock {
+                q -> ([(records: [ChangeRecord], head: ResourceVersion)], ResourceVersion?) in
+                let b = q.batches
+                let d = q.droppedThrough
+                q.batches.removeAll(keepingCapacity: true)
+                q.droppedThrough = nil
+                if b.isEmpty, d == nil { q.running = false }
+                return (b, d)
+            }
+            if batches.isEmpty, dropped == nil { return }
+            if let dropped {
+                publishedHead.store(
+                    max(dropped, publishedHead.load(ordering: .sequentiallyConsistent)),
+                    ordering: .sequentiallyConsistent)
+                for slot in slots.withLock({ Array($0.values) }) { slot.desync() }
+            }
+            for batch in batches { deliver(batch.records, head: batch.head) }
+        }
+    }
+
+    private func deliver(_ records: [ChangeRecord], head: ResourceVersion) {
+        if head > publishedHead.load(ordering: .sequentiallyConsistent) {
+            publishedHead.store(head, ordering: .sequentiallyConsistent)
+        }
         let targets = slots.withLock { Array($0.values) }
         guard !targets.isEmpty else { return }
         var byResource: [String: [ChangeRecord]] = [:]
@@ -183,6 +240,16 @@ final class WatcherSlot: Sendable {
 
     func wake() {
         state.withLock { $0.resumeWaiter() }
+    }
+
+    /// Sends the consumer back to the log (the hub dropped batches).
+    func desync() {
+        state.withLock { s in
+            if s.synced {
+                s.synced = false
+                s.resumeWaiter()
+            }
+        }
     }
 
     func close() {

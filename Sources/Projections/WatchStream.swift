@@ -140,10 +140,8 @@ final class WatchCursor {
                 guard let slot else { return finish() }
                 if let due = nextBookmark, now >= due, let rv = slot.quiescentRV() {
                     nextBookmark = now + plan.bookmarkInterval
-                    if rv > lastRV {
-                        lastRV = rv
-                        return bookmark(rv)
-                    }
+                    lastRV = max(lastRV, rv)
+                    return bookmark(lastRV)
                 }
                 switch slot.poll() {
                 case .event(let e):
@@ -300,6 +298,9 @@ final class WatchCursor {
             }
         } catch EventLogError.belowHorizon(_, let horizon) {
             return fail(StatusError.expired("too old resource version: \(after) (\(horizon))"))
+        } catch EventLogError.closed {
+            finish()  // the store is shutting down: end quietly
+            return
         } catch let e as StatusError {
             return fail(e)
         } catch {

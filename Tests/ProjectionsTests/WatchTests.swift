@@ -92,14 +92,16 @@ struct WatchTests {
             let delete = try #require(try await store.remove(podsGVR, "ns", "p"))
             // Read from the log (catch-up path).
             let byLabel = try store.boundedWatch(
-                podsGVR, WatchOptions(labelSelector: try LabelSelector(parsing: "app=web"), resourceVersion: String(start)))
+                podsGVR,
+                WatchOptions(labelSelector: try LabelSelector(parsing: "app=web"), resourceVersion: String(start)))
             let labelEvents = await collect(byLabel) { _, all in all.count == 4 }
             #expect(labelEvents.map(\.type) == [.deleted, .added, .modified, .modified])
             #expect(labelEvents.map(\.rv) == [leave.rv, enter.rv, modify.rv, move.rv])
             #expect(labelEvents[0].object == leave.bytes)
             let byNode = try store.boundedWatch(
                 podsGVR,
-                WatchOptions(fieldSelector: try FieldSelector(parsing: "spec.nodeName=n1"), resourceVersion: String(start)))
+                WatchOptions(
+                    fieldSelector: try FieldSelector(parsing: "spec.nodeName=n1"), resourceVersion: String(start)))
             let nodeEvents = await collect(byNode) { _, all in all.count == 5 }
             #expect(nodeEvents.map(\.type) == [.modified, .modified, .modified, .modified, .deleted])
             #expect(nodeEvents.last?.rv == move.rv)
@@ -135,7 +137,8 @@ struct WatchTests {
             let first = try await store.upsert(configMapsGVR, "ns", "a")
             for i in 0..<5 { try await store.upsert(configMapsGVR, "ns", "a", labels: ["i": "\(i)"]) }
             _ = try await store.log.compact(to: store.log.head)
-            let events = await collect(try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: String(first.rv))))
+            let events = await collect(
+                try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: String(first.rv))))
             #expect(events.count == 1)
             let status = try #require(events.first.flatMap(statusOf))
             #expect(status.code == 410)
@@ -186,7 +189,7 @@ struct WatchTests {
                 var it = stream.makeAsyncIterator()
                 startedContinuation.yield()
                 var count = 0
-                while let _ = await it.next() { count += 1 }
+                while await it.next() != nil { count += 1 }
                 return count
             }
             for await _ in started { break }
@@ -220,8 +223,31 @@ struct WatchTests {
     @Test("an unparsable resourceVersion is a 400 before the stream starts")
     func badWatchRV() async throws {
         try await withStore { store in
-            let e = await thrownStatus { _ = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: "x1")) }
+            let e = await thrownStatus {
+                _ = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: "x1"))
+            }
             #expect(e?.code == 400)
+        }
+    }
+
+    @Test("closing the store ends open watches without an error event")
+    func closeEndsWatches() async throws {
+        try await withStore { store in
+            try await store.upsert(configMapsGVR, "ns", "a")
+            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: String(store.log.head)))
+            let (started, startedContinuation) = AsyncStream<Void>.makeStream()
+            let task = Task {
+                var it = stream.makeAsyncIterator()
+                startedContinuation.yield()
+                var events: [WatchEvent] = []
+                while let e = await it.next() { events.append(e) }
+                return events
+            }
+            for await _ in started { break }
+            store.close()
+            let events = await task.value
+            #expect(events.allSatisfy { $0.type != .error })
+            #expect(store.watcherCount == 0)
         }
     }
 }
