@@ -189,9 +189,11 @@ def curl_time(url, runs):
     """Median curl time_total (the closest to 'a client fetching it')."""
     times = []
     for _ in range(runs):
-        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", url],
-                             capture_output=True, text=True, check=True).stdout
-        times.append(float(out))
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", url],
+                             capture_output=True, text=True, check=True).stdout.split()
+        if out[0] != "200":
+            raise RuntimeError(f"{url}: HTTP {out[0]}")
+        times.append(float(out[1]))
     return statistics.median(times)
 
 
@@ -341,6 +343,7 @@ def main():
     ap.add_argument("--watches", type=int, default=1000)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="ake-bench-")
+    os.chmod(tmp, 0o755)  # nginx workers run as an unprivileged user and must read the files
     try:
         for w in args.what:
             {"list": lambda: bench_list(args.binary, tmp, args.runs, args.pods),
