@@ -83,6 +83,21 @@ public final class Endpoint: Sendable {
         if verb == .list && RequestQuery.boolValue(request.query["watch"]) { verb = .watch }
         let info = try resolve(request, verb: verb)
         let query = try RequestQuery.parse(request.query, verb: verb, info: info)
+        if verb == .create || verb == .update || verb == .patch {
+            // Server-side field validation (Schemas/FieldValidation.swift); warnings ride on the response.
+            var checked = request
+            let warnings = try FieldValidation.apply(to: &checked, info: info)
+            let result = try await routeVerb(verb, info, checked, query)
+            guard !warnings.isEmpty, case .response(var r) = result else { return result }
+            r.warnings += warnings
+            return .response(r)
+        }
+        return try await routeVerb(verb, info, request, query)
+    }
+
+    private func routeVerb(_ verb: APIVerb, _ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery)
+        async throws -> APIResult
+    {
         switch verb {
         case .get: return .response(try get(info, request))
         case .list: return .response(try await list(info, request, query))

@@ -18,6 +18,7 @@ extension APIFront {
     /// Answers one HTTP request. Never throws: every failure is a Status response.
     func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
+        if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
             return finish(status(.notFound), verb: verbLabel(request.method), resource: "", start: start)
         }
