@@ -184,7 +184,7 @@ EOF
     k "create CRD" apply $validate -f "$tmp/crd.yaml"
     for _ in $(seq 1 20); do timeout 10 "$kc" get widgets -n e2e >/dev/null 2>&1 && break; sleep 0.5; done
     k "create custom object" apply $validate -f "$tmp/widget.yaml"
-    k "get custom objects" get widgets -n e2e && expect "printer columns" "NAME +SIZE +AGE" && expect "printer column value" "w1 +3 "
+    k "get custom objects" get widgets -n e2e && expect "printer columns" "NAME +SIZE" && expect "printer column value" "w1 +3 "
     k "get by short name" get wg w1 -n e2e -o 'jsonpath={.spec.color}' && expect "short name" "^blue$"
 
     k "apply --server-side" apply $validate --server-side --field-manager=alice -f "$tmp/ssa.yaml"

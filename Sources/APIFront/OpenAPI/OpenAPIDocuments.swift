@@ -85,7 +85,9 @@ struct OpenAPIDocuments {
                 }
                 props[p.name] = s
             }
-            var schema: JSONObject = ["description": .string(d.description), "type": "object", "properties": .object(props)]
+            var schema = JSONObject([
+                ("description", .string(d.description)), ("type", "object"), ("properties", .object(props)),
+            ])
             if let g = d.gvk { schema["x-kubernetes-group-version-kind"] = Self.gvk(g.group, g.version, g.kind) }
             out[name] = .object(schema)
         }
@@ -100,7 +102,7 @@ struct OpenAPIDocuments {
                 props["kind"] = props["kind"] ?? ["type": "string"]
                 schema["properties"] = .object(props)
             } else {
-                schema = [
+                let generic: JSONValue = [
                     "description": .string("\(k.info.kind) (schema not published by AKE)"), "type": "object",
                     "x-kubernetes-preserve-unknown-fields": true,
                     "properties": [
@@ -109,6 +111,7 @@ struct OpenAPIDocuments {
                             .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), refPrefix: refPrefix, v3: v3),
                     ],
                 ]
+                schema = generic.objectValue ?? JSONObject()
             }
             schema["x-kubernetes-group-version-kind"] = Self.gvk(group, version, k.info.kind)
             out[k.definition] = .object(schema)

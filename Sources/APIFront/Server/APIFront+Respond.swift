@@ -181,7 +181,8 @@ extension APIFront {
         switch result {
         case .response(let r):
             slot.release()
-            var response = objectResponse(code: r.code, body: r.body, encoding: encoding)
+            let body = tableIfAsked(r, verb: verb, info: info, request: request)  // Table/TableConverter.swift
+            var response = objectResponse(code: r.code, body: body, encoding: encoding)
             for w in r.warnings {
                 response.headers.append(HTTPField(name: .warning, value: "299 - \"\(w.replacingQuotes())\""))
             }
