@@ -130,7 +130,7 @@ EOF
     k "get -A" get cm -A && expect "all namespaces" "e2e +app-config"
 
     # Watch: ADDED, MODIFIED, DELETED seen by a bounded `get -w`.
-    timeout 20 "$kc" get cm -n e2e -w --output-watch-events -o name --request-timeout=0 >"$tmp/watch.out" 2>&1 &
+    timeout 20 "$kc" get cm -n e2e -w --output-watch-events --request-timeout=0 >"$tmp/watch.out" 2>&1 &
     local wpid=$!
     sleep 2
     k "watch: create" create configmap watched -n e2e --from-literal=a=1
@@ -139,9 +139,9 @@ EOF
     for _ in $(seq 1 50); do grep -q "DELETED" "$tmp/watch.out" && break; sleep 0.2; done
     kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
     out=$(cat "$tmp/watch.out")
-    expect "watch ADDED" "ADDED +configmap/watched"
-    expect "watch MODIFIED" "MODIFIED +configmap/watched"
-    expect "watch DELETED" "DELETED +configmap/watched"
+    expect "watch ADDED" "ADDED +(configmap/)?watched"
+    expect "watch MODIFIED" "MODIFIED +(configmap/)?watched"
+    expect "watch DELETED" "DELETED +(configmap/)?watched"
 
     k "patch strategic" patch deploy app -n e2e -p '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}}'
     k "check strategic" get deploy app -n e2e -o 'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].env[1].name}' && expect "strategic kept env" "^nginx:1.26 B$"
@@ -184,7 +184,7 @@ EOF
     k "create CRD" apply $validate -f "$tmp/crd.yaml"
     for _ in $(seq 1 20); do timeout 10 "$kc" get widgets -n e2e >/dev/null 2>&1 && break; sleep 0.5; done
     k "create custom object" apply $validate -f "$tmp/widget.yaml"
-    k "get custom objects" get widgets -n e2e && expect "printer columns" "NAME +SIZE" && expect "printer column value" "w1 +3 "
+    k "get custom objects" get widgets -n e2e && expect "printer columns" "NAME +SIZE" && expect "printer column value" "w1 +3 *$"
     k "get by short name" get wg w1 -n e2e -o 'jsonpath={.spec.color}' && expect "short name" "^blue$"
 
     k "apply --server-side" apply $validate --server-side --field-manager=alice -f "$tmp/ssa.yaml"
