@@ -197,6 +197,24 @@ EOF
     fi
     k "apply --server-side --force-conflicts" apply $validate --server-side --field-manager=bob --force-conflicts -f "$tmp/ssa2.yaml"
 
+    # Default strict validation (1.29+ ask the server, which rejects unknown fields of built-in kinds).
+    case $ver in
+    1.27 | 1.28) ;;
+    *)
+        cat >"$tmp/bad.yaml" <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: bad, namespace: e2e}
+spec: {containers: [{name: c, image: busybox, imagee: typo}]}
+EOF2
+        if out=$(timeout 30 "$kc" apply -f "$tmp/bad.yaml" 2>&1); then
+            echo "FAIL [kubectl $ver] strict validation accepted an unknown field: $out"; failures=$((failures + 1))
+        else
+            expect "strict validation" 'unknown field "spec.containers\[0\].imagee"'
+        fi
+        ;;
+    esac
+
     k "dry-run=server" create configmap dry -n e2e --from-literal=a=1 --dry-run=server
     if timeout 10 "$kc" get cm dry -n e2e >/dev/null 2>&1; then
         echo "FAIL [kubectl $ver] --dry-run=server stored the object"; failures=$((failures + 1))
