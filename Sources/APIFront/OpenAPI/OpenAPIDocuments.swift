@@ -38,7 +38,9 @@ struct OpenAPIDocuments {
     // MARK: schemas
 
     /// The CRD version schema and GVK for custom kinds in this group version.
-    private func customSchemas(group: String, version: String) -> [(name: String, gvk: (String, String, String), schema: JSONValue)] {
+    private func customSchemas(group: String, version: String) -> [(
+        name: String, gvk: (String, String, String), schema: JSONValue
+    )] {
         var out: [(String, (String, String, String), JSONValue)] = []
         for crd in crds {
             guard crd["spec"]?["group"]?.stringValue == group,
@@ -97,7 +99,8 @@ struct OpenAPIDocuments {
             if let c = custom.first(where: { $0.name == k.definition }), case .object(let o) = c.schema {
                 schema = o
                 var props = schema["properties"]?.objectValue ?? JSONObject()
-                props["metadata"] = Self.render(.object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), refPrefix: refPrefix, v3: v3)
+                props["metadata"] = Self.render(
+                    .object("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"), refPrefix: refPrefix, v3: v3)
                 props["apiVersion"] = props["apiVersion"] ?? ["type": "string"]
                 props["kind"] = props["kind"] ?? ["type": "string"]
                 schema["properties"] = .object(props)
@@ -147,7 +150,8 @@ struct OpenAPIDocuments {
         var out = JSONObject()
         for k in kinds(group: group, version: version) {
             let info = k.info
-            let collection = info.namespaced ? "\(base)/namespaces/{namespace}/\(info.gvr.resource)" : "\(base)/\(info.gvr.resource)"
+            let collection =
+                info.namespaced ? "\(base)/namespaces/{namespace}/\(info.gvr.resource)" : "\(base)/\(info.gvr.resource)"
             let item = "\(collection)/{name}"
             let ref = refPrefix + k.definition
             func op(_ action: String, _ verb: String, params: [String]) -> JSONValue {

@@ -37,7 +37,9 @@ struct TableConverter {
     let now: Date
 
     func columns() -> [Column] {
-        let name = Column(name: "Name", type: "string", format: "name", description: "Name must be unique within a namespace.") {
+        let name = Column(
+            name: "Name", type: "string", format: "name", description: "Name must be unique within a namespace."
+        ) {
             .string($0["metadata"]?["name"]?.stringValue ?? "")
         }
         let age = Column(name: "Age", type: "string", description: "CreationTimestamp.") {
@@ -60,12 +62,14 @@ struct TableConverter {
                 Column(name: "Ready", type: "string") { pod in
                     let total = pod["spec"]?["containers"]?.arrayValue?.count ?? 0
                     let ready =
-                        pod["status"]?["containerStatuses"]?.arrayValue?.filter { $0["ready"]?.boolValue == true }.count ?? 0
+                        pod["status"]?["containerStatuses"]?.arrayValue?.filter { $0["ready"]?.boolValue == true }.count
+                        ?? 0
                     return .string("\(ready)/\(total)")
                 },
                 Column(name: "Status", type: "string") { pod in
                     if pod["metadata"]?["deletionTimestamp"] != nil { return "Terminating" }
-                    return .string(pod["status"]?["reason"]?.stringValue ?? pod["status"]?["phase"]?.stringValue ?? "Pending")
+                    return .string(
+                        pod["status"]?["reason"]?.stringValue ?? pod["status"]?["phase"]?.stringValue ?? "Pending")
                 },
                 Column(name: "Restarts", type: "string") { pod in
                     let n = pod["status"]?["containerStatuses"]?.arrayValue?.reduce(Int64(0)) {
@@ -74,7 +78,9 @@ struct TableConverter {
                     return .string(String(n ?? 0))
                 },
                 age,
-                Column(name: "IP", type: "string", priority: 1) { .string($0["status"]?["podIP"]?.stringValue ?? "<none>") },
+                Column(name: "IP", type: "string", priority: 1) {
+                    .string($0["status"]?["podIP"]?.stringValue ?? "<none>")
+                },
                 Column(name: "Node", type: "string", priority: 1) {
                     .string($0["spec"]?["nodeName"]?.stringValue ?? "<none>")
                 },
@@ -149,7 +155,8 @@ struct TableConverter {
         case ("", "namespaces"):
             return [
                 name,
-                Column(name: "Status", type: "string") { .string($0["status"]?["phase"]?.stringValue ?? "Active") }, age,
+                Column(name: "Status", type: "string") { .string($0["status"]?["phase"]?.stringValue ?? "Active") },
+                age,
             ]
         case ("", "events"), ("events.k8s.io", "events"):
             return [
@@ -249,7 +256,8 @@ extension APIFront {
             let version = TableConverter.requestedVersion(accept: request.headers[.accept])
         else { return response.body }
         let include = parseQuery(request.uri.query)?["includeObject"]?.last ?? "Metadata"
-        return TableConverter(info: info, now: Date()).table(body: response.body, version: version, includeObject: include)
+        return TableConverter(info: info, now: Date()).table(
+            body: response.body, version: version, includeObject: include)
             ?? response.body
     }
 }

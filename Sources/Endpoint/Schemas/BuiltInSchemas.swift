@@ -102,9 +102,14 @@ public enum BuiltInSchemas {
             description: "PodSpec is a description of a pod.",
             properties: [
                 p("volumes", .array(.any), "List of volumes that can be mounted by containers belonging to the pod."),
-                p("initContainers", .array(.object("io.k8s.api.core.v1.Container")), "List of initialization containers."),
-                p("containers", .array(.object("io.k8s.api.core.v1.Container")), "List of containers belonging to the pod."),
-                p("ephemeralContainers", .array(.any)), p("restartPolicy", .string, "Restart policy for all containers."),
+                p(
+                    "initContainers", .array(.object("io.k8s.api.core.v1.Container")),
+                    "List of initialization containers."),
+                p(
+                    "containers", .array(.object("io.k8s.api.core.v1.Container")),
+                    "List of containers belonging to the pod."),
+                p("ephemeralContainers", .array(.any)),
+                p("restartPolicy", .string, "Restart policy for all containers."),
                 p("terminationGracePeriodSeconds", .integer), p("activeDeadlineSeconds", .integer),
                 p("dnsPolicy", .string), p("nodeSelector", .map(.string)), p("serviceAccountName", .string),
                 p("serviceAccount", .string), p("automountServiceAccountToken", .boolean),
@@ -124,7 +129,8 @@ public enum BuiltInSchemas {
             properties: [
                 p("name", .string, "Name of the container specified as a DNS_LABEL."),
                 p("image", .string, "Container image name."),
-                p("command", .array(.string), "Entrypoint array."), p("args", .array(.string), "Arguments to the entrypoint."),
+                p("command", .array(.string), "Entrypoint array."),
+                p("args", .array(.string), "Arguments to the entrypoint."),
                 p("workingDir", .string),
                 p("ports", .array(.object("io.k8s.api.core.v1.ContainerPort")), "List of ports to expose."),
                 p("envFrom", .array(.any)),

@@ -45,7 +45,8 @@ enum FieldValidation {
                 throw APIErrors.badRequest("failed to create typed patch object: \(detail)")
             }
             throw APIErrors.badRequest(
-                "strict decoding error: " + unknown.map { "unknown field \(FieldCause.quoted($0))" }.joined(separator: ", "))
+                "strict decoding error: "
+                    + unknown.map { "unknown field \(FieldCause.quoted($0))" }.joined(separator: ", "))
         case .warn:
             request.body = value.serialized()
             return unknown.map { "unknown field \(FieldCause.quoted($0))" }
@@ -56,7 +57,8 @@ enum FieldValidation {
     }
 
     /// Removes fields not declared in `node`, recording their paths (`spec.containers[0].imagee`).
-    static func prune(_ value: inout JSONValue, node: SchemaNode, path: String, unknown: inout [String], isPatch: Bool) {
+    static func prune(_ value: inout JSONValue, node: SchemaNode, path: String, unknown: inout [String], isPatch: Bool)
+    {
         switch node {
         case .object(let name):
             guard case .object(var object) = value, let definition = BuiltInSchemas.definitions[name] else { return }
