@@ -5,3 +5,5 @@ cd "$(dirname "$0")/.."
 tools/deps.sh
 swift build
 swift test --parallel --num-workers 2
+# Real clients against the real binary (tools/e2e-clients.sh).
+tools/e2e-clients.sh

@@ -83,6 +83,21 @@ public final class Endpoint: Sendable {
         if verb == .list && RequestQuery.boolValue(request.query["watch"]) { verb = .watch }
         let info = try resolve(request, verb: verb)
         let query = try RequestQuery.parse(request.query, verb: verb, info: info)
+        if verb == .create || verb == .update || verb == .patch {
+            // Server-side field validation (Schemas/FieldValidation.swift); warnings ride on the response.
+            var checked = request
+            let warnings = try FieldValidation.apply(to: &checked, info: info)
+            let result = try await routeVerb(verb, info, checked, query)
+            guard !warnings.isEmpty, case .response(var r) = result else { return result }
+            r.warnings += warnings
+            return .response(r)
+        }
+        return try await routeVerb(verb, info, request, query)
+    }
+
+    private func routeVerb(_ verb: APIVerb, _ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery)
+        async throws -> APIResult
+    {
         switch verb {
         case .get: return .response(try get(info, request))
         case .list: return .response(try await list(info, request, query))
@@ -240,7 +255,12 @@ public final class Endpoint: Sendable {
         }
         let subresource = request.subresource
         let fieldManager = query.fieldManager
+        let force = query.force
         return try await write(request, dryRun: query.dryRun) { writer in
+            if kind == .apply, !force, let (_, current) = try writer.load(info.gvr, namespace: namespace, name: name) {
+                try ServerSideApply.checkConflicts(
+                    applied: patch, current: current, manager: fieldManager ?? "unknown", info: info, name: name)
+            }
             let (written, created) = try writer.patch(
                 info, namespace: namespace, name: name, kind: kind, patch: patch, subresource: subresource,
                 fieldManager: fieldManager)

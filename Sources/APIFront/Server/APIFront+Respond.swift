@@ -18,6 +18,7 @@ extension APIFront {
     /// Answers one HTTP request. Never throws: every failure is a Status response.
     func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
+        if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
             return finish(status(.notFound), verb: verbLabel(request.method), resource: "", start: start)
         }
@@ -180,7 +181,8 @@ extension APIFront {
         switch result {
         case .response(let r):
             slot.release()
-            var response = objectResponse(code: r.code, body: r.body, encoding: encoding)
+            let body = tableIfAsked(r, verb: verb, info: info, request: request)  // Table/TableConverter.swift
+            var response = objectResponse(code: r.code, body: body, encoding: encoding)
             for w in r.warnings {
                 response.headers.append(HTTPField(name: .warning, value: "299 - \"\(w.replacingQuotes())\""))
             }

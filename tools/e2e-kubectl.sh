@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Real-client scenario: stock kubectl 1.27 / 1.30 / 1.33 against a fresh `ake serve`.
+# Each failure prints the client, the command and the server's answer; exits non-zero
+# if any step failed. A kubectl version that is not installed is skipped.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+AKE=${AKE:-.build/debug/ake}
+[ -x "$AKE" ] || { echo "e2e-kubectl: $AKE not built (run swift build)"; exit 1; }
+KDIR=$(dirname "$(readlink -f "$(command -v kubectl)")" 2>/dev/null || echo /nonexistent)
+VERSIONS=${VERSIONS:-"1.27 1.30 1.33"}
+failures=0
+
+run_scenario() {
+    local kc=$1 ver=$2
+    local tmp; tmp=$(mktemp -d)
+    "$AKE" serve --listen 127.0.0.1:0 --data-dir "$tmp/data" >"$tmp/ake.out" 2>"$tmp/ake.err" &
+    local pid=$!
+    local url=""
+    for _ in $(seq 1 300); do
+        url=$(grep -o 'http://[0-9.:]*' "$tmp/ake.out" | head -1 || true)
+        [ -n "$url" ] && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ -z "$url" ]; then echo "[$ver] ake did not start: $(cat "$tmp/ake.err")"; failures=$((failures + 1)); return; fi
+    "$AKE" kubeconfig --listen "${url#http://}" >"$tmp/kubeconfig"
+    export KUBECONFIG=$tmp/kubeconfig HOME=$tmp
+    # kubectl 1.27-1.28 fetch OpenAPI v2 only as protobuf, which AKE does not serve.
+    local validate=""
+    case $ver in 1.27 | 1.28) validate="--validate=false" ;; esac
+    local out
+    k() { # k <description> <kubectl args...>: run, record failure with the server's answer
+        local what=$1; shift
+        if ! out=$(timeout 60 "$kc" "$@" 2>&1); then
+            echo "FAIL [kubectl $ver] $what: kubectl $*"; echo "$out" | sed 's/^/    /' | head -30
+            failures=$((failures + 1)); return 1
+        fi
+        return 0
+    }
+    expect() { # expect <description> <grep -E pattern> (on $out)
+        if ! grep -Eq -- "$2" <<<"$out"; then
+            echo "FAIL [kubectl $ver] $1: expected /$2/ in:"; echo "$out" | sed 's/^/    /' | head -30
+            failures=$((failures + 1))
+        fi
+    }
+    cat >"$tmp/app.yaml" <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config, namespace: e2e, labels: {app: demo}}
+data: {mode: edge}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-secret, namespace: e2e, labels: {app: demo}}
+type: Opaque
+stringData: {token: abc}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app, namespace: e2e, labels: {app: demo}}
+spec:
+  selector: {app: demo}
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: e2e, labels: {app: demo}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: demo}}
+  template:
+    metadata: {labels: {app: demo}}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        env: [{name: A, value: "1"}, {name: B, value: "2"}]
+        ports: [{containerPort: 8080}]
+EOF
+    cat >"$tmp/crd.yaml" <<'EOF'
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wg]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer}, color: {type: string}}}
+          status: {type: object, x-kubernetes-preserve-unknown-fields: true}
+EOF
+    cat >"$tmp/widget.yaml" <<'EOF'
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w1, namespace: e2e}
+spec: {size: 3, color: blue}
+EOF
+    cat >"$tmp/ssa.yaml" <<'EOF'
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ssa-config, namespace: e2e}
+data: {owner: alice}
+EOF
+
+    k "create namespace" create namespace e2e
+    k "apply manifest" apply $validate -f "$tmp/app.yaml" && expect "apply created" "configmap/app-config (created|configured)"
+    k "rvs before" get cm,secret,svc,deploy -n e2e -o 'jsonpath={range .items[*]}{.metadata.resourceVersion}{" "}{end}'
+    local rv1=$out
+    k "re-apply manifest" apply $validate -f "$tmp/app.yaml" && expect "re-apply unchanged" "unchanged"
+    k "rvs after" get cm,secret,svc,deploy -n e2e -o 'jsonpath={range .items[*]}{.metadata.resourceVersion}{" "}{end}'
+    [ "$out" = "$rv1" ] || { echo "FAIL [kubectl $ver] second apply changed resourceVersions: $rv1 -> $out"; failures=$((failures + 1)); }
+    k "get -o json" get cm app-config -n e2e -o json && expect "json" '"mode": "edge"'
+    k "get -o yaml" get cm app-config -n e2e -o yaml && expect "yaml" "mode: edge"
+    k "get -o wide" get svc -n e2e -o wide && expect "wide" "app"
+    k "get -o name" get cm,secret -n e2e -o name && expect "name" "configmap/app-config"
+    k "get -l" get cm -n e2e -l app=demo -o name && expect "label selector" "configmap/app-config"
+    k "get -l (none)" get cm -n e2e -l app=other -o name
+    [ -z "$out" ] || expect "label selector excludes" "^No resources"
+    k "field selector" get cm -n e2e --field-selector metadata.name=app-config -o name && expect "field selector" "^configmap/app-config$"
+    k "get -A" get cm -A && expect "all namespaces" "e2e +app-config"
+
+    # Watch: ADDED, MODIFIED, DELETED seen by a bounded `get -w`.
+    timeout 20 "$kc" get cm -n e2e -w --output-watch-events --request-timeout=0 >"$tmp/watch.out" 2>&1 &
+    local wpid=$!
+    sleep 2
+    k "watch: create" create configmap watched -n e2e --from-literal=a=1
+    k "watch: modify" label cm watched -n e2e stage=one
+    k "watch: delete" delete cm watched -n e2e
+    for _ in $(seq 1 50); do grep -q "DELETED" "$tmp/watch.out" && break; sleep 0.2; done
+    kill $wpid 2>/dev/null; wait $wpid 2>/dev/null
+    out=$(cat "$tmp/watch.out")
+    expect "watch ADDED" "ADDED +(configmap/)?watched"
+    expect "watch MODIFIED" "MODIFIED +(configmap/)?watched"
+    expect "watch DELETED" "DELETED +(configmap/)?watched"
+
+    k "patch strategic" patch deploy app -n e2e -p '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}}'
+    k "check strategic" get deploy app -n e2e -o 'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].env[1].name}' && expect "strategic kept env" "^nginx:1.26 B$"
+    k "patch merge" patch cm app-config -n e2e --type merge -p '{"data":{"extra":"x"}}'
+    k "patch json" patch cm app-config -n e2e --type json -p '[{"op":"replace","path":"/data/mode","value":"cloud"}]'
+    k "check patches" get cm app-config -n e2e -o 'jsonpath={.data.mode}/{.data.extra}' && expect "merge+json patch" "^cloud/x$"
+    k "label" label cm app-config -n e2e tier=edge
+    k "annotate" annotate cm app-config -n e2e note=hello
+    k "check label/annotation" get cm app-config -n e2e -o 'jsonpath={.metadata.labels.tier}/{.metadata.annotations.note}' && expect "label+annotate" "^edge/hello$"
+    k "get for replace" get cm app-config -n e2e -o yaml
+    sed 's/mode: cloud/mode: replaced/' <<<"$out" >"$tmp/replace.yaml"
+    k "replace" replace $validate -f "$tmp/replace.yaml"
+    k "check replace" get cm app-config -n e2e -o 'jsonpath={.data.mode}' && expect "replace" "^replaced$"
+
+    # Delete with a finalizer: kubectl waits until a patch removes it.
+    k "create finalized" create configmap held -n e2e --from-literal=a=1
+    k "add finalizer" patch cm held -n e2e --type merge -p '{"metadata":{"finalizers":["example.com/hold"]}}'
+    timeout 30 "$kc" delete cm held -n e2e >"$tmp/delete.out" 2>&1 &
+    local dpid=$!
+    sleep 2
+    if ! kill -0 $dpid 2>/dev/null; then
+        echo "FAIL [kubectl $ver] delete of a finalized object returned before the finalizer was removed: $(cat "$tmp/delete.out")"
+        failures=$((failures + 1))
+    fi
+    k "deletionTimestamp set" get cm held -n e2e -o 'jsonpath={.metadata.deletionTimestamp}' && expect "deletionTimestamp" "^[0-9]{4}-"
+    k "remove finalizer" patch cm held -n e2e --type merge -p '{"metadata":{"finalizers":null}}'
+    if ! wait $dpid; then
+        echo "FAIL [kubectl $ver] delete of a finalized object: $(cat "$tmp/delete.out")"; failures=$((failures + 1))
+    fi
+    if timeout 10 "$kc" get cm held -n e2e >/dev/null 2>&1; then
+        echo "FAIL [kubectl $ver] finalized object still exists after its finalizer was removed"; failures=$((failures + 1))
+    fi
+
+    k "api-resources" api-resources && expect "api-resources" "configmaps +cm +v1 +true +ConfigMap"
+    case $ver in
+    1.27 | 1.28) ;; # explain needs OpenAPI v2 protobuf on these
+    *) k "explain" explain pods.spec.containers && expect "explain" "image" ;;
+    esac
+
+    k "create CRD" apply $validate -f "$tmp/crd.yaml"
+    for _ in $(seq 1 20); do timeout 10 "$kc" get widgets -n e2e >/dev/null 2>&1 && break; sleep 0.5; done
+    k "create custom object" apply $validate -f "$tmp/widget.yaml"
+    k "get custom objects" get widgets -n e2e && expect "printer columns" "NAME +SIZE" && expect "printer column value" "w1 +3 *$"
+    k "get by short name" get wg w1 -n e2e -o 'jsonpath={.spec.color}' && expect "short name" "^blue$"
+
+    k "apply --server-side" apply $validate --server-side --field-manager=alice -f "$tmp/ssa.yaml"
+    k "check managedFields" get cm ssa-config -n e2e -o 'jsonpath={.metadata.managedFields[*].manager}' && expect "managedFields" "alice"
+    sed 's/owner: alice/owner: bob/' "$tmp/ssa.yaml" >"$tmp/ssa2.yaml"
+    if out=$(timeout 30 "$kc" apply $validate --server-side --field-manager=bob -f "$tmp/ssa2.yaml" 2>&1); then
+        echo "FAIL [kubectl $ver] conflicting server-side apply succeeded: $out"; failures=$((failures + 1))
+    else
+        expect "SSA conflict" "[Cc]onflict"
+    fi
+    k "apply --server-side --force-conflicts" apply $validate --server-side --field-manager=bob --force-conflicts -f "$tmp/ssa2.yaml"
+
+    # Default strict validation (1.29+ ask the server, which rejects unknown fields of built-in kinds).
+    case $ver in
+    1.27 | 1.28) ;;
+    *)
+        cat >"$tmp/bad.yaml" <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: bad, namespace: e2e}
+spec: {containers: [{name: c, image: busybox, imagee: typo}]}
+EOF2
+        if out=$(timeout 30 "$kc" apply -f "$tmp/bad.yaml" 2>&1); then
+            echo "FAIL [kubectl $ver] strict validation accepted an unknown field: $out"; failures=$((failures + 1))
+        else
+            expect "strict validation" 'unknown field "spec.containers\[0\].imagee"'
+        fi
+        ;;
+    esac
+
+    k "dry-run=server" create configmap dry -n e2e --from-literal=a=1 --dry-run=server
+    if timeout 10 "$kc" get cm dry -n e2e >/dev/null 2>&1; then
+        echo "FAIL [kubectl $ver] --dry-run=server stored the object"; failures=$((failures + 1))
+    fi
+    k "delete CRD" delete crd widgets.example.com
+    k "delete namespace objects" delete cm,secret,svc,deploy -n e2e -l app=demo
+
+    kill $pid 2>/dev/null; wait $pid 2>/dev/null
+    rm -rf "$tmp"
+    unset KUBECONFIG
+}
+
+for v in $VERSIONS; do
+    kc=$KDIR/kubectl.$v
+    if [ ! -x "$kc" ]; then echo "skip kubectl $v (not installed at $kc)"; continue; fi
+    before=$failures
+    run_scenario "$kc" "$v"
+    echo "kubectl $v: $((failures - before)) failure(s)"
+done
+[ $failures -eq 0 ] && echo "e2e-kubectl: all passed" || { echo "e2e-kubectl: $failures failure(s)"; exit 1; }
