@@ -49,10 +49,15 @@ let package = Package(
             name: "KubeClient",
             dependencies: ["Endpoint", "KubeModel"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "Forensics",
+            dependencies: ["Projections", "EventLog", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "ake",
             dependencies: [
                 "EventLog", "Projections", "Endpoint", "APIFront", "Sync", "KubeModel",
+                "Forensics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -72,6 +77,9 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ForensicsTests", dependencies: ["Forensics", "Projections", "EventLog", "KubeModel"],
             swiftSettings: swiftSettings),
         .testTarget(name: "SyncTests", dependencies: ["Sync"], swiftSettings: swiftSettings),
         .testTarget(name: "EndpointTests", dependencies: ["Endpoint"], swiftSettings: swiftSettings),
