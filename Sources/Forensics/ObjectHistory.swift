@@ -76,7 +76,7 @@ public struct ObjectHistory: Sendable {
             case .paths:
                 if step.previous == nil, e.type != .deleted {
                     out += "  + (created)\n"
-                    out += try indent(ForensicRenderer.yaml(shown(step.current, e)), by: "    ")
+                    out += try indent(ForensicRenderer.yaml(shown(removingIgnored(step.current), e)), by: "    ")
                 }
                 for change in step.changes { out += "  " + line(change, secret: isSecret(e, step.current)) + "\n" }
             case .yaml:

@@ -123,10 +123,19 @@ public struct ForensicRenderer: Sendable {
         guard let value else { return "∅" }
         let text: String =
             switch value {
-            case .string(let s): s.isEmpty || s.contains(where: { $0 == " " || $0 == "\n" }) ? value.jsonString : s
+            case .string(let s): needsQuotes(s) ? value.jsonString : s
             default: value.jsonString
             }
         return text.count > limit ? String(text.prefix(limit)) + "…(\(text.utf8.count) bytes)" : text
+    }
+
+    /// Strings are quoted only when bare text would mislead: empty, padded, multi-line,
+    /// or spelled like a number, boolean or null.
+    static func needsQuotes(_ s: String) -> Bool {
+        guard let first = s.first, let last = s.last else { return true }
+        if first.isWhitespace || last.isWhitespace || s.contains("\n") { return true }
+        if ["true", "false", "null"].contains(s) { return true }
+        return (try? JSONValue(parsing: s))?.int64Value != nil || Double(s) != nil
     }
 }
 
