@@ -48,6 +48,17 @@ struct FilterTests {
         #expect(!unknown.matches(pods))
     }
 
+    @Test("the built-in catalog supplies kinds and short names")
+    func builtInAliases() {
+        let aliases = ResourcePattern.aliases(from: .builtIn())
+        let deployments = GroupVersionResource(group: "apps", version: "v1", resource: "deployments")
+        for text in ["deploy", "deployment", "Deployment", "deployments"] {
+            #expect(ResourcePattern(parsing: text, aliases: aliases).matches(deployments), "\(text)")
+        }
+        #expect(ResourcePattern(parsing: "cm", aliases: aliases).matches(.init(group: "", version: "v1", resource: "configmaps")))
+        #expect(ResourcePattern(parsing: "svc", aliases: aliases).matches(.init(group: "", version: "v1", resource: "services")))
+    }
+
     @Test("origins parse and match; local:<client> is a case-insensitive prefix")
     func origins() throws {
         #expect(try OriginFilter(parsing: "upstream").matches(.upstream(scope: 7)))
