@@ -83,8 +83,7 @@ struct LogTail: AsyncParsableCommand {
             let db = try data.open()
             defer { db.close() }
             let filter = try makeFilter(db)
-            let stop = StopSignal()
-            if follow { stop.install() }
+            if follow { StopSignal.install() }
             let renderer = secrets.renderer
             var printer = EventPrinter(format: output, renderer: renderer, streaming: follow)
             let reached = try db.tail(filter, limit: limit, loadObjects: output != .table) { try printer.add($0) }
@@ -96,7 +95,7 @@ struct LogTail: AsyncParsableCommand {
             }
             guard follow else { return }
             try await db.follow(
-                after: reached, filter, loadObjects: output != .table, shouldStop: { stop.isStopped }
+                after: reached, filter, loadObjects: output != .table, shouldStop: { StopSignal.isStopped }
             ) { record in
                 try printer.add(record)
                 try printer.finishBatch()

@@ -31,14 +31,16 @@ struct SecretOptions: ParsableArguments {
     var renderer: ForensicRenderer { ForensicRenderer(revealSecrets: revealSecrets) }
 }
 
-/// Writes to standard output without buffering surprises (follow mode must show lines at once).
+/// Writes straight to the file descriptors (no stdio buffer), so follow mode
+/// shows each event at once and nothing is lost when a signal ends the process.
 enum Output {
     static func write(_ text: String) {
-        fputs(text, stdout)
+        FileHandle.standardOutput.write(Data(text.utf8))
     }
-    static func flush() { fflush(stdout) }
+    /// Kept for call sites that mark where output must be visible; writes are unbuffered.
+    static func flush() {}
     static func error(_ text: String) {
-        fputs(text.hasSuffix("\n") ? text : text + "\n", stderr)
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
     }
     /// A stream of YAML documents: `---` before every document but the first.
     static func yamlDocument(_ value: JSONValue, first: inout Bool) throws {
@@ -101,21 +103,16 @@ func currentMicros() -> UInt64 {
 }
 
 /// Set by SIGINT/SIGTERM so `-f` loops end cleanly (closing their read transactions).
-final class StopSignal: Sendable {
-    private let stopped = Atomic<Bool>(false)
-    // Kept so the dispatch sources live as long as the process needs them.
-    private let sources: Mutex<[any DispatchSourceSignal]> = Mutex([])
+private let stopRequested = Atomic<Bool>(false)
 
-    var isStopped: Bool { stopped.load(ordering: .relaxed) }
+/// Catches SIGINT and SIGTERM for follow mode: the handler only stores to an
+/// atomic (async-signal-safe); the follow loop checks it between polls.
+enum StopSignal {
+    static var isStopped: Bool { stopRequested.load(ordering: .relaxed) }
 
-    /// Catches SIGINT and SIGTERM from now on.
-    func install() {
+    static func install() {
         for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [self] in stopped.store(true, ordering: .relaxed) }
-            source.resume()
-            sources.withLock { $0.append(source) }
+            signal(sig) { _ in stopRequested.store(true, ordering: .relaxed) }
         }
     }
 }

@@ -43,8 +43,8 @@ func ake(_ arguments: [String]) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try akeBinary())
     process.arguments = arguments
-    FileManager.default.createFile(atPath: out.path + "/stdout", contents: nil)
-    FileManager.default.createFile(atPath: out.path + "/stderr", contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path + "/stdout", contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path + "/stderr", contents: nil)
     let stdout = try FileHandle(forWritingTo: URL(fileURLWithPath: out.path + "/stdout"))
     let stderr = try FileHandle(forWritingTo: URL(fileURLWithPath: out.path + "/stderr"))
     process.standardOutput = stdout

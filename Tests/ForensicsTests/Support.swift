@@ -72,7 +72,7 @@ struct HistoryWriter {
 }
 
 /// The `resourceVersion` of a stored object as an RV.
-func rv(of object: JSONValue) -> ResourceVersion {
+func storedRV(of object: JSONValue) -> ResourceVersion {
     object["metadata"]?["resourceVersion"]?.stringValue.flatMap { ResourceVersion($0) } ?? 0
 }
 
