@@ -65,7 +65,7 @@ struct LogTail: AsyncParsableCommand {
         name: .long,
         help: ArgumentHelp("Only events at or before this time: RFC 3339 or a duration ago.", valueName: "time"))
     var until: String?
-    @Option(name: [.short, .customLong("limit")], help: ArgumentHelp("Print only the last N matching events.", valueName: "N"))
+    @Option(name: [.customShort("n"), .customLong("limit")], help: ArgumentHelp("Print only the last N matching events.", valueName: "N"))
     var limit: Int?
     @Option(
         name: [.short, .customLong("output")],
