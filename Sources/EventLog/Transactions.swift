@@ -218,6 +218,13 @@ public final class WriteTransaction: TransactionReader {
     /// RV the next `append` in this transaction will get.
     public var nextRV: ResourceVersion { next }
 
+    var projectorForCompaction: (any LogProjector)? { context.projector }
+
+    /// Records a failure that leaves this body's transaction unusable.
+    func markFailed(_ error: any Error) {
+        if failure == nil { failure = error }
+    }
+
     private func ensureUsable() throws {
         guard isActive, failure == nil else { throw EventLogError.transactionUnusable }
     }
