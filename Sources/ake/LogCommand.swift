@@ -88,6 +88,7 @@ struct LogTail: AsyncParsableCommand {
             var printer = EventPrinter(format: output, renderer: renderer, streaming: follow)
             let reached = try db.tail(filter, limit: limit, loadObjects: output != .table) { try printer.add($0) }
             try printer.finishBatch()
+            if printer.printed == 0, !follow, output == .table { Output.error("no matching events") }
             if !resource.isEmpty, printer.printed == 0 {
                 for pattern in filter.resources where !pattern.known {
                     Output.error("ake: note: \"\(pattern.resource)\" is not a resource this build knows; no events matched it")

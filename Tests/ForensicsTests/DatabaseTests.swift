@@ -251,6 +251,32 @@ struct DatabaseTests {
         #expect(problems.first?.contains("objects") == true)
     }
 
+    @Test("a state below the compaction horizon is refused with the horizon named; later states stay exact")
+    func horizon() async throws {
+        let dir = try TempDir()
+        let s = try await Scenario.write(to: dir.path)
+        let horizon = s.rv("web-scaled")
+        do {
+            let store = try openStore(dir.path)
+            _ = try await store.log.compact(to: horizon)
+            store.close()
+        }
+        let db = try ForensicDatabase(directory: dir.path)
+        defer { db.close() }
+        #expect(throws: ForensicsError.belowHorizon(requested: s.rv("app-updated"), horizon: horizon)) {
+            try db.state(at: s.rv("app-updated"))
+        }
+        #expect(
+            ForensicsError.belowHorizon(requested: 5, horizon: 9).description.contains("below the compaction horizon 9"))
+        for rv in s.rvs where rv >= horizon {
+            #expect(try keyed(db.state(at: rv)) == s.states[rv], "state at RV \(rv) after compaction")
+        }
+        // History keeps the version each object had at the horizon.
+        let versions = try db.history(db.resourcePatterns(["cm"])[0], namespace: "default", name: "app")
+        #expect(versions.first?.rv == s.rv("app-updated"))
+        #expect(versions.last?.rv == s.rv("app-recreated"))
+    }
+
     @Test("backup makes a compacted copy that opens as a data directory with the same state")
     func backup() async throws {
         let dir = try TempDir()
