@@ -17,7 +17,9 @@ extension ForensicDatabase {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: target, isDirectory: &isDir) {
-            guard isDir.boolValue else { throw ForensicsError.invalidArgument("\(target) exists and is not a directory") }
+            guard isDir.boolValue else {
+                throw ForensicsError.invalidArgument("\(target) exists and is not a directory")
+            }
             let entries = (try? fm.contentsOfDirectory(atPath: target)) ?? []
             guard entries.isEmpty else {
                 throw ForensicsError.invalidArgument("\(target) is not empty; back up into a new or empty directory")

@@ -45,13 +45,16 @@ public final class ForensicDatabase: Sendable {
     /// Teaches the catalog the custom resources stored in the database (as `ake serve`
     /// does at start), so their names resolve and `verify()` indexes them as the server did.
     private func registerStoredCRDs(logger: Logger) {
-        let crds = GroupVersionResource(group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions")
+        let crds = GroupVersionResource(
+            group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions")
         guard let head = try? bounds().head, head > 0, let stored = try? store.state(at: head, crds) else { return }
         for crd in stored {
             do {
                 _ = try catalog.register(crd: try JSONValue(parsing: crd.bytes))
             } catch {
-                logger.warning("a stored CustomResourceDefinition could not be registered", metadata: ["crd": "\(crd.name)", "error": "\(error)"])
+                logger.warning(
+                    "a stored CustomResourceDefinition could not be registered",
+                    metadata: ["crd": "\(crd.name)", "error": "\(error)"])
             }
         }
     }

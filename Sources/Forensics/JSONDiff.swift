@@ -16,7 +16,10 @@ public func renderPath(_ path: [PathComponent]) -> String {
         switch component {
         case .key(let k):
             let plain =
-                !k.isEmpty && k.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+                !k.isEmpty
+                && k.unicodeScalars.allSatisfy {
+                    $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+                }
             if plain {
                 out += out.isEmpty ? k : ".\(k)"
             } else {
@@ -104,7 +107,8 @@ public enum JSONDiff {
                 for ov in a {
                     guard let key = elementKey(ov, field), !newKeys.contains(key) else { continue }
                     out.append(
-                        JSONChange(kind: .removed, path: path + [.element(field: field, value: key)], old: ov, new: nil))
+                        JSONChange(kind: .removed, path: path + [.element(field: field, value: key)], old: ov, new: nil)
+                    )
                 }
                 // Same members in another order: report the order change as a whole.
                 let oldOrder = a.compactMap { elementKey($0, field) }.filter(newKeys.contains)
@@ -136,7 +140,8 @@ public enum JSONDiff {
         for field in elementKeys {
             let aKeys = a.compactMap { elementKey($0, field) }
             let bKeys = b.compactMap { elementKey($0, field) }
-            if aKeys.count == a.count, bKeys.count == b.count, Set(aKeys).count == a.count, Set(bKeys).count == b.count {
+            if aKeys.count == a.count, bKeys.count == b.count, Set(aKeys).count == a.count, Set(bKeys).count == b.count
+            {
                 return field
             }
         }

@@ -53,7 +53,8 @@ public struct LogStatsReport: Sendable {
         let f = file
         out += "DATABASE        \(directory)\n"
         out += "FILE            \(bytes(f.fileSize)) data.mdb, map \(bytes(f.mapSize)), page \(f.pageSize) B\n"
-        out += "PAGES           \(f.usedPages) used, \(f.freePages) free (\(bytes(f.freePages * f.pageSize)) reusable)\n"
+        out +=
+            "PAGES           \(f.usedPages) used, \(f.freePages) free (\(bytes(f.freePages * f.pageSize)) reusable)\n"
         out += "READERS         \(f.readersInUse) of \(f.maxReaders) slots in use\n"
         out += "EVENTS          \(total.events) retained, \(bytes(total.bytes)) of objects\n"
         if let oldest, let newest {
@@ -63,7 +64,8 @@ public struct LogStatsReport: Sendable {
             out += "RV RANGE        empty\n"
         }
         out += "HEAD            \(head)\n"
-        out += "HORIZON         \(horizon == 0 ? "none (never compacted)" : "\(horizon) (history before it is compacted)")\n"
+        out +=
+            "HORIZON         \(horizon == 0 ? "none (never compacted)" : "\(horizon) (history before it is compacted)")\n"
         out += "\n"
         let origins = ["upstream", "local", "reconciler", "system"]
         var table = TextTable(headers: ["RESOURCE", "EVENTS", "BYTES"] + origins.map { $0.uppercased() })
@@ -72,7 +74,8 @@ public struct LogStatsReport: Sendable {
             let perOrigin = origins.map { String(byResourceAndOrigin[name]?[$0]?.events ?? 0) }
             table.append([name, String(b.events), String(b.bytes)] + perOrigin)
         }
-        table.append(["TOTAL", String(total.events), String(total.bytes)] + origins.map { String(byOrigin[$0]?.events ?? 0) })
+        table.append(
+            ["TOTAL", String(total.events), String(total.bytes)] + origins.map { String(byOrigin[$0]?.events ?? 0) })
         out += table.render() + "\n"
         var originTable = TextTable(headers: ["ORIGIN", "EVENTS", "BYTES"])
         for name in byOrigin.keys.sorted() {
@@ -93,7 +96,9 @@ public struct LogStatsReport: Sendable {
 
     /// The report as a JSON object (for `-o json|yaml`).
     public func json() -> JSONValue {
-        func bucket(_ b: Bucket) -> JSONValue { ["events": .number(JSONNumber(b.events)), "bytes": .number(JSONNumber(b.bytes))] }
+        func bucket(_ b: Bucket) -> JSONValue {
+            ["events": .number(JSONNumber(b.events)), "bytes": .number(JSONNumber(b.bytes))]
+        }
         func num(_ v: UInt64) -> JSONValue { .number(JSONNumber(unchecked: String(v))) }
         var resources = JSONObject()
         for name in byResource.keys.sorted() {
@@ -123,14 +128,18 @@ public struct LogStatsReport: Sendable {
             [
                 "fileSize": .number(JSONNumber(file.fileSize)), "mapSize": .number(JSONNumber(file.mapSize)),
                 "pageSize": .number(JSONNumber(file.pageSize)), "usedPages": .number(JSONNumber(file.usedPages)),
-                "freePages": .number(JSONNumber(file.freePages)), "readersInUse": .number(JSONNumber(file.readersInUse)),
+                "freePages": .number(JSONNumber(file.freePages)),
+                "readersInUse": .number(JSONNumber(file.readersInUse)),
                 "maxReaders": .number(JSONNumber(file.maxReaders)),
             ])
         o.appendUnchecked(
             "syncScopes",
             .array(
                 scopes.map { s in
-                    ["id": .string(s.id), "phase": .string(s.phase), "lastError": .string(s.lastError), "value": s.value]
+                    [
+                        "id": .string(s.id), "phase": .string(s.phase), "lastError": .string(s.lastError),
+                        "value": s.value,
+                    ]
                 }))
         return .object(o)
     }

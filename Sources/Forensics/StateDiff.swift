@@ -105,7 +105,9 @@ public struct StateDiff: Sendable {
                 for change in entry.changes { out += "    " + history.line(change, secret: secret) + "\n" }
             }
         }
-        let counts = [Kind.added, .changed, .removed].map { k in "\(entries.filter { $0.kind == k }.count) \(k.rawValue)" }
+        let counts = [Kind.added, .changed, .removed].map { k in
+            "\(entries.filter { $0.kind == k }.count) \(k.rawValue)"
+        }
         return out + counts.joined(separator: ", ") + "\n"
     }
 

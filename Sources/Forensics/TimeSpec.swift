@@ -20,7 +20,8 @@ public enum TimeSpec {
             return now > d ? now - d : 0
         }
         throw ParseError(
-            message: "invalid time \"\(text)\": expected RFC 3339 (2026-01-02T15:04:05Z) or a duration such as 10m, 1h30m, 2d"
+            message:
+                "invalid time \"\(text)\": expected RFC 3339 (2026-01-02T15:04:05Z) or a duration such as 10m, 1h30m, 2d"
         )
     }
 

@@ -59,13 +59,16 @@ struct LogTail: AsyncParsableCommand {
     var untilRV: UInt64?
     @Option(
         name: .long,
-        help: ArgumentHelp("Only events at or after this time: RFC 3339 or a duration ago (10m, 2h).", valueName: "time"))
+        help: ArgumentHelp(
+            "Only events at or after this time: RFC 3339 or a duration ago (10m, 2h).", valueName: "time"))
     var since: String?
     @Option(
         name: .long,
         help: ArgumentHelp("Only events at or before this time: RFC 3339 or a duration ago.", valueName: "time"))
     var until: String?
-    @Option(name: [.customShort("n"), .customLong("limit")], help: ArgumentHelp("Print only the last N matching events.", valueName: "N"))
+    @Option(
+        name: [.customShort("n"), .customLong("limit")],
+        help: ArgumentHelp("Print only the last N matching events.", valueName: "N"))
     var limit: Int?
     @Option(
         name: [.short, .customLong("output")],
@@ -91,7 +94,8 @@ struct LogTail: AsyncParsableCommand {
             if printer.printed == 0, !follow, output == .table { Output.error("no matching events") }
             if !resource.isEmpty, printer.printed == 0 {
                 for pattern in filter.resources where !pattern.known {
-                    Output.error("ake: note: \"\(pattern.resource)\" is not a resource this build knows; no events matched it")
+                    Output.error(
+                        "ake: note: \"\(pattern.resource)\" is not a resource this build knows; no events matched it")
                 }
             }
             guard follow else { return }

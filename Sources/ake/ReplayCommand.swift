@@ -103,7 +103,8 @@ struct ReplayHistory: AsyncParsableCommand {
             """)
 
     @OptionGroup var data: DataDirOptions
-    @Argument(help: ArgumentHelp("The resource: pods, deploy, deployments.apps, /v1/configmaps, ...", valueName: "resource"))
+    @Argument(
+        help: ArgumentHelp("The resource: pods, deploy, deployments.apps, /v1/configmaps, ...", valueName: "resource"))
     var resource: String
     @Argument(help: ArgumentHelp("The object: <namespace>/<name>, or <name>.", valueName: "[namespace/]name"))
     var object: String
@@ -139,7 +140,8 @@ struct ReplayHistory: AsyncParsableCommand {
             }
             if versions.isEmpty {
                 throw ForensicsError.notFound(
-                    "no retained events for \(pattern) \"\(object)\" (it never existed, or its history was compacted away)")
+                    "no retained events for \(pattern) \"\(object)\" (it never existed, or its history was compacted away)"
+                )
             }
             let history = ObjectHistory(versions: versions, renderer: secrets.renderer)
             switch output {
@@ -233,14 +235,16 @@ struct ReplayVerify: AsyncParsableCommand {
 struct ReplayExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the objects at an RV or time as YAML files: <dir>/<namespace or _cluster>/<resource>/<name>.yaml.",
+        abstract:
+            "Write the objects at an RV or time as YAML files: <dir>/<namespace or _cluster>/<resource>/<name>.yaml.",
         discussion: """
             Secrets are redacted unless --reveal-secrets is given (then the files can be \
             re-applied with kubectl apply -R -f <dir>).
             """)
 
     @OptionGroup var data: DataDirOptions
-    @Option(name: .long, help: ArgumentHelp("The point: an RV, an RFC 3339 time, or a duration ago.", valueName: "RV|time"))
+    @Option(
+        name: .long, help: ArgumentHelp("The point: an RV, an RFC 3339 time, or a duration ago.", valueName: "RV|time"))
     var at: String
     @Argument(help: ArgumentHelp("The directory to write to (created if needed).", valueName: "dir"))
     var directory: String

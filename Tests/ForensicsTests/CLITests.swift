@@ -15,9 +15,10 @@ struct CLITests {
         let table = try ake(["log", "tail", "--data-dir", dir.path])
         #expect(table.status == 0, "\(table.stderr)")
         let lines = table.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == [
-            "RV", "TIME", "TYPE", "RESOURCE", "NAMESPACE/NAME", "ORIGIN", "SIZE",
-        ])
+        #expect(
+            lines.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init) == [
+                "RV", "TIME", "TYPE", "RESOURCE", "NAMESPACE/NAME", "ORIGIN", "SIZE",
+            ])
         let appUpdated = try #require(lines.first { $0.hasPrefix("\(s.rv("app-updated")) ") })
         let cells = appUpdated.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         #expect(cells[3] == "MODIFIED" && cells[4] == "configmaps" && cells[5] == "default/app")
@@ -28,11 +29,15 @@ struct CLITests {
         let secretEvent = try #require(json.first { $0["rv"]?.int64Value == Int64(s.rv("secret-created")) })
         #expect(secretEvent["object"]?["data"]?["password"] == "<redacted: 7 bytes>")
         #expect(secretEvent["resource"] == "secrets")
-        let revealed = try ake(["log", "tail", "--data-dir", dir.path, "-o", "json", "--reveal-secrets", "--resource", "secret"])
-            .jsonLines()
-        #expect(revealed.map { $0["object"]?["data"]?["password"] } == [
-            .string(Data("hunter2".utf8).base64EncodedString()), .string(Data("hunter3".utf8).base64EncodedString()),
+        let revealed = try ake([
+            "log", "tail", "--data-dir", dir.path, "-o", "json", "--reveal-secrets", "--resource", "secret",
         ])
+        .jsonLines()
+        #expect(
+            revealed.map { $0["object"]?["data"]?["password"] } == [
+                .string(Data("hunter2".utf8).base64EncodedString()),
+                .string(Data("hunter3".utf8).base64EncodedString()),
+            ])
 
         let yaml = try ake(["log", "tail", "--data-dir", dir.path, "-o", "yaml", "--type", "DELETED"])
         let docs = try JSONValue.yamlDocuments(yaml.stdout)
@@ -50,9 +55,10 @@ struct CLITests {
             #expect(r.status == 0, "\(args): \(r.stderr)")
             return try r.jsonLines().compactMap { $0["rv"]?.int64Value }.map(UInt64.init)
         }
-        #expect(try rvs(["--resource", "cm", "--namespace", "default"]) == [
-            s.rv("app-created"), s.rv("app-updated"), s.rv("app-deleted"), s.rv("app-recreated"),
-        ])
+        #expect(
+            try rvs(["--resource", "cm", "--namespace", "default"]) == [
+                s.rv("app-created"), s.rv("app-updated"), s.rv("app-deleted"), s.rv("app-recreated"),
+            ])
         #expect(try rvs(["--resource", "deployments.apps", "--origin", "reconciler"]) == [s.rv("web-scaled")])
         #expect(try rvs(["--origin", "local:python"]) == [s.rv("app-recreated")])
         #expect(try rvs(["--name", "app", "--type", "ADDED"]) == [s.rv("app-created"), s.rv("app-recreated")])
@@ -99,7 +105,9 @@ struct CLITests {
         let dir = try TempDir()
         let s = try await Scenario.write(to: dir.path)
         for rv in s.rvs {
-            let r = try ake(["replay", "state", "--data-dir", dir.path, "--at", "\(rv)", "-o", "json", "--reveal-secrets"])
+            let r = try ake([
+                "replay", "state", "--data-dir", dir.path, "--at", "\(rv)", "-o", "json", "--reveal-secrets",
+            ])
             #expect(r.status == 0, "\(r.stderr)")
             let list = try r.json()
             #expect(list["kind"] == "List" && list["apiVersion"] == "v1")
@@ -114,11 +122,14 @@ struct CLITests {
             }
             #expect(got == s.states[rv], "state at RV \(rv)")
         }
-        let yaml = try ake(["replay", "state", "--data-dir", dir.path, "--at", "\(s.rv("app-updated"))", "--resource", "cm"])
+        let yaml = try ake([
+            "replay", "state", "--data-dir", dir.path, "--at", "\(s.rv("app-updated"))", "--resource", "cm",
+        ])
         let doc = try JSONValue(yaml: yaml.stdout)
         #expect(doc["kind"] == "List")
         #expect(doc["items"]?.arrayValue?.map { $0["data"]?["mode"] } == ["b"])
-        let redacted = try ake(["replay", "state", "--data-dir", dir.path, "--resource", "secrets", "-o", "json"]).json()
+        let redacted = try ake(["replay", "state", "--data-dir", dir.path, "--resource", "secrets", "-o", "json"])
+            .json()
         #expect(redacted["items"]?.arrayValue?.first?["data"]?["password"] == "<redacted: 7 bytes>")
     }
 
@@ -140,10 +151,12 @@ struct CLITests {
         #expect(paths.stdout.contains("by reconciler"))
         let json = try ake(["replay", "history", "--data-dir", dir.path, "cm", "default/app", "-o", "json"]).json()
         let versions = json["versions"]?.arrayValue ?? []
-        #expect(versions.compactMap { $0["rv"]?.int64Value }.map(UInt64.init) == [
-            s.rv("app-created"), s.rv("app-updated"), s.rv("app-deleted"), s.rv("app-recreated"),
-        ])
-        #expect(versions[1]["changes"]?.arrayValue?.compactMap { $0["path"]?.stringValue } == ["data.mode", "data.extra"])
+        #expect(
+            versions.compactMap { $0["rv"]?.int64Value }.map(UInt64.init) == [
+                s.rv("app-created"), s.rv("app-updated"), s.rv("app-deleted"), s.rv("app-recreated"),
+            ])
+        #expect(
+            versions[1]["changes"]?.arrayValue?.compactMap { $0["path"]?.stringValue } == ["data.mode", "data.extra"])
         let missing = try ake(["replay", "history", "--data-dir", dir.path, "cm", "default/nope"])
         #expect(missing.status == 2 && missing.stderr.contains("no retained events"))
     }
@@ -152,13 +165,17 @@ struct CLITests {
     func diff() async throws {
         let dir = try TempDir()
         let s = try await Scenario.write(to: dir.path)
-        let r = try ake(["replay", "diff", "--data-dir", dir.path, "\(s.rv("secret-created"))", "\(s.rv("app-deleted"))"])
+        let r = try ake([
+            "replay", "diff", "--data-dir", dir.path, "\(s.rv("secret-created"))", "\(s.rv("app-deleted"))",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("- configmaps default/app"))
         #expect(r.stdout.contains("+ deployments.apps default/web"))
         #expect(r.stdout.contains("1 added, 0 changed, 1 removed"))
-        let j = try ake(["replay", "diff", "--data-dir", dir.path, "\(s.rv("web-created"))", "\(s.rv("web-scaled"))", "-o", "json"])
-            .json()
+        let j = try ake([
+            "replay", "diff", "--data-dir", dir.path, "\(s.rv("web-created"))", "\(s.rv("web-scaled"))", "-o", "json",
+        ])
+        .json()
         #expect(j["changed"]?.arrayValue?.count == 2)
         #expect(j["added"]?.arrayValue?.isEmpty == true)
     }
@@ -184,7 +201,8 @@ struct CLITests {
         let e = try ake(["replay", "export", "--data-dir", dir.path, "--at", "\(s.rv("web-scaled"))", out.path])
         #expect(e.status == 0, "\(e.stderr)")
         #expect(e.stdout.contains("wrote 3 object(s)"))
-        let app = try JSONValue(yaml: String(contentsOfFile: "\(out.path)/default/configmaps/app.yaml", encoding: .utf8))
+        let app = try JSONValue(
+            yaml: String(contentsOfFile: "\(out.path)/default/configmaps/app.yaml", encoding: .utf8))
         #expect(app == s.states[s.rv("web-scaled")]?["configmaps default/app"])
 
         let copy = out.path + "/backup"
@@ -202,21 +220,53 @@ struct CLITests {
     @Test("errors name the problem: a directory without a database")
     func errors() throws {
         let dir = try TempDir()
-        for args in [["log", "tail"], ["log", "stats"], ["replay", "state"], ["replay", "verify"], ["backup", dir.path + "/x"]] {
+        for args in [
+            ["log", "tail"], ["log", "stats"], ["replay", "state"], ["replay", "verify"], ["backup", dir.path + "/x"],
+        ] {
             let r = try ake(args + ["--data-dir", dir.path + "/missing"])
             #expect(r.status == 2, "\(args)")
             #expect(r.stderr.contains("no AKE database at \(dir.path)/missing"), "\(args): \(r.stderr)")
         }
     }
 
+    @Test("a point below the compaction horizon is refused with the horizon stated")
+    func horizon() async throws {
+        let dir = try TempDir()
+        let s = try await Scenario.write(to: dir.path)
+        let horizon = s.rv("web-scaled")
+        do {
+            let store = try openStore(dir.path)
+            _ = try await store.log.compact(to: horizon)
+            store.close()
+        }
+        let r = try ake(["replay", "state", "--data-dir", dir.path, "--at", "\(s.rv("app-created"))"])
+        #expect(r.status == 2)
+        #expect(
+            r.stderr.contains("RV \(s.rv("app-created")) is below the compaction horizon \(horizon)"), "\(r.stderr)")
+        let show = try ake(["log", "show", "--data-dir", dir.path, "\(s.rv("app-created"))"])
+        #expect(show.status == 2 && show.stderr.contains("below the compaction horizon \(horizon)"), "\(show.stderr)")
+        let ok = try ake(["replay", "state", "--data-dir", dir.path, "--at", "\(horizon)", "-o", "json"])
+        #expect(ok.status == 0)
+        let stats = try ake(["log", "stats", "--data-dir", dir.path, "-o", "json"]).json()
+        #expect(stats["horizon"]?.int64Value == Int64(horizon))
+    }
+
     @Test("every command and flag has help text")
     func help() throws {
         let commands: [([String], [String])] = [
-            (["log", "tail"], ["--follow", "--resource", "--namespace", "--name", "--type", "--origin", "--since-rv",
-                               "--until-rv", "--since", "--until", "--limit", "--output", "--reveal-secrets", "--data-dir"]),
+            (
+                ["log", "tail"],
+                [
+                    "--follow", "--resource", "--namespace", "--name", "--type", "--origin", "--since-rv",
+                    "--until-rv", "--since", "--until", "--limit", "--output", "--reveal-secrets", "--data-dir",
+                ]
+            ),
             (["log", "show"], ["--output", "--reveal-secrets", "--data-dir"]),
             (["log", "stats"], ["--output", "--data-dir"]),
-            (["replay", "state"], ["--at", "--resource", "--namespace", "--output", "--reveal-secrets", "--data-dir"]),
+            (
+                ["replay", "state"],
+                ["--at", "--resource", "--namespace", "--output", "--reveal-secrets", "--data-dir"]
+            ),
             (["replay", "history"], ["--diff", "--output", "--reveal-secrets", "--data-dir"]),
             (["replay", "diff"], ["--resource", "--namespace", "--output", "--reveal-secrets", "--data-dir"]),
             (["replay", "verify"], ["--data-dir"]),

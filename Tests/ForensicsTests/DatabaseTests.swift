@@ -24,7 +24,9 @@ struct Scenario {
         let w = HistoryWriter(store: store)
         var s = Scenario()
         var current: [String: JSONValue] = [:]
-        func record(_ step: String, _ type: EventType, _ gvr: GroupVersionResource, _ object: JSONValue, _ origin: EventOrigin)
+        func record(
+            _ step: String, _ type: EventType, _ gvr: GroupVersionResource, _ object: JSONValue, _ origin: EventOrigin
+        )
             async throws
         {
             let stored = try await w.write(type, gvr, object, origin: origin)
@@ -68,7 +70,9 @@ struct Scenario {
 /// The objects of a reconstructed state, keyed like `Scenario.states`.
 func keyed(_ objects: [ObjectSnapshot]) throws -> [String: JSONValue] {
     var out: [String: JSONValue] = [:]
-    for o in objects { out[Scenario.key(o.resource, try JSONValue(parsing: o.bytes))] = try JSONValue(parsing: o.bytes) }
+    for o in objects {
+        out[Scenario.key(o.resource, try JSONValue(parsing: o.bytes))] = try JSONValue(parsing: o.bytes)
+    }
     return out
 }
 
@@ -85,7 +89,8 @@ struct DatabaseTests {
         }
         let aliases = ResourcePattern.aliases(from: .builtIn())
         let onlyCM = try db.state(
-            at: s.rv("app-updated"), resources: [ResourcePattern(parsing: "cm", aliases: aliases)], namespace: "default")
+            at: s.rv("app-updated"), resources: [ResourcePattern(parsing: "cm", aliases: aliases)], namespace: "default"
+        )
         #expect(onlyCM.map(\.name) == ["app"])
         #expect(try JSONValue(parsing: onlyCM[0].bytes)["data"]?["mode"] == "b")
     }
@@ -98,11 +103,16 @@ struct DatabaseTests {
         defer { db.close() }
         let pattern = ResourcePattern(parsing: "configmaps", aliases: ResourcePattern.aliases(from: .builtIn()))
         let versions = try db.history(pattern, namespace: "default", name: "app")
-        #expect(versions.map(\.rv) == [s.rv("app-created"), s.rv("app-updated"), s.rv("app-deleted"), s.rv("app-recreated")])
+        #expect(
+            versions.map(\.rv) == [
+                s.rv("app-created"), s.rv("app-updated"), s.rv("app-deleted"), s.rv("app-recreated"),
+            ])
         #expect(versions.map(\.type) == [.added, .modified, .deleted, .added])
-        #expect(versions.map(\.origin) == [
-            .local(client: "kubectl/v1.30.0"), .local(client: "kubectl/v1.30.0"), .system, .local(client: "python-requests"),
-        ])
+        #expect(
+            versions.map(\.origin) == [
+                .local(client: "kubectl/v1.30.0"), .local(client: "kubectl/v1.30.0"), .system,
+                .local(client: "python-requests"),
+            ])
         let steps = ObjectHistory(versions: versions, renderer: ForensicRenderer()).steps()
         #expect(
             steps[1].changes == [
@@ -130,16 +140,31 @@ struct DatabaseTests {
         }
         let all = try rvs { _ in }
         #expect(Array(all.suffix(s.rvs.count)) == s.rvs)
-        #expect(try rvs({ $0.resources = db.resourcePatterns(["secrets"]) }) == [s.rv("secret-created"), s.rv("secret-rotated")])
-        #expect(try rvs({ $0.resources = db.resourcePatterns(["deploy"]) }) == [s.rv("web-created"), s.rv("web-scaled")])
-        #expect(try rvs({ $0.namespace = "kube-system"; $0.resources = db.resourcePatterns(["cm"]) }) == [s.rv("system-cm")])
+        #expect(
+            try rvs({ $0.resources = db.resourcePatterns(["secrets"]) }) == [
+                s.rv("secret-created"), s.rv("secret-rotated"),
+            ])
+        #expect(
+            try rvs({ $0.resources = db.resourcePatterns(["deploy"]) }) == [s.rv("web-created"), s.rv("web-scaled")])
+        #expect(
+            try rvs({
+                $0.namespace = "kube-system"
+                $0.resources = db.resourcePatterns(["cm"])
+            }) == [s.rv("system-cm")])
         #expect(try rvs({ $0.types = [.deleted] }) == [s.rv("app-deleted")])
         #expect(try rvs({ $0.origins = [try OriginFilter(parsing: "upstream")] }) == [s.rv("web-created")])
         #expect(try rvs({ $0.origins = [try OriginFilter(parsing: "local:python")] }) == [s.rv("app-recreated")])
         #expect(try rvs({ $0.origins = [.reconciler] }) == [s.rv("web-scaled")])
-        #expect(try rvs({ $0.sinceRV = s.rvs[2]; $0.untilRV = s.rvs[4] }) == Array(s.rvs[2...4]))
+        #expect(
+            try rvs({
+                $0.sinceRV = s.rvs[2]
+                $0.untilRV = s.rvs[4]
+            }) == Array(s.rvs[2...4]))
         #expect(try rvs({ _ in }, limit: 3) == Array(s.rvs.suffix(3)))
-        #expect(try rvs({ $0.resources = db.resourcePatterns(["cm"]) }, limit: 2) == [s.rv("app-recreated"), s.rv("system-cm")])
+        #expect(
+            try rvs({ $0.resources = db.resourcePatterns(["cm"]) }, limit: 2) == [
+                s.rv("app-recreated"), s.rv("system-cm"),
+            ])
 
         var loaded: [EventRecord] = []
         var f = EventFilter()
@@ -267,7 +292,8 @@ struct DatabaseTests {
             try db.state(at: s.rv("app-updated"))
         }
         #expect(
-            ForensicsError.belowHorizon(requested: 5, horizon: 9).description.contains("below the compaction horizon 9"))
+            ForensicsError.belowHorizon(requested: 5, horizon: 9).description.contains("below the compaction horizon 9")
+        )
         for rv in s.rvs where rv >= horizon {
             #expect(try keyed(db.state(at: rv)) == s.states[rv], "state at RV \(rv) after compaction")
         }

@@ -8,8 +8,10 @@ struct FilterTests {
     let aliases = [
         ResourceAlias(gvr: .init(group: "", version: "v1", resource: "pods"), names: ["Pod", "pod", "po"]),
         ResourceAlias(
-            gvr: .init(group: "apps", version: "v1", resource: "deployments"), names: ["Deployment", "deployment", "deploy"]),
-        ResourceAlias(gvr: .init(group: "", version: "v1", resource: "configmaps"), names: ["ConfigMap", "configmap", "cm"]),
+            gvr: .init(group: "apps", version: "v1", resource: "deployments"),
+            names: ["Deployment", "deployment", "deploy"]),
+        ResourceAlias(
+            gvr: .init(group: "", version: "v1", resource: "configmaps"), names: ["ConfigMap", "configmap", "cm"]),
     ]
 
     func event(
@@ -55,8 +57,12 @@ struct FilterTests {
         for text in ["deploy", "deployment", "Deployment", "deployments"] {
             #expect(ResourcePattern(parsing: text, aliases: aliases).matches(deployments), "\(text)")
         }
-        #expect(ResourcePattern(parsing: "cm", aliases: aliases).matches(.init(group: "", version: "v1", resource: "configmaps")))
-        #expect(ResourcePattern(parsing: "svc", aliases: aliases).matches(.init(group: "", version: "v1", resource: "services")))
+        #expect(
+            ResourcePattern(parsing: "cm", aliases: aliases).matches(
+                .init(group: "", version: "v1", resource: "configmaps")))
+        #expect(
+            ResourcePattern(parsing: "svc", aliases: aliases).matches(
+                .init(group: "", version: "v1", resource: "services")))
     }
 
     @Test("origins parse and match; local:<client> is a case-insensitive prefix")

@@ -1,6 +1,6 @@
 import EventLog
-import Foundation
 import Forensics
+import Foundation
 import KubeModel
 import Testing
 
@@ -9,7 +9,9 @@ struct HistoryTests {
     func configMap(_ rv: Int, uid: String = "u1", data: JSONValue) -> JSONValue {
         [
             "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": ["name": "cfg", "namespace": "default", "uid": .string(uid), "resourceVersion": .string(String(rv))],
+            "metadata": [
+                "name": "cfg", "namespace": "default", "uid": .string(uid), "resourceVersion": .string(String(rv)),
+            ],
             "data": data,
         ]
     }
@@ -78,7 +80,9 @@ struct HistoryTests {
         func secret(_ rv: Int, _ password: String) -> JSONValue {
             [
                 "apiVersion": "v1", "kind": "Secret",
-                "metadata": ["name": "db", "namespace": "default", "uid": "s1", "resourceVersion": .string(String(rv))],
+                "metadata": [
+                    "name": "db", "namespace": "default", "uid": "s1", "resourceVersion": .string(String(rv)),
+                ],
                 "data": ["password": .string(password)],
             ]
         }
@@ -96,7 +100,8 @@ struct HistoryTests {
             #expect(!text.contains("aHVudGVy"), "\(style)")
             #expect(text.contains("data.password"), "\(style): the change is still visible")
         }
-        #expect(try history.render(style: .paths).contains("~ data.password: <redacted: 7 bytes> → <redacted: 7 bytes>"))
+        #expect(
+            try history.render(style: .paths).contains("~ data.password: <redacted: 7 bytes> → <redacted: 7 bytes>"))
         #expect(!history.json().jsonString.contains("aHVudGVy"))
         let revealed = ObjectHistory(versions: versions, renderer: ForensicRenderer(revealSecrets: true))
         #expect(try revealed.render(style: .paths).contains("~ data.password: aHVudGVyMg== → aHVudGVyMw=="))
@@ -106,7 +111,9 @@ struct HistoryTests {
     func stateDiff() throws {
         let cm = GroupVersionResource(group: "", version: "v1", resource: "configmaps")
         let deploy = GroupVersionResource(group: "apps", version: "v1", resource: "deployments")
-        func snap(_ gvr: GroupVersionResource, _ name: String, _ rv: ResourceVersion, _ data: JSONValue) -> ObjectSnapshot {
+        func snap(_ gvr: GroupVersionResource, _ name: String, _ rv: ResourceVersion, _ data: JSONValue)
+            -> ObjectSnapshot
+        {
             ObjectSnapshot(
                 resource: gvr, namespace: "default", name: name, uid: "u-\(name)", rv: rv,
                 bytes: configMap(Int(rv), data: data).serialized())
@@ -116,7 +123,8 @@ struct HistoryTests {
         let diff = StateDiff(old: old, new: new)
         #expect(diff.entries.map(\.kind) == [.removed, .added, .changed])
         #expect(diff.entries.map(\.key.name) == ["gone", "new", "web"])
-        #expect(diff.entries[2].changes == [JSONChange(kind: .changed, path: [.key("data"), .key("r")], old: 1, new: 2)])
+        #expect(
+            diff.entries[2].changes == [JSONChange(kind: .changed, path: [.key("data"), .key("r")], old: 1, new: 2)])
         let text = diff.render(ForensicRenderer())
         #expect(text.contains("- configmaps default/gone  (was RV 2)"))
         #expect(text.contains("+ configmaps default/new  (RV 5)"))

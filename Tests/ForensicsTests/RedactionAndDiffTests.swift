@@ -1,6 +1,6 @@
 import EventLog
-import Foundation
 import Forensics
+import Foundation
 import KubeModel
 import Testing
 
@@ -81,14 +81,17 @@ struct JSONDiffTests {
             changes == [
                 JSONChange(kind: .changed, path: [.key("spec"), .key("replicas")], old: 1, new: 3),
                 JSONChange(kind: .removed, path: [.key("spec"), .key("paused")], old: false, new: nil),
-                JSONChange(kind: .added, path: [.key("metadata"), .key("labels"), .key("tier")], old: nil, new: "front"),
+                JSONChange(
+                    kind: .added, path: [.key("metadata"), .key("labels"), .key("tier")], old: nil, new: "front"),
             ])
         #expect(JSONDiff.diff(a, a).isEmpty)
     }
 
     @Test("lists of named objects are matched by name, so an insertion is one change")
     func namedLists() {
-        let a: JSONValue = ["containers": [["name": "web", "image": "nginx:1"], ["name": "log", "image": "fluent:1"]]]
+        let a: JSONValue = [
+            "containers": [["name": "web", "image": "nginx:1"], ["name": "log", "image": "fluent:1"]]
+        ]
         let b: JSONValue = [
             "containers": [
                 ["name": "init", "image": "busybox"], ["name": "web", "image": "nginx:2"],
@@ -173,7 +176,9 @@ struct TableTests {
 
     @Test("an event renders as a table row and as one JSON line with its redacted object")
     func eventRendering() throws {
-        let object: JSONValue = ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s"], "data": ["k": "YQ=="]]
+        let object: JSONValue = [
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s"], "data": ["k": "YQ=="],
+        ]
         let e = EventRecord(
             rv: 42, time: 1_795_903_290_000_000, type: .modified, storageKey: "/v1/secrets", namespace: "ns",
             name: "s", uid: "u1", origin: .local(client: "kubectl"), object: object.serialized())

@@ -59,7 +59,10 @@ struct ServeTests {
     static let ns = "forensics"
 
     func configMap(_ name: String, _ data: JSONValue) -> JSONValue {
-        ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": .string(Self.ns)], "data": data]
+        [
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": ["name": .string(name), "namespace": .string(Self.ns)], "data": data,
+        ]
     }
 
     /// Objects in namespace `forensics` at `rv`, from `ake replay state`, keyed "kind/name".
@@ -82,7 +85,8 @@ struct ServeTests {
         defer { _ = server.stop() }
         let dir = server.dataDir.path
         let (nsStatus, _) = try await server.request(
-            "POST", "/api/v1/namespaces", ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Self.ns)]])
+            "POST", "/api/v1/namespaces",
+            ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Self.ns)]])
         #expect(nsStatus == 201)
 
         // Apply writes one by one; after each, remember what the server said exists.
@@ -100,7 +104,8 @@ struct ServeTests {
             "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "db", "namespace": .string(Self.ns)],
             "data": ["password": .string(Data("hunter2".utf8).base64EncodedString())],
         ]
-        let (secretStatus, createdSecret) = try await server.request("POST", "/api/v1/namespaces/\(Self.ns)/secrets", secret)
+        let (secretStatus, createdSecret) = try await server.request(
+            "POST", "/api/v1/namespaces/\(Self.ns)/secrets", secret)
         #expect(secretStatus == 201)
         applied("Secret/db", createdSecret, rv: createdSecret["metadata"]?["resourceVersion"]?.stringValue ?? "")
         var update = app
@@ -127,9 +132,10 @@ struct ServeTests {
         let history = try ake(["replay", "history", "--data-dir", dir, "cm", "\(Self.ns)/app", "-o", "json"]).json()
         let versions = history["versions"]?.arrayValue ?? []
         #expect(versions.compactMap { $0["type"]?.stringValue } == ["ADDED", "MODIFIED", "DELETED"])
-        #expect(versions.compactMap { $0["origin"]?.stringValue } == [
-            "local:forensics-e2e/1.0", "local:kubectl/v1.31.0", "local:forensics-e2e/1.0",
-        ])
+        #expect(
+            versions.compactMap { $0["origin"]?.stringValue } == [
+                "local:forensics-e2e/1.0", "local:kubectl/v1.31.0", "local:forensics-e2e/1.0",
+            ])
         #expect(
             versions.compactMap { $0["rv"]?.int64Value }.map(String.init)
                 == [checkpoints[0].rv, checkpoints[2].rv, String(deleteRV)])
@@ -163,7 +169,8 @@ struct ServeTests {
         defer { _ = server.stop() }
         let dir = server.dataDir.path
         _ = try await server.request(
-            "POST", "/api/v1/namespaces", ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Self.ns)]])
+            "POST", "/api/v1/namespaces",
+            ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(Self.ns)]])
         let follower = try LineReadingProcess(
             try akeBinary(), ["log", "tail", "-f", "--data-dir", dir, "--namespace", Self.ns, "-o", "json"])
         defer { follower.terminate() }

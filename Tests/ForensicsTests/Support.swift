@@ -28,7 +28,8 @@ struct HistoryWriter {
     /// Appends one version of an object; returns the stored object (with its RV).
     @discardableResult
     func write(
-        _ type: EventType, _ gvr: GroupVersionResource, _ object: JSONValue, origin: EventOrigin = .local(client: "test")
+        _ type: EventType, _ gvr: GroupVersionResource, _ object: JSONValue,
+        origin: EventOrigin = .local(client: "test")
     ) async throws -> JSONValue {
         let stored = try await store.mutate { ctx in
             var o = object
