@@ -65,7 +65,7 @@ public struct LogStatsReport: Sendable {
         }
         out += "HEAD            \(head)\n"
         out +=
-            "HORIZON         \(horizon == 0 ? "none (never compacted)" : "\(horizon) (history before it is compacted)")\n"
+            "HORIZON         \(horizonText)\n"
         out += "\n"
         let origins = ["upstream", "local", "reconciler", "system"]
         var table = TextTable(headers: ["RESOURCE", "EVENTS", "BYTES"] + origins.map { $0.uppercased() })
@@ -92,6 +92,13 @@ public struct LogStatsReport: Sendable {
             out += t.render()
         }
         return out
+    }
+
+    /// The horizon, and whether anything below it was actually dropped.
+    var horizonText: String {
+        if horizon == 0 { return "none (never compacted)" }
+        if let oldest, horizon <= oldest.rv { return "\(horizon) (nothing compacted yet)" }
+        return "\(horizon) (older history is compacted; states before it cannot be replayed)"
     }
 
     /// The report as a JSON object (for `-o json|yaml`).
