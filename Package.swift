@@ -64,10 +64,15 @@ let package = Package(
             name: "KubeClient",
             dependencies: ["Endpoint", "KubeModel"],
             swiftSettings: swiftSettings),
+        .target(
+            name: "Forensics",
+            dependencies: ["Projections", "EventLog", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "ake",
             dependencies: [
                 "EventLog", "Projections", "Endpoint", "APIFront", "Sync", "KubeModel",
+                "Forensics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,6 +99,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ForensicsTests", dependencies: ["Forensics", "Projections", "EventLog", "KubeModel"],
             swiftSettings: swiftSettings),
         .testTarget(name: "SyncTests", dependencies: ["Sync"], swiftSettings: swiftSettings),
         .testTarget(
