@@ -55,6 +55,49 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         for (k, v) in members { self[k] = v }
     }
 
+    /// Members as a parser read them: keeps the first position of a duplicate key
+    /// with the last value (so `{"a":1,"a":2}` is `{"a":2}`, as in Go's decoder).
+    init(parsedMembers: [Element]) {
+        let n = parsedMembers.count
+        if n < 2 {
+            members = parsedMembers
+            return
+        }
+        var hasDuplicate = false
+        if n <= 12 {
+            // Small objects (most of Kubernetes metadata): pairwise compare beats hashing.
+            outer: for i in 1..<n {
+                let k = parsedMembers[i].key
+                for j in 0..<i where parsedMembers[j].key == k {
+                    hasDuplicate = true
+                    break outer
+                }
+            }
+        } else {
+            var seen = Set<String>(minimumCapacity: n)
+            for m in parsedMembers where !seen.insert(m.key).inserted {
+                hasDuplicate = true
+                break
+            }
+        }
+        if !hasDuplicate {
+            members = parsedMembers
+            return
+        }
+        var position: [String: Int] = [:]
+        var unique: [Element] = []
+        unique.reserveCapacity(n)
+        for m in parsedMembers {
+            if let i = position[m.key] {
+                unique[i].value = m.value
+            } else {
+                position[m.key] = unique.count
+                unique.append(m)
+            }
+        }
+        members = unique
+    }
+
     /// Appends without checking for duplicates; the caller guarantees `key` is new.
     public mutating func appendUnchecked(_ key: String, _ value: JSONValue) {
         members.append((key, value))
