@@ -126,6 +126,15 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         }
     }
 
+    /// Takes a member's value out, leaving `null` at its position, so the caller can
+    /// change the value without a copy-on-write copy and store it back in place.
+    mutating func takeValue(forKey key: String) -> JSONValue? {
+        guard let i = index(forKey: key) else { return nil }
+        let v = members[i].value
+        members[i].value = .null
+        return v
+    }
+
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
         guard let i = index(forKey: key) else { return nil }

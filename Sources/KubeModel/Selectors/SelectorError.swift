@@ -1,0 +1,8 @@
+/// A label or field selector that does not parse or names a field the resource
+/// cannot be selected by. `message` is worded like the apiserver's (the API layer
+/// answers it as 400 BadRequest).
+public struct SelectorError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
