@@ -42,7 +42,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "Endpoint",
-            dependencies: ["Projections", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Projections", "EventLog", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .target(
             name: "APIFront",
@@ -83,7 +85,10 @@ let package = Package(
             name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel"],
             swiftSettings: swiftSettings),
         .testTarget(name: "SyncTests", dependencies: ["Sync"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndpointTests", dependencies: ["Endpoint"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndpointTests",
+            dependencies: ["Endpoint", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "APIFrontTests", dependencies: ["APIFront"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["KubeModel"], swiftSettings: swiftSettings),
