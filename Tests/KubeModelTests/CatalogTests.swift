@@ -148,6 +148,13 @@ struct CatalogTests {
         #expect(f["source"] == "kubelet")
         #expect(f["involvedObject.kind"] == "Pod")
         #expect(f["involvedObject.uid"] == "")
+        let newEvents = try #require(catalog.resource(group: "events.k8s.io", version: "v1", resource: "events"))
+        let nev: JSONValue = [
+            "metadata": ["name": "e", "namespace": "default"], "regarding": ["kind": "Node", "name": "n1"],
+            "reportingController": "kubelet",
+        ]
+        #expect(newEvents.fieldValues(of: nev)["source"] == "kubelet")
+        #expect(newEvents.fieldValues(of: nev)["regarding.kind"] == "Node")
         let nodes = try #require(catalog.resource(group: "", version: "v1", resource: "nodes"))
         let nf = nodes.fieldValues(of: ["metadata": ["name": "n1", "namespace": "ignored"]])
         #expect(nf == ["metadata.name": "n1", "metadata.namespace": "", "spec.unschedulable": "false"])
@@ -214,6 +221,10 @@ struct CRDCatalogTests {
             try FieldSelector(parsing: "spec.color=red").validate(for: beta)
         }
         #expect(catalog.resolve("wd").map(\.gvr.version) == ["v1"])
+        try FieldSelector(parsing: "metadata.namespace=ns").validate(for: v1)
+        #expect(throws: SelectorError("field label not supported: spec.tags")) {
+            try FieldSelector(parsing: "spec.tags=a").validate(for: v1)
+        }
     }
 
     @Test("re-registering replaces the versions; unregistering removes them")
@@ -298,6 +309,18 @@ struct CRDCatalogTests {
             messages.contains(
                 "spec.versions[0].additionalPrinterColumns[0].type: Invalid value: \"text\": must be one of boolean,date,integer,number,string"
             ))
+    }
+
+    @Test("cluster-scoped custom resources cannot be selected by namespace")
+    func clusterScoped() throws {
+        let catalog = ResourceCatalog.builtIn()
+        let infos = try catalog.register(crd: widgetCRD(scope: "Cluster"))
+        let v1 = try #require(infos.last)
+        #expect(!v1.namespaced)
+        #expect(v1.fieldValues(of: ["metadata": ["name": "w"]])["metadata.namespace"] == "")
+        #expect(throws: SelectorError("field label not supported: metadata.namespace")) {
+            try FieldSelector(parsing: "metadata.namespace=x").validate(for: v1)
+        }
     }
 
     @Test("a CRD may not shadow a built-in resource")

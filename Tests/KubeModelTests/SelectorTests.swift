@@ -213,15 +213,27 @@ struct FieldSelectorTests {
         #expect(throws: SelectorError(message)) { try FieldSelector(parsing: input) }
     }
 
-    @Test("only metadata.name, metadata.namespace and the resource's selectable fields are allowed")
+    @Test(
+        "only metadata.name, metadata.namespace and the resource's selectable fields are allowed, worded per resource")
     func validation() throws {
         let catalog = ResourceCatalog.builtIn()
         let pods = try #require(catalog.resource(group: "", version: "v1", resource: "pods"))
         let configmaps = try #require(catalog.resource(group: "", version: "v1", resource: "configmaps"))
         try FieldSelector(parsing: "spec.nodeName=n1,metadata.namespace=d,metadata.name=x").validate(for: pods)
-        #expect(throws: SelectorError("field label not supported: spec.nodeName")) {
+        #expect(
+            throws: SelectorError(
+                #""spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace""#)
+        ) {
             try FieldSelector(parsing: "spec.nodeName=n1").validate(for: configmaps)
         }
+        let nodes = try #require(catalog.resource(group: "", version: "v1", resource: "nodes"))
+        try FieldSelector(parsing: "metadata.name=n1,spec.unschedulable=false").validate(for: nodes)
+        #expect(throws: SelectorError("field label not supported: metadata.namespace")) {
+            try FieldSelector(parsing: "metadata.namespace=x").validate(for: nodes)
+        }
+        let clusterRoles = try #require(
+            catalog.resource(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles"))
+        try FieldSelector(parsing: "metadata.namespace=").validate(for: clusterRoles)
         #expect(throws: SelectorError("field label not supported: spec.foo")) {
             try FieldSelector(parsing: "spec.foo=1").validate(for: pods)
         }

@@ -68,7 +68,7 @@ enum BuiltInResources {
             "events.k8s.io", "events", "Event", short: ["ev"],
             fields: [
                 "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "regarding.apiVersion",
-                "regarding.resourceVersion", "regarding.fieldPath", "reason", "reportingController", "type",
+                "regarding.resourceVersion", "regarding.fieldPath", "reason", "reportingController", "source", "type",
             ]),
         // batch/v1
         r("batch", "cronjobs", "CronJob", short: ["cj"], sub: ["status"], categories: ["all"]),

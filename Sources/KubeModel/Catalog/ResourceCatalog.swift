@@ -39,10 +39,12 @@ public final class ResourceCatalog: Sendable {
     /// A new catalog holding the built-in resources.
     public static func builtIn() -> ResourceCatalog { ResourceCatalog(resources: BuiltInResources.all) }
 
+    /// The resource served at `gvr`, if any.
     public func resource(for gvr: GroupVersionResource) -> ResourceInfo? {
         state.withLock { $0.byGVR[gvr] }
     }
 
+    /// The resource served at `group`/`version`/`resource`, if any.
     public func resource(group: String, version: String, resource: String) -> ResourceInfo? {
         self.resource(for: GroupVersionResource(group: group, version: version, resource: resource))
     }

@@ -1,14 +1,19 @@
 /// A column a custom resource declares for `kubectl get` (`additionalPrinterColumns`).
 public struct PrinterColumn: Sendable, Hashable {
+    /// The column header.
     public var name: String
     /// OpenAPI type: `string`, `integer`, `number`, `boolean` or `date`.
     public var type: String
+    /// OpenAPI format hint (`int32`, `date-time`, …); may be empty.
     public var format: String
+    /// Help text for the column.
     public var description: String
+    /// 0 for columns shown by default; higher ones only with `-o wide`.
     public var priority: Int
     /// A simple JSONPath such as `.spec.replicas`.
     public var jsonPath: String
 
+    /// A printer column; see the member docs.
     public init(
         name: String, type: String, format: String = "", description: String = "", priority: Int = 0,
         jsonPath: String
@@ -25,11 +30,17 @@ public struct PrinterColumn: Sendable, Hashable {
 /// What AKE knows about one resource at one version: enough for discovery, routing,
 /// validation and selectors.
 public struct ResourceInfo: Sendable, Hashable {
+    /// Where the resource is served (plural resource name).
     public var gvr: GroupVersionResource
+    /// The object kind, for example `Pod`.
     public var kind: String
+    /// The list kind, for example `PodList`.
     public var listKind: String
+    /// The lowercase singular name, for example `pod`.
     public var singular: String
+    /// Abbreviations kubectl accepts, for example `po`.
     public var shortNames: [String]
+    /// Whether objects live in a namespace.
     public var namespaced: Bool
     /// Discovery verbs, in the order the apiserver lists them.
     public var verbs: [String]
@@ -37,6 +48,7 @@ public struct ResourceInfo: Sendable, Hashable {
     public var subresources: Set<String>
     /// Field selector labels besides `metadata.name` / `metadata.namespace`.
     public var selectableFields: [String]
+    /// Discovery categories, for example `all`.
     public var categories: [String]
     /// Declared by a CustomResourceDefinition.
     public var isCustom: Bool
@@ -47,6 +59,7 @@ public struct ResourceInfo: Sendable, Hashable {
     /// For custom resources, the version objects are stored at; nil for built-ins.
     public var storageVersion: String?
 
+    /// Describes a resource; `listKind` defaults to kind + "List", `singular` to the lowercase kind.
     public init(
         gvr: GroupVersionResource, kind: String, listKind: String? = nil, singular: String? = nil,
         shortNames: [String] = [], namespaced: Bool, verbs: [String] = ResourceInfo.standardVerbs,
@@ -85,9 +98,22 @@ public struct ResourceInfo: Sendable, Hashable {
     /// `apiVersion` of objects of this resource.
     public var apiVersion: String { gvr.groupVersion }
 
-    /// Whether a field selector may name `field`.
-    public func isSelectable(_ field: String) -> Bool {
-        field == "metadata.name" || field == "metadata.namespace" || selectableFields.contains(field)
+    /// Whether a field selector may name `field` (see `fieldLabelError(_:)`).
+    public func isSelectable(_ field: String) -> Bool { fieldLabelError(field) == nil }
+
+    /// Why a field selector may not name `field` for this resource, worded as the
+    /// apiserver's field-label conversion says it; nil when it may.
+    ///
+    /// Resources with their own conversion (those with selectable fields, and custom
+    /// resources) accept `metadata.name`, `metadata.namespace` only when namespaced,
+    /// and their fields (`field label not supported: <f>`); the others accept just the
+    /// two metadata fields (`"<f>" is not a known field selector: only ...`).
+    public func fieldLabelError(_ field: String) -> String? {
+        if field == "metadata.name" || selectableFields.contains(field) { return nil }
+        let ownConversion = isCustom || !selectableFields.isEmpty
+        if field == "metadata.namespace", namespaced || !ownConversion { return nil }
+        if ownConversion { return "field label not supported: \(field)" }
+        return "\(goQuoted(field)) is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
     }
 }
 
@@ -122,6 +148,10 @@ extension ResourceInfo {
             case ("", "events", "source"):
                 if let c = object[path: ["source", "component"]]?.stringValue, !c.isEmpty { return c }
                 return object["reportingComponent"]?.stringValue ?? ""
+            case ("events.k8s.io", "events", "source"):
+                // Mapped to the core Event's `source`: deprecatedSource.component, else the controller.
+                if let c = object[path: ["deprecatedSource", "component"]]?.stringValue, !c.isEmpty { return c }
+                return object["reportingController"]?.stringValue ?? ""
             default:
                 break
             }

@@ -1,11 +1,13 @@
 /// One term of a field selector: `field=value` or `field!=value`.
 public struct FieldRequirement: Sendable, Hashable, CustomStringConvertible {
+    /// The field label, for example `spec.nodeName`.
     public let field: String
     /// `true` for `!=`.
     public let negated: Bool
     /// The unescaped value.
     public let value: String
 
+    /// A term; `value` is unescaped.
     public init(field: String, negated: Bool, value: String) {
         self.field = field
         self.negated = negated
@@ -27,10 +29,13 @@ public struct FieldRequirement: Sendable, Hashable, CustomStringConvertible {
 /// commas and sorted; values unescaped), so `description` is the same canonical form
 /// the apiserver prints (`==` becomes `=`).
 public struct FieldSelector: Sendable, Hashable, CustomStringConvertible {
+    /// The terms, in canonical (sorted) order when parsed.
     public private(set) var requirements: [FieldRequirement]
 
+    /// The selector with no terms.
     public static let everything = FieldSelector(requirements: [])
 
+    /// A selector of the given terms, kept in the given order.
     public init(requirements: [FieldRequirement]) { self.requirements = requirements }
 
     /// Parses a selector; the empty string selects everything.
@@ -51,11 +56,13 @@ public struct FieldSelector: Sendable, Hashable, CustomStringConvertible {
     /// True when there are no terms (everything is selected).
     public var isEmpty: Bool { requirements.isEmpty }
 
+    /// Whether an object with these field values (see `ResourceInfo.fieldValues(of:)`) is selected.
     public func matches(_ fields: [String: String]) -> Bool {
         for r in requirements where !r.matches(fields) { return false }
         return true
     }
 
+    /// The canonical form, as the apiserver prints it.
     public var description: String { requirements.map(\.description).joined(separator: ",") }
 
     /// The value an `=`/`==` term requires for `field`, if any (for index lookups).
@@ -64,12 +71,11 @@ public struct FieldSelector: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Rejects fields the resource cannot be selected by, as the apiserver's field
-    /// label conversion does: `field label not supported: <field>`.
+    /// label conversion does (`field label not supported: <field>`, or for resources
+    /// without selectable fields `"<field>" is not a known field selector: only ...`).
     public func validate(for resource: ResourceInfo) throws(SelectorError) {
         for r in requirements {
-            if r.field == "metadata.name" || r.field == "metadata.namespace" { continue }
-            if resource.selectableFields.contains(r.field) { continue }
-            throw SelectorError("field label not supported: \(r.field)")
+            if let message = resource.fieldLabelError(r.field) { throw SelectorError(message) }
         }
     }
 

@@ -14,7 +14,9 @@ public struct LabelRequirement: Sendable, Hashable, CustomStringConvertible {
         case lessThan = "lt"
     }
 
+    /// The label key.
     public let key: String
+    /// How the key is tested.
     public let op: Operator
     /// Sorted and without duplicates (a set, as in apimachinery).
     public let values: [String]

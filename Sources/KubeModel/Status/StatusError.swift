@@ -2,9 +2,12 @@
 public struct StatusCause: Sendable, Hashable {
     /// The cause type, for example `FieldValueInvalid` or `ResourceVersionTooLarge`.
     public var reason: String
+    /// Human-readable explanation.
     public var message: String
+    /// The JSON path of the field concerned, if any.
     public var field: String
 
+    /// A cause; empty members are left out of the JSON.
     public init(reason: String = "", message: String = "", field: String = "") {
         self.reason = reason
         self.message = message
@@ -14,14 +17,20 @@ public struct StatusCause: Sendable, Hashable {
 
 /// `metav1.StatusDetails`.
 public struct StatusDetails: Sendable, Hashable {
+    /// The object name, if one is concerned.
     public var name: String
+    /// The API group (empty for core).
     public var group: String
     /// The kind, or (for most errors, as the apiserver does) the plural resource.
     public var kind: String
+    /// The object UID (success statuses of deletes).
     public var uid: String
+    /// Field-level causes (Invalid errors, internal errors).
     public var causes: [StatusCause]
+    /// Seconds to wait before retrying; 0 is omitted.
     public var retryAfterSeconds: Int
 
+    /// Details; empty members are left out of the JSON.
     public init(
         name: String = "", group: String = "", kind: String = "", uid: String = "", causes: [StatusCause] = [],
         retryAfterSeconds: Int = 0
@@ -45,11 +54,14 @@ public struct StatusError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: Int
     /// `StatusReason`, for example `NotFound`; empty for success.
     public var reason: String
+    /// Human-readable explanation.
     public var message: String
+    /// Extra data; `nil` leaves `details` out of the JSON.
     public var details: StatusDetails?
     /// `Failure` for errors, `Success` for the status returned by delete.
     public var status: String
 
+    /// A status with every member given.
     public init(code: Int, reason: String, message: String, details: StatusDetails? = nil, status: String = "Failure") {
         self.code = code
         self.reason = reason
@@ -58,6 +70,7 @@ public struct StatusError: Error, Sendable, Hashable, CustomStringConvertible {
         self.status = status
     }
 
+    /// The message.
     public var description: String { message }
 
     /// Seconds a client should wait before retrying, if the error says (`Retry-After`).

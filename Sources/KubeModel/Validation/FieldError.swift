@@ -45,12 +45,16 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
         case null
     }
 
+    /// What is wrong.
     public var kind: Kind
     /// The JSON path of the field, for example `metadata.name` or `spec.versions[0].name`.
     public var field: String
+    /// The offending value, as it is printed.
     public var badValue: BadValue
+    /// Why the value is wrong; may be empty.
     public var detail: String
 
+    /// An error of `kind` at `field`.
     public init(_ kind: Kind, field: String, value: BadValue = .none, detail: String = "") {
         self.kind = kind
         self.field = field
@@ -58,12 +62,15 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
         self.detail = detail
     }
 
+    /// `field.Invalid`: the value is shown quoted.
     public static func invalid(_ field: String, _ value: String, _ detail: String) -> FieldError {
         FieldError(.invalid, field: field, value: .string(value), detail: detail)
     }
+    /// `field.Required`.
     public static func required(_ field: String, _ detail: String = "") -> FieldError {
         FieldError(.required, field: field, detail: detail)
     }
+    /// `field.Forbidden`.
     public static func forbidden(_ field: String, _ detail: String) -> FieldError {
         FieldError(.forbidden, field: field, detail: detail)
     }

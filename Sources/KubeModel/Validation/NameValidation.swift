@@ -16,10 +16,15 @@ public enum NameValidation {
         case pathSegment
     }
 
+    /// Longest RFC 1123 label.
     public static let dns1123LabelMaxLength = 63
+    /// Longest RFC 1123 subdomain.
     public static let dns1123SubdomainMaxLength = 253
+    /// Longest RFC 1035 label.
     public static let dns1035LabelMaxLength = 63
+    /// Longest label value.
     public static let labelValueMaxLength = 63
+    /// Longest name part of a qualified name (label key).
     public static let qualifiedNameMaxLength = 63
     /// Sum of the byte lengths of all annotation keys and values.
     public static let totalAnnotationSizeLimit = 256 * 1024
