@@ -52,7 +52,16 @@ struct InformerTests {
           arguments: ClientFixture.Kind.allCases)
     func informer(kind: ClientFixture.Kind) async throws {
         let f = try await ClientFixture.make(kind)
-        defer { Task { await f.tearDown() } }
+        do {
+            try await scenario(f)
+        } catch {
+            await f.tearDown()
+            throw error
+        }
+        await f.tearDown()
+    }
+
+    func scenario(_ f: ClientFixture) async throws {
         let cms = f.clientset.coreV1.configMaps("default")
         for n in ["a", "b", "c"] {
             var cm = ConfigMap(name: n, data: ["v": "0"])
