@@ -6,6 +6,9 @@ struct AKEBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ake-bench",
         abstract: "AKE benchmarks; each prints medians over several runs.",
-        subcommands: []
+        subcommands: [
+            JSONBench.self,
+            EventLogBench.self,
+        ]
     )
 }

@@ -276,7 +276,7 @@ public final class Endpoint: Sendable {
                 info, namespace: namespace, labels: labels, fields: fields, options: options)
             let body = ListBody.build(
                 listKind: info.listKind, apiVersion: info.gvr.groupVersion,
-                resourceVersion: String(writer.ctx.nextRV - 1), items: deleted.map(\.bytes))
+                resourceVersion: String(writer.ctx.nextRV &- 1), items: deleted.map(\.bytes))
             return APIResponse(code: 200, body: body)
         }
     }

@@ -205,6 +205,8 @@ public final class WriteTransaction: TransactionReader {
     private(set) var failure: (any Error)?
     /// Whether an operation hit MDB_MAP_FULL (the whole batch must be retried after growing).
     private(set) var hitMapFull = false
+    /// Whether an operation hit MDB_TXN_FULL (too many dirty pages for one transaction).
+    private(set) var hitTransactionFull = false
     /// A new compaction horizon set by this body (applied in memory after the commit).
     var newHorizon: ResourceVersion?
 
@@ -232,6 +234,7 @@ public final class WriteTransaction: TransactionReader {
     /// Records a failure that leaves the LMDB transaction unusable and returns it for throwing.
     private func poison(_ code: Int32, _ context: String) -> EventLogError {
         if code == MDB_MAP_FULL { hitMapFull = true }
+        if code == MDB_TXN_FULL { hitTransactionFull = true }
         let error = lmdbError(code, context)
         failure = error
         return error
@@ -271,10 +274,13 @@ public final class WriteTransaction: TransactionReader {
         try ensureUsable()
         let rv = next
         let time = context.commitTime()
-        EventRecord.encode(event, time: time, into: &context.scratch)
+        // Borrow the writer's encode buffer (a projector appending from `apply` gets a fresh one).
+        var record = context.takeScratch()
+        defer { context.returnScratch(record) }
+        EventRecord.encode(event, time: time, into: &record)
         var key = rv.bigEndian
         try withUnsafeBytes(of: &key) { keyBytes in
-            try context.scratch.withUnsafeBytes { value in
+            try record.withUnsafeBytes { value in
                 try rawPut(core.schema.log, key: keyBytes, value: value, flags: MDB_APPEND)
                 if let projector = context.projector {
                     do {

@@ -2,13 +2,23 @@ import APIFront
 import ArgumentParser
 import Endpoint
 import EventLog
-import Foundation
 import KubeModel
 import Logging
 import Metrics
 import Projections
 import Prometheus
 import ServiceLifecycle
+
+// FoundationEssentials is enough here (FileManager) and keeps full Foundation's
+// start-up work out of the server process.
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `ake serve`: runs AKE standalone as a Kubernetes API server on a local data directory.
 struct Serve: AsyncParsableCommand {
@@ -25,7 +35,7 @@ struct Serve: AsyncParsableCommand {
     var logLevel = "info"
 
     @Option(help: "Keep at most this many events in the log (older ones are compacted).")
-    var retentionMaxEvents: UInt64?
+    var retentionMaxEvents: Int?
 
     @Option(help: "Keep events at most this old, e.g. 90m, 24h, 7d (older ones are compacted).")
     var retentionMaxAge: String?
@@ -105,7 +115,7 @@ struct Serve: AsyncParsableCommand {
         }
         let compactor = Compactor(
             log: store.log,
-            policy: RetentionPolicy(maxEvents: retentionMaxEvents, maxAge: retentionMaxAge.flatMap(parseDuration)),
+            policy: RetentionPolicy(maxAge: retentionMaxAge.flatMap(parseDuration), maxEvents: retentionMaxEvents),
             interval: parseDuration(compactionInterval) ?? .seconds(60), logger: logger)
 
         var config = ServiceGroupConfiguration(

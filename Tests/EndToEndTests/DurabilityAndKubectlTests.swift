@@ -53,31 +53,44 @@ struct DurabilityAndKubectlTests {
         #expect(missing.isEmpty, "acknowledged but lost: \(missing.prefix(10))")
     }
 
-    @Test("kubectl creates, gets and lists against ake serve without a kubeconfig")
+    @Test(
+        "kubectl (the default one, 1.27 and 1.33) creates, gets, lists and deletes against ake serve without a kubeconfig"
+    )
     func kubectlSmoke() throws {
-        guard let kubectl = which("kubectl") else {
+        guard let defaultKubectl = which("kubectl") else {
             Issue.record("kubectl not installed")
             return
+        }
+        // kubectl 1.32+ send protobuf bodies for typed creates; 1.27 sends JSON.
+        let dir = URL(fileURLWithPath: defaultKubectl).resolvingSymlinksInPath().deletingLastPathComponent()
+        var kubectls = [defaultKubectl]
+        for v in ["1.27", "1.33"] {
+            let p = dir.appendingPathComponent("kubectl.\(v)").path
+            if FileManager.default.isExecutableFile(atPath: p) { kubectls.append(p) }
         }
         try withServer { (s: AKEProcess) throws in
             let home = try AKEProcess.makeTempDir()
             defer { try? FileManager.default.removeItem(at: home) }
             let server = "http://127.0.0.1:\(s.port)"
-            func run(_ args: [String]) throws -> (Int32, String) {
-                try runProcess(
-                    kubectl, ["--server", server] + args, environment: ["HOME": home.path, "KUBECONFIG": "/dev/null"])
+            for (i, kubectl) in kubectls.enumerated() {
+                func run(_ args: [String]) throws -> (Int32, String) {
+                    try runProcess(
+                        kubectl, ["--server", server, "--request-timeout", "20s"] + args,
+                        environment: ["HOME": home.path, "KUBECONFIG": "/dev/null"])
+                }
+                let name = "x\(i)"
+                let (c1, out1) = try run(["create", "configmap", name, "--from-literal=a=b"])
+                #expect(c1 == 0, "\(kubectl): \(out1)")
+                let (c2, out2) = try run(["get", "cm", name, "-o", "json"])
+                #expect(c2 == 0, "\(kubectl): \(out2)")
+                let obj = try? JSONSerialization.jsonObject(with: Data(out2.utf8)) as? [String: Any]
+                #expect((obj?["data"] as? [String: String]) == ["a": "b"], "\(kubectl)")
+                let (c3, out3) = try run(["get", "ns"])
+                #expect(c3 == 0, "\(kubectl): \(out3)")
+                #expect(out3.contains("default"))
+                let (c4, out4) = try run(["delete", "cm", name])
+                #expect(c4 == 0, "\(kubectl): \(out4)")
             }
-            let (c1, out1) = try run(["create", "configmap", "x", "--from-literal=a=b"])
-            #expect(c1 == 0, "\(out1)")
-            let (c2, out2) = try run(["get", "cm", "x", "-o", "json"])
-            #expect(c2 == 0, "\(out2)")
-            let obj = try JSONSerialization.jsonObject(with: Data(out2.utf8)) as? [String: Any]
-            #expect((obj?["data"] as? [String: String]) == ["a": "b"])
-            let (c3, out3) = try run(["get", "ns"])
-            #expect(c3 == 0, "\(out3)")
-            #expect(out3.contains("default"))
-            let (c4, out4) = try run(["delete", "cm", "x"])
-            #expect(c4 == 0, "\(out4)")
         }
     }
 }

@@ -6,7 +6,7 @@ import Projections
 import Testing
 
 /// An Endpoint over a fresh ObjectStore in a temporary directory.
-struct Harness {
+struct Harness: Sendable {
     let directory: String
     let store: ObjectStore
     let catalog: ResourceCatalog

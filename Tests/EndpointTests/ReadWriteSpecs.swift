@@ -158,6 +158,27 @@ struct ReadWriteSpecs {
         }
     }
 
+    @Test("concurrent updates from the same resourceVersion: exactly one wins, the others get 409 Conflict")
+    func concurrentConflicts() async throws {
+        try await Harness.run { h in
+            let cm = try await h.create(Harness.configmaps, namespace: "default", configMap("race"))
+            let codes = await withTaskGroup(of: Int.self) { group in
+                for i in 0..<8 {
+                    var body = cm
+                    body["data"] = ["writer": .string(String(i))]
+                    group.addTask {
+                        await h.call(.update, Harness.configmaps, namespace: "default", name: "race", body: body).code
+                    }
+                }
+                var out: [Int] = []
+                for await code in group { out.append(code) }
+                return out
+            }
+            #expect(codes.filter { $0 == 200 }.count == 1)
+            #expect(codes.filter { $0 == 409 }.count == 7)
+        }
+    }
+
     @Test("an update that changes nothing writes nothing: same resourceVersion, no event")
     func noopUpdate() async throws {
         try await Harness.run { h in

@@ -92,6 +92,9 @@ struct EventLogCoreTests {
             let applied = projector.calls.withLock { $0.applied }
             #expect(applied == Array((start + 1)...(start + 1280)))
             #expect(projector.calls.withLock { $0.committedHeads.last } == log.head)
+            let stats = try log.statistics()
+            #expect(stats.committedBodies == 1280)
+            #expect(stats.commits >= 1 && stats.commits <= 1280)
             try log.read { txn in
                 let mirror = try #require(txn.table(named: projector.tableName))
                 var seen: [ResourceVersion] = []

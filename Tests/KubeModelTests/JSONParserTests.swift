@@ -164,6 +164,13 @@ struct JSONParserTests {
         let v = try parse(#"{"a":1,"b":2,"a":3}"#)
         #expect(v.objectValue?.keys == ["a", "b"])
         #expect(v["a"] == 3)
+        // Escaped spellings and empty keys are compared by their decoded text.
+        let escaped = try parse(#"{"a":1,"\u0061":2,"":3,"b":4,"":5}"#)
+        #expect(escaped.objectValue?.keys == ["a", "", "b"])
+        #expect(escaped["a"] == 2)
+        #expect(escaped[""] == 5)
+        // Same length, first and last byte, different middle: not duplicates.
+        #expect(try parse(#"{"abc":1,"axc":2}"#).objectValue?.count == 2)
         // Large objects take the hashing path; same rule.
         let members = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
         let big = try parse("{\(members),\"k5\":\"last\"}")
@@ -203,6 +210,26 @@ struct JSONParserTests {
         #expect(v.jsonString == #""a\"b\\c\n\r\t\b\f\u0000\u001f/é😀"# + "\u{7F}\"")
         let keyed: JSONValue = ["k\"\n": "v"]
         #expect(keyed.jsonString == #"{"k\"\n":"v"}"#)
+    }
+
+    @Test("a special character at any position of a long string is found (word-at-a-time scans)")
+    func specialCharacterPositions() throws {
+        let specials: [(raw: String, escaped: String)] = [
+            ("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{01}", #"\u0001"#), ("\u{1F}", #"\u001f"#),
+            ("é", "é"), ("😀", "😀"), ("\u{7F}", "\u{7F}"),
+        ]
+        for length in [7, 8, 9, 15, 16, 17, 31, 33] {
+            for position in 0..<length {
+                for special in specials {
+                    let prefix = String(repeating: "a", count: position)
+                    let suffix = String(repeating: "z", count: length - position - 1)
+                    let value = prefix + special.raw + suffix
+                    let json = "\"" + prefix + special.escaped + suffix + "\""
+                    #expect(JSONValue.string(value).jsonString == json)
+                    #expect(try parse(json) == .string(value))
+                }
+            }
+        }
     }
 
     @Test("serialize(into:) appends to what is there")

@@ -96,13 +96,15 @@ public struct Negotiation: Sendable, Equatable {
 public enum BodyType: Sendable, Equatable {
     case json
     case yaml
+    /// Kubernetes protobuf, decoded for the few kinds ``ProtobufBody`` knows.
+    case protobuf
     case jsonPatch
     case mergePatch
     case strategicMergePatch
     case applyPatch
 
     /// Content types accepted for create/update bodies.
-    public static let objectTypes = ["application/json", "application/yaml"]
+    public static let objectTypes = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
     /// Content types accepted for PATCH.
     public static let patchTypes = [
         "application/json-patch+json", "application/merge-patch+json",
@@ -113,6 +115,7 @@ public enum BodyType: Sendable, Equatable {
         switch essence {
         case "application/json": self = .json
         case "application/yaml", "application/x-yaml", "text/yaml": self = .yaml
+        case "application/vnd.kubernetes.protobuf": self = .protobuf
         case "application/json-patch+json": self = .jsonPatch
         case "application/merge-patch+json": self = .mergePatch
         case "application/strategic-merge-patch+json": self = .strategicMergePatch
@@ -123,7 +126,7 @@ public enum BodyType: Sendable, Equatable {
 
     public var isPatch: Bool {
         switch self {
-        case .json, .yaml: false
+        case .json, .yaml, .protobuf: false
         default: true
         }
     }
@@ -131,7 +134,7 @@ public enum BodyType: Sendable, Equatable {
     /// The content type passed on to the Endpoint (YAML object bodies arrive there as JSON).
     public var endpointContentType: String {
         switch self {
-        case .json, .yaml: "application/json"
+        case .json, .yaml, .protobuf: "application/json"
         case .jsonPatch: "application/json-patch+json"
         case .mergePatch: "application/merge-patch+json"
         case .strategicMergePatch: "application/strategic-merge-patch+json"

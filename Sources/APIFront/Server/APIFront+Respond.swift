@@ -217,9 +217,19 @@ extension APIFront {
         return .success(bytes)
     }
 
-    /// YAML object and apply bodies become JSON; JSON passes unchanged (the Endpoint parses it).
+    /// YAML object and apply bodies and known protobuf kinds become JSON; JSON passes unchanged (the Endpoint parses it).
     func convertBody(_ bytes: [UInt8], type: BodyType) -> Result<[UInt8], FrontStatus> {
         switch type {
+        case .protobuf:
+            do {
+                return .success(try ProtobufBody.decode(bytes))
+            } catch {
+                return .failure(
+                    FrontStatus(
+                        code: 415, reason: "UnsupportedMediaType",
+                        message: "\(error.description); send application/json (kubelet: contentType: application/json)")
+                )
+            }
         case .yaml, .applyPatch:
             if type == .applyPatch, bytes.first(where: { !isJSONSpace($0) }) == UInt8(ascii: "{") {
                 return .success(bytes)
@@ -256,13 +266,9 @@ extension APIFront {
                         try await withGracefulShutdownHandler {
                             try await withThrowingTaskGroup(of: Void.self) { group in
                                 group.addTask {
-                                    do {
-                                        var events = stream.makeAsyncIterator()
-                                        while let event = try await events.next() {
-                                            guard await handoff.send(event) else { break }
-                                        }
-                                    } catch {
-                                        logger.debug("watch stream failed", metadata: ["error": "\(error)"])
+                                    var events = stream.makeAsyncIterator()
+                                    while let event = await events.next() {
+                                        guard await handoff.send(event) else { break }
                                     }
                                     handoff.finish()
                                 }

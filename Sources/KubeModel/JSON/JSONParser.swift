@@ -5,6 +5,7 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     /// What is wrong, in words.
     public var message: String
 
+    /// An error at byte `offset` of the input.
     public init(offset: Int, message: String) {
         self.offset = offset
         self.message = message
@@ -24,6 +25,7 @@ public struct JSONLimits: Sendable, Hashable {
     /// The largest input accepted, in bytes.
     public var maxBytes: Int
 
+    /// Limits with the given bounds (defaults: 512 levels, 64 MiB).
     public init(maxDepth: Int = 512, maxBytes: Int = 64 << 20) {
         self.maxDepth = maxDepth
         self.maxBytes = maxBytes
@@ -101,23 +103,44 @@ private let nine: UInt8 = 0x39
 ///
 /// Nesting is handled with explicit stacks (not recursion), so depth is bounded
 /// only by `JSONLimits.maxDepth` and deep input can never overflow the call stack.
-struct JSONParser {
+/// Values of open containers wait on one value stack and are moved (not copied)
+/// into an exactly-sized array when their container closes.
+struct JSONParser: ~Copyable {
     let base: UnsafePointer<UInt8>
     let count: Int
     let maxDepth: Int
     var pos = 0
 
-    /// One entry per open container: `true` for an object, `false` for an array.
-    private var kinds: [Bool] = []
-    private var arrays: [[JSONValue]] = []
-    private var objects: [[JSONObject.Element]] = []
-    /// The key waiting for its value, one per open object.
-    private var keys: [String] = []
+    /// An open array or object and where its values (and keys) start on the stacks.
+    private struct Frame {
+        var isObject: Bool
+        var valueStart: Int
+        var keyStart: Int
+    }
+
+    /// A parsed key; `rawStart >= 0` when it was plain ASCII (no escapes), so
+    /// duplicates can be found by comparing input bytes.
+    struct PendingKey {
+        var string: String
+        var rawStart: Int
+        var rawLength: Int
+        /// Length and first and last bytes of a plain key (0 for others): unequal
+        /// fingerprints mean unequal keys, so most pairs cost one comparison.
+        var fingerprint: UInt64
+    }
+
+    private var frames: [Frame] = []
+    private var values = MoveStack<JSONValue>(capacity: 64)
+    private var keys = MoveStack<PendingKey>(capacity: 32)
+    /// Set by `parseString`: the string just read was ASCII without escapes.
+    private var lastStringWasPlain = false
+    private let known = JSONKnownStrings.shared
 
     init(base: UnsafePointer<UInt8>, count: Int, limits: JSONLimits) {
         self.base = base
         self.count = count
         self.maxDepth = max(0, limits.maxDepth)
+        frames.reserveCapacity(16)
     }
 
     @inline(__always)
@@ -148,27 +171,75 @@ struct JSONParser {
         return error("unexpected \(describe(base[pos])), expected \(expected)")
     }
 
-    /// Opens a container; the caller has checked the depth limit.
+    /// Reads `"key"` then `:`, pushes the key and leaves the cursor at the value.
     @inline(__always)
-    private mutating func push(object: Bool) {
-        kinds.append(object)
-        if object {
-            objects.append([])
-        } else {
-            arrays.append([])
-        }
-    }
-
-    /// Reads `"key"` then `:` and leaves the cursor at the value.
-    @inline(__always)
-    private mutating func parseKey() throws(JSONParseError) -> String {
+    private mutating func parseKey() throws(JSONParseError) {
         guard pos < count, base[pos] == quote else { throw unexpected(expected: "a string key") }
+        let rawStart = pos + 1
         let key = try parseString()
+        let length = pos - 1 - rawStart
+        var fingerprint: UInt64 = 0
+        if lastStringWasPlain && length > 0 {
+            fingerprint =
+                UInt64(truncatingIfNeeded: length) << 32 | UInt64(base[rawStart]) << 16 | UInt64(base[pos - 2]) << 8
+                | 1
+        }
+        keys.push(
+            PendingKey(
+                string: key, rawStart: lastStringWasPlain ? rawStart : -1, rawLength: length, fingerprint: fingerprint))
         skipWhitespace()
         guard pos < count, base[pos] == colon else { throw unexpected(expected: "':'") }
         pos += 1
         skipWhitespace()
-        return key
+    }
+
+    @inline(__always)
+    private func sameKey(_ a: UnsafePointer<PendingKey>, _ b: UnsafePointer<PendingKey>) -> Bool {
+        let fa = a.pointee.fingerprint
+        let fb = b.pointee.fingerprint
+        if fa != 0 && fb != 0 {
+            if fa != fb { return false }
+            let n = a.pointee.rawLength
+            let pa = base + a.pointee.rawStart
+            let pb = base + b.pointee.rawStart
+            for i in 0..<n where pa[i] != pb[i] { return false }
+            return true
+        }
+        if fa == 0 && fb == 0 && a.pointee.rawLength == 0 && b.pointee.rawLength == 0 { return true }
+        return a.pointee.string == b.pointee.string
+    }
+
+    /// Builds the object whose keys and values sit on the stacks above `frame`'s starts.
+    private mutating func closeObject(_ frame: Frame) -> JSONObject {
+        let n = keys.count - frame.keyStart
+        var duplicate = false
+        if n > 16 {
+            var seen = Set<String>(minimumCapacity: n)
+            for i in frame.keyStart..<keys.count where !seen.insert(keys[i].string).inserted {
+                duplicate = true
+                break
+            }
+        } else if n > 1 {
+            let kp = UnsafePointer(keys.pointer(at: frame.keyStart))
+            outer: for i in 1..<n {
+                for j in 0..<i where sameKey(kp + i, kp + j) {
+                    duplicate = true
+                    break outer
+                }
+            }
+        }
+        let keyBase = keys.pointer(at: frame.keyStart)
+        let valueBase = values.pointer(at: frame.valueStart)
+        // reserveCapacity + append specialize fully here; Array(unsafeUninitializedCapacity:)
+        // went through an unspecialized path that looks up type metadata on every call.
+        var members: [JSONObject.Element] = []
+        members.reserveCapacity(n)
+        for i in 0..<n {
+            members.append((key: (keyBase + i).move().string, value: (valueBase + i).move()))
+        }
+        keys.forgetTop(from: frame.keyStart)
+        values.forgetTop(from: frame.valueStart)
+        return duplicate ? JSONObject(parsedMembers: members) : JSONObject(uniqueMembers: members)
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -179,26 +250,26 @@ struct JSONParser {
             let c = base[pos]
             switch c {
             case openBrace:
-                if kinds.count >= maxDepth { throw error("nesting deeper than the limit of \(maxDepth)") }
+                if frames.count >= maxDepth { throw error("nesting deeper than the limit of \(maxDepth)") }
                 pos += 1
                 skipWhitespace()
                 if pos < count && base[pos] == closeBrace {
                     pos += 1
                     value = .object(JSONObject())
                 } else {
-                    push(object: true)
-                    keys.append(try parseKey())
+                    frames.append(Frame(isObject: true, valueStart: values.count, keyStart: keys.count))
+                    try parseKey()
                     continue parseValue
                 }
             case openBracket:
-                if kinds.count >= maxDepth { throw error("nesting deeper than the limit of \(maxDepth)") }
+                if frames.count >= maxDepth { throw error("nesting deeper than the limit of \(maxDepth)") }
                 pos += 1
                 skipWhitespace()
                 if pos < count && base[pos] == closeBracket {
                     pos += 1
                     value = .array([])
                 } else {
-                    push(object: false)
+                    frames.append(Frame(isObject: false, valueStart: values.count, keyStart: keys.count))
                     continue parseValue
                 }
             case quote:
@@ -220,44 +291,31 @@ struct JSONParser {
 
             // A value is complete: hand it to its container, then read what follows.
             while true {
-                guard let isObject = kinds.last else {
+                guard let frame = frames.last else {
                     skipWhitespace()
                     if pos < count { throw error("unexpected \(describe(base[pos])) after the value") }
                     return value
                 }
+                values.push(consume value)
                 skipWhitespace()
-                if isObject {
-                    let key = keys.removeLast()
-                    objects[objects.count - 1].append((key, value))
-                    guard pos < count else { throw unexpected(expected: "',' or '}'") }
-                    let c = base[pos]
-                    if c == comma {
-                        pos += 1
-                        skipWhitespace()
-                        keys.append(try parseKey())
-                        continue parseValue
-                    } else if c == closeBrace {
-                        pos += 1
-                        kinds.removeLast()
-                        value = .object(JSONObject(parsedMembers: objects.removeLast()))
-                    } else {
-                        throw unexpected(expected: "',' or '}'")
-                    }
+                guard pos < count else { throw unexpected(expected: frame.isObject ? "',' or '}'" : "',' or ']'") }
+                let c = base[pos]
+                if c == comma {
+                    pos += 1
+                    skipWhitespace()
+                    if frame.isObject { try parseKey() }
+                    continue parseValue
+                }
+                if frame.isObject {
+                    guard c == closeBrace else { throw unexpected(expected: "',' or '}'") }
+                    pos += 1
+                    frames.removeLast()
+                    value = .object(closeObject(frame))
                 } else {
-                    arrays[arrays.count - 1].append(value)
-                    guard pos < count else { throw unexpected(expected: "',' or ']'") }
-                    let c = base[pos]
-                    if c == comma {
-                        pos += 1
-                        skipWhitespace()
-                        continue parseValue
-                    } else if c == closeBracket {
-                        pos += 1
-                        kinds.removeLast()
-                        value = .array(arrays.removeLast())
-                    } else {
-                        throw unexpected(expected: "',' or ']'")
-                    }
+                    guard c == closeBracket else { throw unexpected(expected: "',' or ']'") }
+                    pos += 1
+                    frames.removeLast()
+                    value = .array(values.popArray(from: frame.valueStart))
                 }
             }
         }
@@ -316,24 +374,38 @@ struct JSONParser {
     /// Reads a string starting at its opening quote; leaves the cursor after the closing quote.
     @inline(__always)
     private mutating func parseString() throws(JSONParseError) -> String {
-        pos += 1  // opening quote
-        let start = pos
-        // Fast path: plain ASCII without escapes becomes a String straight from the buffer.
-        while pos < count {
-            let c = base[pos]
+        let start = pos &+ 1  // after the opening quote
+        var p = start
+        // Fast path: plain ASCII without escapes becomes a String straight from the
+        // buffer (or a shared known string). Eight bytes at a time; the lowest flagged
+        // byte of a word is the first special one.
+        while p &+ 8 <= count {
+            let mask = attentionMask(UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)))
+            if mask != 0 {
+                p &+= mask.trailingZeroBitCount >> 3
+                break
+            }
+            p &+= 8
+        }
+        while p < count {
+            let c = base[p]
             if c == quote {
-                let s = String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
-                pos += 1
-                return s
+                let n = p &- start
+                lastStringWasPlain = true
+                pos = p &+ 1
+                if n > 0, let s = known.lookup(base + start, n) { return s }
+                return makeASCIIString(base + start, n)
             }
             if c == backslash || c < 0x20 || c >= 0x80 { break }
-            pos += 1
+            p &+= 1
         }
+        pos = p
         return try parseStringSlow(start: start)
     }
 
     /// Handles escapes, non-ASCII (validated as UTF-8) and errors; `pos` is where the fast path stopped.
     private mutating func parseStringSlow(start: Int) throws(JSONParseError) -> String {
+        lastStringWasPlain = false
         var buffer: [UInt8] = []
         var runStart = start
         var escaped = false
@@ -485,5 +557,88 @@ extension String {
     fileprivate var trimmingQuotes: String {
         if hasPrefix("'") && hasSuffix("'") && count >= 2 { return String(dropFirst().dropLast()) }
         return self
+    }
+}
+
+/// A stack whose elements leave by being moved, never copied, so building a
+/// container from parsed values costs no reference counting.
+struct MoveStack<Element>: ~Copyable {
+    private var base: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+
+    @inline(__always)
+    mutating func push(_ element: consuming Element) {
+        if count == capacity { grow() }
+        (base + count).initialize(to: element)
+        count += 1
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let newCapacity = capacity * 2
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// Reads an element in place.
+    subscript(index: Int) -> Element {
+        unsafeAddress { UnsafePointer(base + index) }
+    }
+
+    /// Where element `index` lives; valid until the next push.
+    func pointer(at index: Int) -> UnsafeMutablePointer<Element> { base + index }
+
+    /// Drops the elements from `start` up without deinitializing them: the caller
+    /// has moved them out through `pointer(at:)`.
+    mutating func forgetTop(from start: Int) { count = start }
+
+    /// Moves the elements from `start` up into a new array.
+    mutating func popArray(from start: Int) -> [Element] {
+        let n = count - start
+        var array: [Element] = []
+        array.reserveCapacity(n)
+        for i in start..<count { array.append((base + i).move()) }
+        count = start
+        return array
+    }
+}
+
+/// Flags the bytes of `word` that end the plain-ASCII fast path of a string: `"`,
+/// `\`, a control character or a non-ASCII byte (SWAR, no per-byte branches).
+/// Returns 0 when none is; otherwise the lowest set bit is in the first such byte's
+/// high bit (higher bits may be false positives from borrows, which never run downward).
+@inline(__always)
+private func attentionMask(_ word: UInt64) -> UInt64 {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    let q = word ^ (ones &* 0x22)
+    let b = word ^ (ones &* 0x5C)
+    let hasQuote = (q &- ones) & ~q
+    let hasBackslash = (b &- ones) & ~b
+    let hasControl = (word &- ones &* 0x20) & ~word
+    return (hasQuote | hasBackslash | hasControl | word) & highs
+}
+
+/// A string from bytes already checked to be ASCII.
+@inline(__always)
+private func makeASCIIString(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
+    String(unsafeUninitializedCapacity: n) { buffer in
+        guard let out = buffer.baseAddress else { return 0 }
+        out.update(from: p, count: n)
+        return n
     }
 }

@@ -9,6 +9,7 @@ public struct YAMLConversionError: Error, Sendable, CustomStringConvertible {
     /// 1-based column of the offending node, when known.
     public var column: Int?
 
+    /// An error, located at a node when `line` and `column` are known.
     public init(_ message: String, line: Int? = nil, column: Int? = nil) {
         self.message = message
         self.line = line

@@ -55,6 +55,9 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         for (k, v) in members { self[k] = v }
     }
 
+    /// Members the caller guarantees have distinct keys.
+    init(uniqueMembers: [Element]) { members = uniqueMembers }
+
     /// Members as a parser read them: keeps the first position of a duplicate key
     /// with the last value (so `{"a":1,"a":2}` is `{"a":2}`, as in Go's decoder).
     init(parsedMembers: [Element]) {
