@@ -91,6 +91,10 @@ let package = Package(
         .executableTarget(
             name: "AKEBench",
             dependencies: [
+                "KubeClient", "APIFront", "Endpoint",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 "KubeModel", "EventLog", "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

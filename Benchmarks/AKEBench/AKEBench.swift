@@ -7,6 +7,7 @@ struct AKEBench: AsyncParsableCommand {
         commandName: "ake-bench",
         abstract: "AKE benchmarks; each prints medians over several runs.",
         subcommands: [
+            KubeClientBench.self,
             JSONBench.self,
             EventLogBench.self,
             ProjectionsBench.self,
