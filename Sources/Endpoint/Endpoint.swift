@@ -1,1 +1,352 @@
-// The Endpoint module; see ARCHITECTURE.md (shared/) for what it owns.
+import EventLog
+import KubeModel
+import Logging
+import Projections
+
+/// The transport-free Kubernetes API of a standalone (authoritative) AKE.
+///
+/// `handle` takes one request and answers it with kube-apiserver semantics: requests are
+/// validated before anything reaches storage; reads come from the `ObjectStore`
+/// projections; every write is one `ObjectStore.mutate` (one write transaction, durable
+/// before the answer). HTTP (APIFront) and the in-process clientset (KubeClient) both call
+/// it, so they share one set of semantics.
+public final class Endpoint: Sendable {
+    let store: ObjectStore
+    let catalog: ResourceCatalog
+    let logger: Logger
+
+    public init(store: ObjectStore, catalog: ResourceCatalog, logger: Logger) {
+        self.store = store
+        self.catalog = catalog
+        self.logger = logger
+    }
+
+    /// Answers one request. Never throws: every failure becomes a `Status` response with
+    /// the apiserver's code and reason (internal errors: 500 without details).
+    public func handle(_ request: APIRequest) async -> APIResult {
+        do {
+            return try await route(request)
+        } catch {
+            let status = statusError(error, request: request)
+            return .response(APIResponse(code: status.code, body: status.statusObject().serialized()))
+        }
+    }
+
+    /// Bootstraps a new database — the namespaces every cluster has (`default`,
+    /// `kube-system`, `kube-public`, `kube-node-lease`) — and registers the resources of
+    /// the CRDs already stored. Idempotent.
+    public func bootstrap() async throws {
+        let catalog = self.catalog
+        if let nsInfo = catalog.resource(for: ResourceStrategy.namespaces) {
+            try await store.mutate { ctx in
+                let writer = Writer(ctx: ctx, catalog: catalog, origin: .system)
+                for name in ResourceStrategy.bootstrapNamespaces {
+                    if try ctx.current(ResourceStrategy.namespaces, namespace: "", name: name) != nil { continue }
+                    let namespace: JSONValue = [
+                        "kind": "Namespace", "apiVersion": "v1", "metadata": ["name": .string(name)],
+                    ]
+                    _ = try writer.create(nsInfo, namespace: "", object: namespace)
+                }
+            }
+        }
+        if catalog.resource(for: ResourceStrategy.crds) != nil {
+            let crds = try await store.list(ResourceStrategy.crds, ListOptions())
+            for item in crds.items {
+                do {
+                    _ = try catalog.register(crd: try JSONValue(parsing: item))
+                } catch {
+                    logger.error(
+                        "stored CustomResourceDefinition could not be registered", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    // MARK: routing
+
+    private func route(_ request: APIRequest) async throws -> APIResult {
+        var verb = request.verb
+        if verb == .list && RequestQuery.boolValue(request.query["watch"]) { verb = .watch }
+        let info = try resolve(request, verb: verb)
+        let query = try RequestQuery.parse(request.query, verb: verb, info: info)
+        switch verb {
+        case .get: return .response(try get(info, request))
+        case .list: return .response(try await list(info, request, query))
+        case .watch: return .watch(try watch(info, request, query))
+        case .create: return .response(try await create(info, request, query))
+        case .update: return .response(try await update(info, request, query))
+        case .patch: return .response(try await patch(info, request, query))
+        case .delete: return .response(try await delete(info, request, query))
+        case .deletecollection: return .response(try await deleteCollection(info, request, query))
+        }
+    }
+
+    /// The checks the apiserver's router and request-info resolution make: a known
+    /// resource, a verb it supports, the namespace its scope needs, valid path segments.
+    private func resolve(_ request: APIRequest, verb: APIVerb) throws -> ResourceInfo {
+        guard let info = catalog.resource(for: request.resource) else { throw APIErrors.noRoute() }
+        if let sub = request.subresource, !sub.isEmpty {
+            guard sub == "status", ResourceStrategy.hasStatusSubresource(info),
+                verb == .get || verb == .update || verb == .patch
+            else { throw APIErrors.noRoute() }
+        } else if !info.verbs.contains(verb.rawValue) {
+            throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
+        }
+        let namespace = request.namespace ?? ""
+        let needsName = verb == .get || verb == .update || verb == .patch || verb == .delete
+        if info.namespaced {
+            if namespace.isEmpty && (needsName || verb == .create) { throw APIErrors.noRoute() }
+            if namespace.isEmpty && verb == .deletecollection {
+                throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
+            }
+            if !namespace.isEmpty {
+                let problems = MetadataValidation.pathSegmentErrors(namespace)
+                if !problems.isEmpty || namespace.utf8.count > 253 {
+                    let detail = problems.isEmpty ? ["must be no more than 253 characters"] : problems
+                    throw APIErrors.badRequest(
+                        "Namespace parameter invalid: \(FieldCause.quoted(namespace)): \(detail.joined(separator: ";"))"
+                    )
+                }
+            }
+        } else if !namespace.isEmpty {
+            throw APIErrors.noRoute()
+        }
+        if needsName {
+            guard let name = request.name, !name.isEmpty else { throw APIErrors.noRoute() }
+            let problems = MetadataValidation.pathSegmentErrors(name)
+            if !problems.isEmpty {
+                throw APIErrors.badRequest(
+                    "Name parameter invalid: \(FieldCause.quoted(name)): \(problems.joined(separator: ";"))")
+            }
+            // Longer names cannot have been created; never let them reach storage keys.
+            if name.utf8.count > 253 { throw APIErrors.notFound(info.gvr, name: name) }
+        } else if verb == .create, let name = request.name, !name.isEmpty {
+            throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
+        }
+        return info
+    }
+
+    // MARK: reads
+
+    private func get(_ info: ResourceInfo, _ request: APIRequest) throws -> APIResponse {
+        let name = request.name ?? ""
+        guard let stored = try store.get(info.gvr, namespace: request.namespace ?? "", name: name) else {
+            throw APIErrors.notFound(info.gvr, name: name)
+        }
+        return APIResponse(code: 200, body: stored.bytes)
+    }
+
+    private func list(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse {
+        var options = ListOptions()
+        options.namespace = request.namespace.flatMap { $0.isEmpty ? nil : $0 }
+        options.labelSelector = query.labelSelector
+        options.fieldSelector = query.fieldSelector
+        options.limit = query.limit.flatMap { $0 > 0 ? $0 : nil }
+        options.continueToken = query.continueToken
+        options.resourceVersion = query.resourceVersion
+        options.resourceVersionMatch = query.resourceVersionMatch
+        let result = try await store.list(info.gvr, options)
+        let body = ListBody.build(
+            listKind: info.listKind, apiVersion: info.gvr.groupVersion, resourceVersion: String(result.resourceVersion),
+            continueToken: result.continueToken, remainingItemCount: result.remainingItemCount, items: result.items)
+        return APIResponse(code: 200, body: body)
+    }
+
+    private func watch(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) throws -> WatchStream {
+        var options = WatchOptions()
+        options.namespace = request.namespace.flatMap { $0.isEmpty ? nil : $0 }
+        options.name = request.name.flatMap { $0.isEmpty ? nil : $0 }
+        options.labelSelector = query.labelSelector
+        options.fieldSelector = query.fieldSelector
+        options.resourceVersion = query.resourceVersion
+        options.sendInitialEvents = query.sendInitialEvents
+        options.allowBookmarks = query.allowWatchBookmarks
+        if let seconds = query.timeoutSeconds, seconds > 0 { options.timeout = .seconds(seconds) }
+        return try store.watch(info.gvr, options)
+    }
+
+    // MARK: writes
+
+    private func create(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse
+    {
+        var object = try RequestBody.object(request.body, info: info)
+        let namespace = request.namespace ?? ""
+        if info.namespaced {
+            if !object.objectNamespace.isEmpty && object.objectNamespace != namespace {
+                throw APIErrors.badRequest(
+                    "the namespace of the provided object does not match the namespace sent on the request")
+            }
+        } else {
+            object.setObjectMeta("namespace", nil)
+        }
+        let body = object
+        return try await write(request, dryRun: query.dryRun) { writer in
+            let written = try writer.create(info, namespace: namespace, object: body)
+            return APIResponse(code: 201, body: written.bytes)
+        }
+    }
+
+    private func update(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse
+    {
+        let object = try RequestBody.object(request.body, info: info)
+        let name = request.name ?? ""
+        let namespace = request.namespace ?? ""
+        if object.objectName != name {
+            throw APIErrors.badRequest(
+                "the name of the object (\(object.objectName)) does not match the name on the URL (\(name))")
+        }
+        if info.namespaced && !object.objectNamespace.isEmpty && object.objectNamespace != namespace {
+            throw APIErrors.badRequest(
+                "the namespace of the object (\(object.objectNamespace)) does not match the namespace on the request (\(namespace))"
+            )
+        }
+        let subresource = request.subresource
+        return try await write(request, dryRun: query.dryRun) { writer in
+            let written = try writer.replace(
+                info, namespace: namespace, name: name, body: object, subresource: subresource)
+            return APIResponse(code: 200, body: written.bytes)
+        }
+    }
+
+    private func patch(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse {
+        let kind = try PatchKind.from(contentType: request.contentType, info: info)
+        var causes: [FieldCause] = []
+        if kind == .apply && query.fieldManager == nil {
+            causes.append(.required("fieldManager", "is required for apply requests"))
+        }
+        if kind != .apply && query.force {
+            causes.append(.forbidden("force", "may not be specified for non-apply patch"))
+        }
+        if !causes.isEmpty { throw APIErrors.invalidOptions("PatchOptions", causes: causes) }
+        let patch = try PatchApplier.parse(request.body, kind: kind)
+        let name = request.name ?? ""
+        let namespace = request.namespace ?? ""
+        if kind == .apply {
+            guard patch.objectValue != nil else {
+                throw APIErrors.badRequest("error decoding YAML: the applied configuration is not an object")
+            }
+            try RequestBody.checkTypeMeta(patch, info: info, required: true)
+            try RequestBody.checkMetadataShape(patch, info: info)
+            if !patch.objectName.isEmpty && patch.objectName != name {
+                throw APIErrors.badRequest(
+                    "the name of the object (\(patch.objectName)) does not match the name on the URL (\(name))")
+            }
+            if info.namespaced && !patch.objectNamespace.isEmpty && patch.objectNamespace != namespace {
+                throw APIErrors.badRequest(
+                    "the namespace of the object (\(patch.objectNamespace)) does not match the namespace on the request (\(namespace))"
+                )
+            }
+        }
+        let subresource = request.subresource
+        let fieldManager = query.fieldManager
+        return try await write(request, dryRun: query.dryRun) { writer in
+            let (written, created) = try writer.patch(
+                info, namespace: namespace, name: name, kind: kind, patch: patch, subresource: subresource,
+                fieldManager: fieldManager)
+            return APIResponse(code: created ? 201 : 200, body: written.bytes)
+        }
+    }
+
+    private func delete(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse
+    {
+        let options = try DeleteRequestOptions.parse(query: query, body: request.body)
+        let name = request.name ?? ""
+        let namespace = request.namespace ?? ""
+        return try await write(request, dryRun: options.dryRun) { writer in
+            switch try writer.delete(info, namespace: namespace, name: name, options: options) {
+            case .marked(let written):
+                return APIResponse(code: 200, body: written.bytes)
+            case .removed(let written):
+                if ResourceStrategy.returnsDeletedObject(info) { return APIResponse(code: 200, body: written.bytes) }
+                return APIResponse(code: 200, body: Self.successStatus(info, written.object))
+            }
+        }
+    }
+
+    private func deleteCollection(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws
+        -> APIResponse
+    {
+        let options = try DeleteRequestOptions.parse(query: query, body: request.body)
+        let namespace = request.namespace.flatMap { $0.isEmpty ? nil : $0 }
+        let labels = query.labelSelector
+        let fields = query.fieldSelector
+        return try await write(request, dryRun: options.dryRun) { writer in
+            let deleted = try writer.deleteCollection(
+                info, namespace: namespace, labels: labels, fields: fields, options: options)
+            let body = ListBody.build(
+                listKind: info.listKind, apiVersion: info.gvr.groupVersion,
+                resourceVersion: String(writer.ctx.nextRV - 1), items: deleted.map(\.bytes))
+            return APIResponse(code: 200, body: body)
+        }
+    }
+
+    /// `{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Success","details":{...}}`
+    static func successStatus(_ info: ResourceInfo, _ object: JSONValue) -> [UInt8] {
+        var details = JSONObject()
+        details["name"] = .string(object.objectName)
+        if !info.gvr.group.isEmpty { details["group"] = .string(info.gvr.group) }
+        details["kind"] = .string(info.gvr.resource)
+        details["uid"] = .string(object.objectUID)
+        let status: JSONValue = [
+            "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "details": .object(details),
+        ]
+        return status.serialized()
+    }
+
+    /// Thrown inside a dry-run mutation so that nothing it did can commit.
+    private struct DryRunRollback: Error {
+        var response: APIResponse
+    }
+
+    private struct WriteOutcome: Sendable {
+        var response: APIResponse
+        var catalogChanges: [CatalogChange]
+    }
+
+    /// Runs `body` in one write transaction; applies catalog changes once it committed.
+    private func write(
+        _ request: APIRequest, dryRun: Bool, _ body: @escaping @Sendable (Writer) throws -> APIResponse
+    ) async throws -> APIResponse {
+        let catalog = self.catalog
+        let origin = EventOrigin.local(client: request.client)
+        let outcome: WriteOutcome
+        do {
+            outcome = try await store.mutate { ctx in
+                let writer = Writer(ctx: ctx, catalog: catalog, origin: origin, dryRun: dryRun)
+                let response = try body(writer)
+                if dryRun { throw DryRunRollback(response: response) }
+                return WriteOutcome(response: response, catalogChanges: writer.catalogChanges)
+            }
+        } catch let rollback as DryRunRollback {
+            return rollback.response
+        }
+        for change in outcome.catalogChanges {
+            switch change {
+            case .register(let crd):
+                do { _ = try catalog.register(crd: crd) } catch {
+                    logger.error("CustomResourceDefinition could not be registered", metadata: ["error": "\(error)"])
+                }
+            case .unregister(let name):
+                _ = catalog.unregister(crdName: name)
+            }
+        }
+        return outcome.response
+    }
+
+    // MARK: errors
+
+    private func statusError(_ error: any Error, request: APIRequest) -> StatusError {
+        if let status = error as? StatusError { return status }
+        if let logError = error as? EventLogError, case .belowHorizon(let requested, let horizon) = logError {
+            return APIErrors.make(
+                code: 410, reason: "Expired", message: "too old resource version: \(requested) (\(horizon))")
+        }
+        // Only the error's type: its description could quote object bytes (Secret data).
+        logger.error(
+            "internal error",
+            metadata: [
+                "verb": "\(request.verb.rawValue)", "resource": "\(request.resource)", "error": "\(type(of: error))",
+            ])
+        return APIErrors.internalError()
+    }
+}

@@ -1,5 +1,4 @@
-// CONTRACT (to be replaced by the real implementation; the public signatures here are
-// what Projections codes against — keep them, add to them, don't break them).
+// The basic value types of the event log (see docs/contracts/EventLog.md).
 import Logging
 
 /// AKE's resource version: strictly increasing, gapless, assigned by the log.
@@ -91,5 +90,130 @@ public struct LogEvent: Sendable, Hashable {
 public enum EventLogError: Error, Sendable, Equatable {
     /// A read asked for events below the compaction horizon (the API maps this to 410 Expired).
     case belowHorizon(requested: ResourceVersion, horizon: ResourceVersion)
-    case notImplemented
+    /// An LMDB call failed (`code` is the LMDB or errno value).
+    case lmdb(code: Int32, message: String)
+    /// The log was closed (or is closing); no more reads or writes.
+    case closed
+    /// A write was attempted on a log opened read-only.
+    case readOnly
+    /// The environment in this directory is already open in this process (LMDB allows one per process).
+    case alreadyOpen(path: String)
+    /// A read-only open found no initialized database.
+    case notInitialized(path: String)
+    /// The database was written by an incompatible schema version.
+    case incompatibleSchema(found: UInt32, supported: UInt32)
+    /// A table the projector needs does not exist (read-only open of a database created without it).
+    case missingTable(String)
+    /// A stored event record could not be decoded.
+    case corruptRecord(ResourceVersion)
+    /// A key was empty or longer than LMDB's limit (511 bytes).
+    case invalidKey(length: Int)
+    /// A `WriteTransaction` was used after its body ended, or after an earlier failure in it
+    /// (a failed append/put leaves the nested transaction unusable; let the error propagate).
+    case transactionUnusable
+    /// The map could not grow any further (`Options.maxMapSize` reached).
+    case mapFull(mapSize: Int)
+}
+
+/// Declares a named LMDB sub-database a client (Projections) needs.
+public struct TableSpec: Sendable, Hashable {
+    /// The table's name, e.g. "proj.objects".
+    public var name: String
+    /// Whether the table keeps several sorted values per key (MDB_DUPSORT).
+    public var duplicateSort: Bool
+
+    /// Declares a table.
+    public init(name: String, duplicateSort: Bool = false) {
+        self.name = name
+        self.duplicateSort = duplicateSort
+    }
+}
+
+/// A handle to an open table (wraps MDB_dbi). Valid for the life of the EventLog.
+public struct Table: Sendable, Hashable {
+    /// The table's name.
+    public let name: String
+    /// The LMDB database handle.
+    let dbi: UInt32
+    /// Whether the table is MDB_DUPSORT.
+    public let duplicateSort: Bool
+}
+
+/// Called by the writer thread, inside the write transaction, for every appended
+/// event and for every event compaction removes. Implemented by Projections so its
+/// tables can never disagree with the log (same transaction, one commit).
+public protocol LogProjector: Sendable {
+    /// Tables the projector needs; created/opened by EventLog at open time.
+    var tables: [TableSpec] { get }
+    /// `event` was just appended in `txn` (its RV is `event.rv`).
+    func apply(_ event: EventView, in txn: WriteTransaction) throws
+    /// Compaction is about to delete `event` from the log in `txn`.
+    func willRemove(_ event: EventView, in txn: WriteTransaction) throws
+    /// A nested write (one `write` body) or a whole batch was rolled back:
+    /// forget anything buffered for RVs >= `rv`.
+    func rolledBack(from rv: ResourceVersion)
+    /// The batch up to and including `head` is durably committed (called on the
+    /// writer thread right after the commit, before callers resume).
+    func didCommit(head: ResourceVersion)
+}
+
+/// How much history to keep. Either limit may be nil (no limit of that kind).
+public struct RetentionPolicy: Sendable, Hashable {
+    /// Events older than this (by commit time) may be compacted away.
+    public var maxAge: Duration?
+    /// At most this many RVs are kept above the horizon (plus, below it, each live object's newest event).
+    public var maxEvents: Int?
+
+    /// A retention policy.
+    public init(maxAge: Duration? = nil, maxEvents: Int? = nil) {
+        self.maxAge = maxAge
+        self.maxEvents = maxEvents
+    }
+}
+
+/// What a compaction did.
+public struct CompactionReport: Sendable, Hashable {
+    /// The horizon after compaction.
+    public var horizon: ResourceVersion
+    /// Events examined below the new horizon.
+    public var scanned: Int
+    /// Events deleted from the log.
+    public var removed: Int
+    /// Write transactions used.
+    public var batches: Int
+}
+
+/// Entry and page counts of one table.
+public struct TableStatistics: Sendable, Hashable {
+    /// Data items (for DUPSORT tables: every value).
+    public var entries: Int
+    /// B-tree depth.
+    public var depth: Int
+    /// Branch + leaf + overflow pages.
+    public var pages: Int
+}
+
+/// Size of the data file and LMDB stats (for `ake log stats` and metrics).
+public struct LogStatistics: Sendable, Hashable {
+    /// Size of `data.mdb` in bytes.
+    public var fileSize: Int
+    /// Current map size in bytes.
+    public var mapSize: Int
+    /// LMDB page size in bytes.
+    public var pageSize: Int
+    /// Pages in use up to the last used page (last page number + 1).
+    public var usedPages: Int
+    /// Pages on LMDB's free list (reusable without growing the file).
+    public var freePages: Int
+    /// Reader slots configured / in use (across processes).
+    public var maxReaders: Int
+    public var readersInUse: Int
+    /// Events in the log (including survivors below the horizon).
+    public var eventCount: Int
+    /// Last committed RV.
+    public var head: ResourceVersion
+    /// Compaction horizon.
+    public var horizon: ResourceVersion
+    /// Per-table statistics, by table name ("log", "meta", "resources", projector tables, …).
+    public var tables: [String: TableStatistics]
 }

@@ -1,0 +1,143 @@
+import EventLog
+import KubeModel
+
+/// The current version of an object as stored.
+public struct StoredObject: Sendable, Hashable {
+    public var resource: GroupVersionResource
+    /// `""` for cluster-scoped objects.
+    public var namespace: String
+    public var name: String
+    public var uid: String
+    /// Equals `metadata.resourceVersion` inside `bytes`.
+    public var rv: ResourceVersion
+    /// The cloud's resourceVersion of this version; empty when none.
+    public var upstreamRV: String
+    /// The object JSON exactly as served.
+    public var bytes: [UInt8]
+
+    public init(
+        resource: GroupVersionResource, namespace: String, name: String, uid: String, rv: ResourceVersion,
+        upstreamRV: String, bytes: [UInt8]
+    ) {
+        self.resource = resource
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+        self.rv = rv
+        self.upstreamRV = upstreamRV
+        self.bytes = bytes
+    }
+
+    /// Parses `bytes`.
+    public func json() throws -> JSONValue { try JSONValue(parsing: bytes) }
+}
+
+/// How a list's `resourceVersion` is interpreted.
+public enum ResourceVersionMatch: Sendable {
+    case notOlderThan, exact
+}
+
+/// Options of a list, as the apiserver takes them from the query.
+public struct ListOptions: Sendable {
+    /// `nil` = all namespaces.
+    public var namespace: String?
+    public var labelSelector: LabelSelector?
+    public var fieldSelector: FieldSelector?
+    /// `nil`/0 = no limit.
+    public var limit: Int?
+    public var continueToken: String?
+    /// `nil` = latest, `"0"` = any, `"N"` = at least / exactly N.
+    public var resourceVersion: String?
+    public var resourceVersionMatch: ResourceVersionMatch?
+
+    public init(
+        namespace: String? = nil, labelSelector: LabelSelector? = nil, fieldSelector: FieldSelector? = nil,
+        limit: Int? = nil, continueToken: String? = nil, resourceVersion: String? = nil,
+        resourceVersionMatch: ResourceVersionMatch? = nil
+    ) {
+        self.namespace = namespace
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.limit = limit
+        self.continueToken = continueToken
+        self.resourceVersion = resourceVersion
+        self.resourceVersionMatch = resourceVersionMatch
+    }
+}
+
+/// One page of a list.
+public struct ListResult: Sendable {
+    /// The snapshot RV every page of this list is read at.
+    public var resourceVersion: ResourceVersion
+    /// Object JSON in namespace/name order.
+    public var items: [[UInt8]]
+    public var continueToken: String?
+    public var remainingItemCount: Int?
+
+    public init(
+        resourceVersion: ResourceVersion, items: [[UInt8]], continueToken: String? = nil,
+        remainingItemCount: Int? = nil
+    ) {
+        self.resourceVersion = resourceVersion
+        self.items = items
+        self.continueToken = continueToken
+        self.remainingItemCount = remainingItemCount
+    }
+}
+
+/// Options of a watch.
+public struct WatchOptions: Sendable {
+    public var namespace: String?
+    /// A `metadata.name` field selector shortcut.
+    public var name: String?
+    public var labelSelector: LabelSelector?
+    public var fieldSelector: FieldSelector?
+    /// `nil`/`"0"` = synthetic ADDED for the current state first; `"N"` = events after N.
+    public var resourceVersion: String?
+    /// Watch-list: initial ADDED events sorted by namespace/name, then an initial-events-end BOOKMARK.
+    public var sendInitialEvents: Bool?
+    public var allowBookmarks: Bool
+    /// `nil` → server default 1800 s × random[1, 2).
+    public var timeout: Duration?
+    /// How often a BOOKMARK is sent when `allowBookmarks` (default 60 s).
+    public var bookmarkInterval: Duration
+
+    public init(
+        namespace: String? = nil, name: String? = nil, labelSelector: LabelSelector? = nil,
+        fieldSelector: FieldSelector? = nil, resourceVersion: String? = nil, sendInitialEvents: Bool? = nil,
+        allowBookmarks: Bool = false, timeout: Duration? = nil, bookmarkInterval: Duration = .seconds(60)
+    ) {
+        self.namespace = namespace
+        self.name = name
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.resourceVersion = resourceVersion
+        self.sendInitialEvents = sendInitialEvents
+        self.allowBookmarks = allowBookmarks
+        self.timeout = timeout
+        self.bookmarkInterval = bookmarkInterval
+    }
+}
+
+/// The `type` of a watch event as it goes on the wire.
+public enum WatchEventType: String, Sendable {
+    case added = "ADDED"
+    case modified = "MODIFIED"
+    case deleted = "DELETED"
+    case bookmark = "BOOKMARK"
+    case error = "ERROR"
+}
+
+/// One event of a watch stream.
+public struct WatchEvent: Sendable {
+    public var type: WatchEventType
+    public var rv: ResourceVersion
+    /// Object JSON; for BOOKMARK only kind, apiVersion and metadata.resourceVersion; for ERROR a Status.
+    public var object: [UInt8]
+
+    public init(type: WatchEventType, rv: ResourceVersion, object: [UInt8]) {
+        self.type = type
+        self.rv = rv
+        self.object = object
+    }
+}

@@ -1,1 +1,0 @@
-// The Projections module; see ARCHITECTURE.md (shared/) for what it owns.
