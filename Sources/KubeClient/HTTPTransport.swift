@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import KubeModel
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// Talks to any Kubernetes API server (AKE or kube-apiserver) over HTTP(S) with
+/// AsyncHTTPClient. TLS verification is on unless the kubeconfig says otherwise.
+public final class HTTPTransport: KubeTransport {
+    public let config: Kubeconfig
+    let client: HTTPClient
+    let userAgent: String
+    /// Bound on a non-watch request.
+    public let requestTimeout: TimeAmount
+
+    /// - Parameters:
+    ///   - config: where and how to connect.
+    ///   - requestTimeout: deadline for a non-watch request (watches are bounded by their own `timeoutSeconds`).
+    public init(config: Kubeconfig, userAgent: String = "ake-kubeclient", requestTimeout: TimeAmount = .seconds(60))
+        throws
+    {
+        self.config = config
+        self.userAgent = userAgent
+        self.requestTimeout = requestTimeout
+        var configuration = HTTPClient.Configuration()
+        if config.server.hasPrefix("https://") {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            do {
+                if let ca = config.certificateAuthority {
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+                }
+                if let cert = config.clientCertificate, let key = config.clientKey {
+                    tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
+                    tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
+                }
+            } catch {
+                throw KubeClientError.configuration("bad certificate or key in kubeconfig: \(error)")
+            }
+            if config.insecureSkipTLSVerify { tls.certificateVerification = .none }
+            configuration.tlsConfiguration = tls
+        }
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Releases the connection pool. Call once when done.
+    public func shutdown() async throws { try await client.shutdown() }
+
+    func makeRequest(_ r: KubeRequest) -> HTTPClientRequest {
+        var query = r.query
+        if r.verb == .watch { query["watch"] = ["true"] }
+        var url = config.server + Kubeconfig.path(r.resource, namespace: r.namespace, name: r.name, subresource: r.subresource)
+        let qs = Kubeconfig.queryString(query)
+        if !qs.isEmpty { url += "?" + qs }
+        var req = HTTPClientRequest(url: url)
+        switch r.verb {
+        case .get, .list, .watch: req.method = .GET
+        case .create: req.method = .POST
+        case .update: req.method = .PUT
+        case .patch: req.method = .PATCH
+        case .delete, .deletecollection: req.method = .DELETE
+        }
+        req.headers.add(name: "Accept", value: "application/json")
+        req.headers.add(name: "User-Agent", value: userAgent)
+        if let token = currentToken() { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body = r.body {
+            req.headers.add(name: "Content-Type", value: r.contentType ?? "application/json")
+            req.body = .bytes(body)
+        }
+        return req
+    }
+
+    func currentToken() -> String? { config.bearerToken }
+
+    public func send(_ request: KubeRequest) async throws -> KubeResponse {
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(makeRequest(request), timeout: requestTimeout)
+        } catch {
+            throw KubeClientError.transport("\(request.verb.rawValue) \(request.resource): \(error)")
+        }
+        var buffer = try await response.body.collect(upTo: 512 << 20)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        return KubeResponse(
+            code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"])
+    }
+
+    public func watch(_ request: KubeRequest) async throws -> RawWatchStream {
+        // The server bounds the stream with timeoutSeconds; give the client a little more.
+        let seconds = request.query["timeoutSeconds"]?.first.flatMap(Int64.init) ?? 3600
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(makeRequest(request), timeout: .seconds(seconds + 30))
+        } catch {
+            throw KubeClientError.transport("watch \(request.resource): \(error)")
+        }
+        if response.status.code >= 300 {
+            var buffer = try await response.body.collect(upTo: 1 << 20)
+            _ = try KubeResponse(code: Int(response.status.code), body: buffer.readBytes(length: buffer.readableBytes) ?? [])
+                .decoded()
+            throw KubeAPIError(code: Int(response.status.code), status: [:])
+        }
+        let body = response.body
+        return RawWatchStream {
+            let lines = IteratorBox(LineIterator(body.makeAsyncIterator()))
+            return {
+                guard let line = try await lines.next() else { return nil }
+                let value = try JSONValue(parsing: line)
+                guard let type = value["type"]?.stringValue, let object = value["object"] else {
+                    throw KubeClientError.decoding("watch line without type/object")
+                }
+                return RawWatchEvent(type: type, object: object)
+            }
+        }
+    }
+}
+
+/// Splits a byte stream into `\n`-terminated lines, pulling only as needed.
+struct LineIterator<Base: AsyncIteratorProtocol>: AsyncIteratorProtocol where Base.Element == ByteBuffer {
+    var base: Base
+    var pending: [UInt8] = []
+    var start = 0
+    /// One watch event line may not exceed this (the server's object size limit plus framing).
+    let maxLine = 16 << 20
+
+    init(_ base: Base) { self.base = base }
+
+    mutating func next() async throws -> [UInt8]? {
+        while true {
+            if let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(pending[start..<nl])
+                start = nl + 1
+                if start > 1 << 16 {
+                    pending.removeFirst(start)
+                    start = 0
+                }
+                if line.isEmpty { continue }
+                return line
+            }
+            guard var chunk = try await base.next() else {
+                if start < pending.count {
+                    let rest = Array(pending[start...])
+                    pending = []
+                    start = 0
+                    return rest
+                }
+                return nil
+            }
+            if pending.count - start + chunk.readableBytes > maxLine {
+                throw KubeClientError.decoding("watch event line longer than \(maxLine) bytes")
+            }
+            pending.append(contentsOf: chunk.readBytes(length: chunk.readableBytes) ?? [])
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The KubeClient module; see ARCHITECTURE.md (shared/) for what it owns.
