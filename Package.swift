@@ -79,6 +79,10 @@ let package = Package(
             dependencies: ["KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
+        // Child process for EventLogTests' crash and multi-process tests (built by `swift build`).
+        .executableTarget(
+            name: "EventLogTortureChild", dependencies: ["EventLog"], path: "Tests/Support/EventLogTortureChild",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel"],
             swiftSettings: swiftSettings),
