@@ -38,7 +38,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "Sync",
-            dependencies: ["Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Projections", "KubeModel", .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings),
         .target(
             name: "Endpoint",
@@ -86,7 +92,15 @@ let package = Package(
         .testTarget(
             name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "SyncTests", dependencies: ["Sync"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: [
+                "Sync", "Projections", "EventLog", "KubeModel", "Endpoint",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "EndpointTests", dependencies: ["Endpoint"], swiftSettings: swiftSettings),
         .testTarget(name: "APIFrontTests", dependencies: ["APIFront"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: swiftSettings),

@@ -14,7 +14,9 @@ takes one-line commands over TCP and answers `ok ...`:
     stats    ok bytes_up=N bytes_down=N connections=N state=S
     quit     stop the proxy
 
-The proxy exits by itself after --max-seconds so a crashed test cannot leave it behind.
+With --stdin-control the same commands are read from stdin (one per line) and the
+replies written to stdout; the proxy also exits when stdin closes. The proxy exits by
+itself after --max-seconds so a crashed test cannot leave it behind.
 """
 import argparse
 import asyncio
@@ -97,6 +99,45 @@ class Proxy:
         finally:
             self.conns.discard(pair)
 
+    def command(self, parts):
+        cmd = parts[0]
+        if cmd == "cut":
+            self.state = "cut"
+            self.drop_all()
+            return "ok cut"
+        if cmd == "refuse":
+            self.state = "refuse"
+            self.drop_all()
+            return "ok refuse"
+        if cmd == "heal":
+            self.state = "open"
+            for w in list(self.blackholed):
+                w.transport.abort()
+            return "ok heal"
+        if cmd == "delay" and len(parts) == 2:
+            self.delay = max(0.0, float(parts[1]) / 1000.0)
+            return "ok delay"
+        if cmd == "stats":
+            return "ok bytes_up=%d bytes_down=%d connections=%d state=%s" % (
+                self.bytes_up, self.bytes_down, self.total, self.state)
+        return "error unknown command"
+
+    async def stdin_control(self):
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                loop.stop()
+                return
+            parts = line.strip().split()
+            if not parts:
+                continue
+            if parts[0] == "quit":
+                print("ok quit", flush=True)
+                loop.stop()
+                return
+            print(self.command(parts), flush=True)
+
     async def control(self, reader, writer):
         try:
             while True:
@@ -145,6 +186,7 @@ async def main():
     ap.add_argument("--target", required=True)
     ap.add_argument("--control", type=int, default=0)
     ap.add_argument("--max-seconds", type=float, default=900)
+    ap.add_argument("--stdin-control", action="store_true")
     a = ap.parse_args()
     host, port = a.target.rsplit(":", 1)
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -153,6 +195,8 @@ async def main():
     server = await asyncio.start_server(proxy.handle, LOOPBACK, a.listen)
     ctl = await asyncio.start_server(proxy.control, LOOPBACK, a.control)
     print("LISTEN %d CONTROL %d" % (server.sockets[0].getsockname()[1], ctl.sockets[0].getsockname()[1]), flush=True)
+    if a.stdin_control:
+        asyncio.get_running_loop().create_task(proxy.stdin_control())
     await asyncio.sleep(a.max_seconds)
 
 
