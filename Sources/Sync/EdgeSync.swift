@@ -140,6 +140,12 @@ public final class EdgeSync: Sendable {
             return best
         }
         if let covering, covering.isUsable { return }
+        if state.withLock({ $0.link.state == .unknown }) {
+            // Just started: let the first probe decide before answering 503.
+            _ = await changes.wait(until: .now + options.firstSyncTimeout) {
+                state.withLock { $0.link.state != .unknown }
+            }
+        }
         let online = isOnline
         guard online else {
             throw unreachable("no synced copy of \(describe(request)) is kept at this edge")
@@ -361,6 +367,7 @@ public final class EdgeSync: Sendable {
                 await update(id) { if $0.phase == .synced { $0.phase = .stale } }
                 try? await Task.sleep(for: delay)
                 action = machine.backoffElapsed()
+                logger.debug("sync scope backoff over", metadata: ["scope": "\(id)", "next": "\(action)"])
             case .apply, .recordBookmark, .none:
                 // Only returned inside a watch; nothing to drive here.
                 action = machine.backoffElapsed()
@@ -416,13 +423,12 @@ public final class EdgeSync: Sendable {
                 stream = try await connection.watch(selector, fromUpstreamRV: rv, timeoutSeconds: timeoutSeconds)
             } catch {
                 let code = failure(id, error)
-                return (
-                    machine,
-                    machine.watchEnded(code: code, clean: false, message: "\(error)", jitter: .random(in: 0..<1))
-                )
+                let next = machine.watchEnded(code: code, clean: false, message: "\(error)", jitter: .random(in: 0..<1))
+                return (machine, next)
             }
             linkSucceeded()
             touchWatch(id)
+            logger.debug("sync scope watching", metadata: ["scope": "\(id)", "from": "\(rv)"])
             await update(id) {
                 if $0.phase == .stale { $0.phase = .synced }
                 $0.lastError = ""
@@ -464,20 +470,16 @@ public final class EdgeSync: Sendable {
                 let upstreamRV = machine.lastUpstreamRV
                 await update(id) { $0.upstreamRV = upstreamRV }
                 let cancelled = Task.isCancelled
-                return (
-                    machine,
-                    machine.watchEnded(
-                        code: nil, clean: !cancelled, message: cancelled ? "watch stopped (link down or idle)" : "",
-                        jitter: .random(in: 0..<1))
-                )
+                let next = machine.watchEnded(
+                    code: nil, clean: !cancelled, message: cancelled ? "watch stopped (link down or idle)" : "",
+                    jitter: .random(in: 0..<1))
+                return (machine, next)
             } catch {
                 let code = failure(id, error)
                 let upstreamRV = machine.lastUpstreamRV
                 await update(id) { $0.upstreamRV = upstreamRV }
-                return (
-                    machine,
-                    machine.watchEnded(code: code, clean: false, message: "\(error)", jitter: .random(in: 0..<1))
-                )
+                let next = machine.watchEnded(code: code, clean: false, message: "\(error)", jitter: .random(in: 0..<1))
+                return (machine, next)
             }
         }
         state.withLock { $0.watchCancels[id] = { task.cancel() } }

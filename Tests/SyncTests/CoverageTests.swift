@@ -4,7 +4,6 @@ import Testing
 @testable import Sync
 
 private let pods = GroupVersionResource(group: "", version: "v1", resource: "pods")
-private let configmaps = GroupVersionResource(group: "", version: "v1", resource: "configmaps")
 
 @Suite("Coverage rule")
 struct CoverageTests {
@@ -84,7 +83,7 @@ struct ScopeSyntaxTests {
     func rejects() {
         #expect(throws: SyncError.self) { try ScopeSelector.parse("widgets", catalog: catalog) }
         #expect(throws: SyncError.self) { try ScopeSelector.parse("nodes/default", catalog: catalog) }
-        #expect(throws: SyncError.self) { try ScopeSelector.parse("pods@app==", catalog: catalog) }
+        #expect(throws: SyncError.self) { try ScopeSelector.parse("pods@app in (", catalog: catalog) }
         #expect(throws: SyncError.self) { try ScopeSelector.parse("", catalog: catalog) }
     }
 }

@@ -98,7 +98,7 @@ struct EdgeSyncTests {
             }
             let history = try edge.store.log.read { txn -> [EventType] in
                 var types: [EventType] = []
-                try txn.events(after: 0) { ev in
+                try txn.events(after: max(txn.horizon, 1) - 1) { ev in
                     if ev.name == "mine" { types.append(ev.type) }
                     return true
                 }
@@ -140,7 +140,7 @@ struct EdgeSyncTests {
             let listRV = try #require(list["metadata"]?["resourceVersion"]?.stringValue)
             var watch = try await edge.endpoint.watch(
                 configmaps, namespace: "default",
-                query: ["resourceVersion": [listRV], "allowWatchBookmarks": ["true"], "timeoutSeconds": ["120"]]
+                query: ["resourceVersion": [listRV], "allowWatchBookmarks": ["true"], "timeoutSeconds": ["40"]]
             ).makeAsyncIterator()
 
             proxy.cut()

@@ -55,7 +55,7 @@ final class Edge: Sendable {
     {
         let catalog = ResourceCatalog.builtIn()
         var logger = Logger(label: "edge")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["AKE_TEST_EDGE_LOG"] == "1" ? .debug : .warning
         store = try ObjectStore(
             directory: directory, catalog: catalog, options: .init(mapSize: 256 << 20), logger: logger)
         let connection = try UpstreamConnection(config: Kubeconfig(server: upstream), requestTimeout: .seconds(5))
