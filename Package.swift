@@ -19,8 +19,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // No default traits: AKE needs neither swift-configuration nor Hummingbird's full-Foundation extras.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
@@ -48,11 +53,20 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "Endpoint",
-            dependencies: ["Projections", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Projections", "EventLog", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .target(
             name: "APIFront",
-            dependencies: ["Endpoint", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Endpoint", "KubeModel", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: swiftSettings),
         .target(
             name: "KubeClient",
@@ -70,6 +84,9 @@ let package = Package(
                 "EventLog", "Projections", "Endpoint", "APIFront", "Sync", "KubeModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -101,7 +118,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "EndpointTests", dependencies: ["Endpoint"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndpointTests",
+            dependencies: ["Endpoint", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "APIFrontTests", dependencies: ["APIFront"], swiftSettings: swiftSettings),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["KubeModel"], swiftSettings: swiftSettings),

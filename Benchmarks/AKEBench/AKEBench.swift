@@ -6,6 +6,6 @@ struct AKEBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ake-bench",
         abstract: "AKE benchmarks; each prints medians over several runs.",
-        subcommands: []
+        subcommands: [EventLogBench.self]
     )
 }

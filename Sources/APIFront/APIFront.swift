@@ -1,1 +1,132 @@
-// The APIFront module; see ARCHITECTURE.md (shared/) for what it owns.
+import Endpoint
+import Hummingbird
+import KubeModel
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// Settings of the HTTP front.
+public struct APIFrontConfiguration: Sendable {
+    /// Address to bind; port 0 picks a free port (reported through `onListening`).
+    public var host: String
+    public var port: Int
+    /// Largest request body accepted; larger bodies get 413 while being read.
+    public var maxBodyBytes: Int
+    /// Concurrent non-watch requests; more get 429.
+    public var maxInflight: Int
+    /// Concurrently open watches; more get 429.
+    public var maxWatches: Int
+    /// `Retry-After` sent with 429.
+    public var retryAfterSeconds: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 10550, maxBodyBytes: Int = 3 << 20, maxInflight: Int = 400,
+        maxWatches: Int = 8192, retryAfterSeconds: Int = 1
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.maxInflight = maxInflight
+        self.maxWatches = maxWatches
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+}
+
+/// A named health check for `/healthz`, `/livez` and `/readyz`.
+public struct HealthCheck: Sendable {
+    public var name: String
+    /// nil when healthy, otherwise why not.
+    public var check: @Sendable () -> String?
+
+    public init(name: String, check: @escaping @Sendable () -> String?) {
+        self.name = name
+        self.check = check
+    }
+}
+
+/// Log position and size for `/metrics`.
+public struct LogGauges: Sendable {
+    public var head: UInt64
+    public var horizon: UInt64
+    public var databaseBytes: UInt64
+
+    public init(head: UInt64, horizon: UInt64, databaseBytes: UInt64) {
+        self.head = head
+        self.horizon = horizon
+        self.databaseBytes = databaseBytes
+    }
+}
+
+/// The HTTP server: maps Kubernetes REST requests onto ``Endpoint`` and serves
+/// discovery, health and metrics. Build it, then run ``application(onListening:)``
+/// as a service (it shuts down gracefully with its service group).
+public final class APIFront: Sendable {
+    let endpoint: Endpoint
+    let catalog: ResourceCatalog
+    let configuration: APIFrontConfiguration
+    let registry: PrometheusCollectorRegistry
+    let healthChecks: [HealthCheck]
+    let logGauges: @Sendable () -> LogGauges?
+    let logger: Logger
+    let metrics = APIMetrics()
+    let inflight: ConcurrencyLimit
+    let watches: ConcurrencyLimit
+    let discovery: Discovery
+
+    /// - Parameters:
+    ///   - registry: the Prometheus registry swift-metrics was bootstrapped with; `/metrics` renders it.
+    ///   - healthChecks: checks besides `ping` (for example that the log is readable).
+    ///   - logGauges: samples the log's head, horizon and size when `/metrics` is scraped.
+    public init(
+        endpoint: Endpoint, catalog: ResourceCatalog, configuration: APIFrontConfiguration,
+        registry: PrometheusCollectorRegistry, healthChecks: [HealthCheck] = [],
+        logGauges: @escaping @Sendable () -> LogGauges? = { nil }, logger: Logger
+    ) {
+        self.endpoint = endpoint
+        self.catalog = catalog
+        self.configuration = configuration
+        self.registry = registry
+        self.healthChecks = healthChecks
+        self.logGauges = logGauges
+        self.logger = logger
+        self.inflight = ConcurrencyLimit(maximum: configuration.maxInflight)
+        self.watches = ConcurrencyLimit(maximum: configuration.maxWatches)
+        self.discovery = Discovery(catalog: catalog)
+    }
+
+    /// The Hummingbird application serving this front; a `Service` for a `ServiceGroup`.
+    /// `onListening` gets the bound host and port (the real one when port 0 was asked for).
+    public func application(
+        onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
+    ) -> some Service {
+        let logger = self.logger
+        return Application(
+            responder: KubeResponder(front: self),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: nil,
+                reuseAddress: true
+            ),
+            onServerRunning: { channel in
+                let address = channel.localAddress
+                let host = address?.ipAddress ?? "?"
+                let port = address?.port ?? -1
+                logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)"])
+                await onListening(host, port)
+            },
+            logger: logger
+        )
+    }
+}
+
+/// The single responder: Kubernetes paths are parsed by ``KubeRoute`` rather than a
+/// trie router, because a resource path's meaning depends on the catalog.
+struct KubeResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let front: APIFront
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        await front.respond(to: request)
+    }
+}

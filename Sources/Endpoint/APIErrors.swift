@@ -29,33 +29,15 @@ struct FieldCause: Sendable, Hashable {
                 + supported.map { quoted($0) }.joined(separator: ", "))
     }
     static func tooLong(_ field: String, _ maxBytes: Int) -> FieldCause {
-        FieldCause(reason: "FieldValueTooLong", field: field, message: "Too long: must have at most \(maxBytes) bytes")
+        FieldCause(
+            reason: "FieldValueTooLong", field: field, message: "Too long: may not be more than \(maxBytes) bytes")
     }
 
     /// `field: message`, as the Status message lists it.
     var text: String { field.isEmpty ? message : "\(field): \(message)" }
 
     /// Go's `%q` for the strings Kubernetes objects hold.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if c.value < 0x20 || c.value == 0x7f {
-                    let hex = String(c.value, radix: 16)
-                    out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ s: String) -> String { goQuoted(s) }
 }
 
 /// The `StatusError`s the endpoint produces, worded like kube-apiserver's

@@ -11,6 +11,20 @@ import Sync
 /// projections; every write is one `ObjectStore.mutate` (one write transaction, durable
 /// before the answer). HTTP (APIFront) and the in-process clientset (KubeClient) both call
 /// it, so they share one set of semantics.
+///
+/// Where a standalone AKE deliberately differs from kube-apiserver:
+/// - status: types with a status subresource start without the client's status, except
+///   Pods (`phase: Pending`), Nodes (kept) and Namespaces (`phase: Active`);
+/// - `generation` is kept on every type (1 on create, +1 when anything outside metadata
+///   and status changes), where the apiserver leaves it out of some (ConfigMaps, Secrets);
+/// - controllers run synchronously inside the write: garbage collection of dependents,
+///   namespace content cleanup, CRD status (NamesAccepted/Established) and CRD cleanup —
+///   see `Writer`;
+/// - pods are deleted at once (no kubelet to wait for during a grace period);
+/// - server-side apply merges the applied configuration like a JSON merge patch and records
+///   one `Apply` managedFields entry per manager; no conflict detection yet;
+/// - strict field validation (`fieldValidation=Strict`) is accepted but not enforced
+///   (no schemas); an unknown `dryRun` value is 422 as in the apiserver's option validation.
 public final class Endpoint: Sendable {
     let store: ObjectStore
     let catalog: ResourceCatalog
@@ -106,27 +120,14 @@ public final class Endpoint: Sendable {
             if namespace.isEmpty && verb == .deletecollection {
                 throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
             }
-            if !namespace.isEmpty {
-                let problems = MetadataValidation.pathSegmentErrors(namespace)
-                if !problems.isEmpty || namespace.utf8.count > 253 {
-                    let detail = problems.isEmpty ? ["must be no more than 253 characters"] : problems
-                    throw APIErrors.badRequest(
-                        "Namespace parameter invalid: \(FieldCause.quoted(namespace)): \(detail.joined(separator: ";"))"
-                    )
-                }
-            }
+            if !namespace.isEmpty, let problem = RequestPathValidation.checkNamespace(namespace) { throw problem }
         } else if !namespace.isEmpty {
             throw APIErrors.noRoute()
         }
         if needsName {
             guard let name = request.name, !name.isEmpty else { throw APIErrors.noRoute() }
-            let problems = MetadataValidation.pathSegmentErrors(name)
-            if !problems.isEmpty {
-                throw APIErrors.badRequest(
-                    "Name parameter invalid: \(FieldCause.quoted(name)): \(problems.joined(separator: ";"))")
-            }
-            // Longer names cannot have been created; never let them reach storage keys.
-            if name.utf8.count > 253 { throw APIErrors.notFound(info.gvr, name: name) }
+            // Also bounds the length, so no oversized name reaches a storage key.
+            if let problem = RequestPathValidation.checkName(name) { throw problem }
         } else if verb == .create, let name = request.name, !name.isEmpty {
             throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
         }

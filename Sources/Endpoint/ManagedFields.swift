@@ -40,4 +40,16 @@ enum ManagedFields {
         }
         return .object(out)
     }
+
+    /// Equal entries apart from their `time`.
+    static func sameOwnership(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
+        func strip(_ v: JSONValue?) -> [JSONValue] {
+            (v?.arrayValue ?? []).map {
+                var e = $0
+                e["time"] = nil
+                return e
+            }
+        }
+        return strip(a) == strip(b)
+    }
 }

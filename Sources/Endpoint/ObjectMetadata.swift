@@ -86,13 +86,6 @@ enum Generated {
             + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))Z"
     }
 
-    /// The apiserver's generateName: the prefix cut to 58 characters plus 5 random
-    /// characters from an alphabet without vowels or look-alikes.
-    static func name(prefix: String) -> String {
-        let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
-        let base = prefix.count > 58 ? String(prefix.prefix(58)) : prefix
-        var suffix = ""
-        for _ in 0..<5 { suffix.append(alphabet.randomElement() ?? "x") }
-        return base + suffix
-    }
+    /// The apiserver's generateName: the prefix (cut to 58 characters) plus 5 random characters.
+    static func name(prefix: String) -> String { GenerateName.generate(base: prefix) }
 }

@@ -31,9 +31,14 @@ extension Writer {
                 throw APIErrors.conflict(info.gvr, name: name)
             }
             patched = try PatchApplier.apply(config, kind: .apply, to: old, info: info)
-            managed = ManagedFields.recordApply(
+            let recorded = ManagedFields.recordApply(
                 existing: old.objectMeta("managedFields"), applied: patch, manager: manager,
                 apiVersion: info.gvr.groupVersion, now: now)
+            // Re-applying the same configuration is a no-op: only the entry's time would
+            // change, and the apiserver ignores timestamp-only managedFields changes.
+            managed =
+                ManagedFields.sameOwnership(recorded, old.objectMeta("managedFields"))
+                ? old.objectMeta("managedFields") : recorded
         } else {
             patched = try PatchApplier.apply(patch, kind: kind, to: old, info: info)
             // A resourceVersion left in the patched object is a precondition.

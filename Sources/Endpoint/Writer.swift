@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import KubeModel
 import Projections
 
@@ -59,6 +60,9 @@ final class Writer {
     private var indexedScopes: Set<String> = []
     private var purging: Set<String> = []
     private var gcDepth = 0
+    /// Many deletions in one mutation (deletecollection, namespace cleanup): find dependents
+    /// through an owner index built once, instead of scanning per deleted object.
+    private var bulk = false
 
     /// Kinds that never own anything in practice; deleting them skips the dependents scan.
     private static let neverOwners: Set<String> = ["/events", "events.k8s.io/events", "coordination.k8s.io/leases"]
@@ -117,6 +121,13 @@ final class Writer {
         origin: EventOrigin? = nil
     ) throws -> Written {
         var obj = input
+        // etcd3's Create refuses a set (numeric, non-zero) resourceVersion with an untyped
+        // error, which the apiserver answers as a 500 without reason; clients know the text.
+        if let rv = UInt64(obj.objectResourceVersion), rv != 0 {
+            throw StatusError(
+                code: 500, reason: "", message: "resourceVersion should not be set on objects to be created")
+        }
+        obj.setObjectMeta("resourceVersion", nil)
         if info.namespaced {
             obj.setObjectMeta("namespace", .string(namespace))
             try requireActiveNamespace(namespace, creating: info, name: obj.objectName)
@@ -167,7 +178,7 @@ final class Writer {
 
     /// NamespaceLifecycle admission: content goes only into existing, active namespaces.
     func requireActiveNamespace(_ namespace: String, creating info: ResourceInfo, name: String) throws {
-        guard MetadataValidation.isDNS1123Subdomain(Substring(namespace)),
+        guard MetadataValidation.isDNS1123Subdomain(namespace),
             let (_, ns) = try load(ResourceStrategy.namespaces, namespace: "", name: namespace)
         else {
             throw APIErrors.notFound(ResourceStrategy.namespaces, name: namespace)
@@ -396,6 +407,7 @@ final class Writer {
         _ info: ResourceInfo, namespace: String?, labels: LabelSelector?, fields: FieldSelector?,
         options: DeleteRequestOptions
     ) throws -> [Written] {
+        bulk = true
         var out: [Written] = []
         for stored in try ctx.list(info.gvr, namespace: namespace) {
             // An earlier deletion in this loop (garbage collection) may have removed it.
@@ -429,6 +441,7 @@ final class Writer {
     private func purgeNamespace(_ namespace: String) throws {
         purging.insert(namespace)
         defer { purging.remove(namespace) }
+        bulk = true
         for info in catalog.all() where info.namespaced {
             for stored in try ctx.list(info.gvr, namespace: namespace) {
                 guard let (current, object) = try load(info.gvr, namespace: namespace, name: stored.name) else {
@@ -483,8 +496,8 @@ final class Writer {
         guard !Self.neverOwners.contains("\(info.gvr.group)/\(info.gvr.resource)") else { return }
         gcDepth += 1
         defer { gcDepth -= 1 }
-        try indexOwners(scope: info.namespaced ? owner.objectNamespace : "*")
-        for key in ownerIndex[uid] ?? [] {
+        let scope = info.namespaced ? owner.objectNamespace : "*"
+        for key in try dependentKeys(of: uid, scope: scope) {
             guard let depInfo = catalog.resource(for: key.gvr),
                 let (stored, dependent) = try load(key.gvr, namespace: key.namespace, name: key.name)
             else { continue }
@@ -499,6 +512,25 @@ final class Writer {
                 try append(.modified, depInfo, released, origin: .system)
             }
         }
+    }
+
+    /// Objects that may name `uid` as an owner: from the owner index in bulk deletions,
+    /// otherwise by searching the stored bytes for the uid (only hits are parsed).
+    private func dependentKeys(of uid: String, scope: String) throws -> Set<ObjectKey> {
+        if bulk {
+            try indexOwners(scope: scope)
+            return ownerIndex[uid] ?? []
+        }
+        let needle = Array(uid.utf8)
+        var keys: Set<ObjectKey> = []
+        for info in catalog.all() {
+            if scope != "*" && !info.namespaced { continue }
+            for stored in try ctx.list(info.gvr, namespace: scope == "*" ? nil : scope)
+            where Self.contains(stored.bytes, needle) {
+                keys.insert(ObjectKey(gvr: info.gvr, namespace: stored.namespace, name: stored.name))
+            }
+        }
+        return keys
     }
 
     /// Scans the objects of a namespace (or everything, scope `*`) once per mutation and
@@ -520,19 +552,20 @@ final class Writer {
         indexedScopes.insert(scope)
     }
 
+    /// Whether `needle` occurs in `haystack` (memchr for candidates, memcmp to confirm).
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, haystack.count >= needle.count else { return needle.isEmpty }
-        return haystack.withUnsafeBufferPointer { h in
-            needle.withUnsafeBufferPointer { n in
-                var i = 0
-                let last = h.count - n.count
-                while i <= last {
-                    if h[i] == first {
-                        var j = 1
-                        while j < n.count && h[i + j] == n[j] { j += 1 }
-                        if j == n.count { return true }
-                    }
-                    i += 1
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        return haystack.withUnsafeBytes { h in
+            needle.withUnsafeBytes { n in
+                guard let hb = h.baseAddress, let nb = n.baseAddress else { return false }
+                let first = Int32(n[0])
+                var offset = 0
+                let lastStart = h.count - n.count
+                while offset <= lastStart {
+                    guard let hit = memchr(hb + offset, first, lastStart - offset + 1) else { return false }
+                    if memcmp(hit, nb, n.count) == 0 { return true }
+                    offset = (UnsafeRawPointer(hit) - hb) + 1
                 }
                 return false
             }

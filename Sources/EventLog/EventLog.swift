@@ -61,11 +61,14 @@ public final class EventLog: Sendable {
             do {
                 let projectorTables = projector?.tables ?? []
                 try check(mdb_env_set_maxreaders(envPointer, UInt32(max(1, options.maxReaders))), "set_maxreaders")
-                try check(mdb_env_set_maxdbs(envPointer, MDB_dbi(16 + projectorTables.count)), "set_maxdbs")
+                try check(mdb_env_set_maxdbs(envPointer, MDB_dbi(max(64, 16 + projectorTables.count))), "set_maxdbs")
                 try check(mdb_env_set_mapsize(envPointer, max(options.mapSize, 64 * 1024)), "set_mapsize")
                 var flags = UInt32(MDB_NOTLS)
                 if options.readOnly { flags |= UInt32(MDB_RDONLY) }
                 try check(mdb_env_open(envPointer, path, flags, 0o644), "mdb_env_open \(path)")
+                // Free reader slots left by dead processes (e.g. a killed `ake log`).
+                var staleReaders: Int32 = 0
+                _ = mdb_reader_check(envPointer, &staleReaders)
                 let env = EnvironmentHandle(pointer: envPointer)
                 let (schema, head, horizon) =
                     try options.readOnly
@@ -332,7 +335,9 @@ public final class EventLog: Sendable {
                 fileSize: fileSize, mapSize: info.me_mapsize, pageSize: Int(envStat.ms_psize),
                 usedPages: info.me_last_pgno + 1, freePages: freePages, maxReaders: Int(info.me_maxreaders),
                 readersInUse: Int(info.me_numreaders), eventCount: tables["log"]?.entries ?? 0, head: txn.head,
-                horizon: txn.horizon, tables: tables)
+                horizon: txn.horizon, commits: core.commits.load(ordering: .relaxed),
+                committedBodies: core.committedBodies.load(ordering: .relaxed),
+                mapGrowths: core.mapGrowths.load(ordering: .relaxed), tables: tables)
         }
     }
 }

@@ -214,6 +214,12 @@ public struct LogStatistics: Sendable, Hashable {
     public var head: ResourceVersion
     /// Compaction horizon.
     public var horizon: ResourceVersion
+    /// Durable commits by this process's writer since open.
+    public var commits: Int
+    /// Write bodies those commits carried (commits / bodies = mean group-commit size).
+    public var committedBodies: Int
+    /// Times the map grew since open.
+    public var mapGrowths: Int
     /// Per-table statistics, by table name ("log", "meta", "resources", projector tables, …).
     public var tables: [String: TableStatistics]
 }

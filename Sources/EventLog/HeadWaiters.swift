@@ -64,12 +64,15 @@ final class HeadWaiters: Sendable {
     func headMoved(to head: ResourceVersion) {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var ready: [CheckedContinuation<Void, Never>] = []
+            var remaining: [UInt64: Entry] = [:]
             for (id, entry) in state.entries {
                 if case .waiting(let rv, let continuation) = entry, rv < head {
                     ready.append(continuation)
-                    state.entries[id] = nil
+                } else {
+                    remaining[id] = entry
                 }
             }
+            state.entries = remaining
             return ready
         }
         for continuation in ready { continuation.resume() }

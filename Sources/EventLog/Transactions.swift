@@ -271,10 +271,13 @@ public final class WriteTransaction: TransactionReader {
         try ensureUsable()
         let rv = next
         let time = context.commitTime()
-        EventRecord.encode(event, time: time, into: &context.scratch)
+        // Borrow the writer's encode buffer (a projector appending from `apply` gets a fresh one).
+        var record = context.takeScratch()
+        defer { context.returnScratch(record) }
+        EventRecord.encode(event, time: time, into: &record)
         var key = rv.bigEndian
         try withUnsafeBytes(of: &key) { keyBytes in
-            try context.scratch.withUnsafeBytes { value in
+            try record.withUnsafeBytes { value in
                 try rawPut(core.schema.log, key: keyBytes, value: value, flags: MDB_APPEND)
                 if let projector = context.projector {
                     do {

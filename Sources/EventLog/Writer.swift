@@ -19,12 +19,23 @@ struct WriteJob: Sendable {
 /// starts, by `EventLog.init`), hence no lock.
 final class WriterContext {
     let projector: (any LogProjector)?
-    var scratch: [UInt8] = []
+    private var scratch: [UInt8] = []
     private var lastTime: UInt64 = 0
 
     init(projector: (any LogProjector)?) {
         self.projector = projector
         scratch.reserveCapacity(64 * 1024)
+    }
+
+    /// The reusable encode buffer (empty if already borrowed).
+    func takeScratch() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &scratch)
+        return taken
+    }
+
+    func returnScratch(_ buffer: [UInt8]) {
+        if buffer.capacity > scratch.capacity { scratch = buffer }
     }
 
     /// Wall-clock µs, never going backwards within this process.
@@ -42,6 +53,11 @@ final class LogCore: Sendable {
     let waiters = HeadWaiters()
     let head: Atomic<UInt64>
     let horizon: Atomic<UInt64>
+    /// Durable commits and write bodies committed so far (bodies / commits = mean group-commit size).
+    let commits = Atomic<Int>(0)
+    let committedBodies = Atomic<Int>(0)
+    /// Map growths so far.
+    let mapGrowths = Atomic<Int>(0)
     let readOnly: Bool
     let logger: Logger
 
@@ -152,6 +168,8 @@ final class Writer: @unchecked Sendable {
             case .committed(let results, let head, let horizon):
                 if let horizon { core.horizon.store(horizon, ordering: .releasing) }
                 core.head.store(head, ordering: .releasing)
+                core.commits.add(1, ordering: .relaxed)
+                core.committedBodies.add(batch.count, ordering: .relaxed)
                 context.projector?.didCommit(head: head)
                 core.waiters.headMoved(to: head)
                 for (job, result) in zip(batch, results) { job.finish(result) }
@@ -179,6 +197,7 @@ final class Writer: @unchecked Sendable {
         try core.gate.exclusive {
             try check(mdb_env_set_mapsize(core.env.pointer, target), "mdb_env_set_mapsize")
         }
+        core.mapGrowths.add(1, ordering: .relaxed)
         core.logger.info("event log map grown", metadata: ["from": "\(current)", "to": "\(target)"])
     }
 

@@ -97,10 +97,10 @@ extension ObjectStore {
         switch snapshot {
         case .latest: break
         case .exact(let n):
-            if n < txn.horizon { throw StatusError.expired("too old resource version: \(n) (\(txn.horizon))") }
+            if n + 1 < txn.horizon { throw StatusError.expired("too old resource version: \(n) (\(txn.horizon))") }
             at = min(n, head)
         case .continuing(let token):
-            if token.snapshot < txn.horizon || token.snapshot > head {
+            if token.snapshot + 1 < txn.horizon || token.snapshot > head {
                 throw StatusError.expired(Self.continueExpiredMessage)
             }
             at = token.snapshot

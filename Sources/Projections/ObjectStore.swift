@@ -202,10 +202,10 @@ public final class ObjectStore: Sendable {
         return true
     }
 
-    /// State at a retained RV (>= horizon), for replay/export; all resources when `gvr` is nil.
+    /// State at a retained RV (>= horizon - 1: compaction keeps the state just below the horizon), for replay/export; all resources when `gvr` is nil.
     public func state(at rv: ResourceVersion, _ gvr: GroupVersionResource?) throws -> [StoredObject] {
         try log.read { txn in
-            if rv < txn.horizon || rv > txn.head {
+            if rv + 1 < txn.horizon || rv > txn.head {
                 throw StatusError.expired("too old resource version: \(rv) (\(txn.horizon))")
             }
             let all = ObjectFilter(namespace: nil, name: nil, labelSelector: nil, fieldSelector: nil)

@@ -8,8 +8,6 @@ enum WatchStart: Sendable {
     case initialState(minimum: ResourceVersion?, endBookmark: Bool)
     /// Live events after this RV (waiting briefly if it is beyond the head).
     case after(ResourceVersion)
-    /// Live events after whatever the head is when the stream starts.
-    case now
 }
 
 /// Everything a watch stream needs; the stream itself starts reading when iterated.
@@ -57,7 +55,7 @@ extension ObjectStore {
         let start: WatchStart
         switch (options.sendInitialEvents, requested) {
         case (true?, let minimum): start = .initialState(minimum: minimum, endBookmark: true)
-        case (false?, nil): start = .now
+        case (false?, nil): start = .after(log.head)
         case (nil, nil): start = .initialState(minimum: nil, endBookmark: false)
         case (_, let n?): start = .after(n)
         }
@@ -194,8 +192,6 @@ final class WatchCursor {
                 return fail(e)
             } catch { return fail(StatusError.internalError("\(error)")) }
             goLive(after: n)
-        case .now:
-            goLive(after: plan.store.log.head)
         }
     }
 
@@ -214,7 +210,7 @@ final class WatchCursor {
             let (at, events, lastKey, more) = try store.log.read {
                 txn -> (ResourceVersion, [WatchEvent], [UInt8]?, Bool) in
                 let at = snapshot ?? txn.head
-                if at < txn.horizon {
+                if at + 1 < txn.horizon {
                     throw StatusError.expired("too old resource version: \(at) (\(txn.horizon))")
                 }
                 guard let id = try store.resourceID(txn, plan.gvr) else { return (at, [], nil, false) }

@@ -96,7 +96,7 @@ struct CustomResourceSpecs {
             #expect(s.object["status"]?["ready"] == true)
 
             let list = try await h.call(.list, Harness.widgets).json()
-            #expect(list.items.map(\.name) == ["w1"])
+            #expect(list.items.map(\.metaName) == ["w1"])
             let deleted = await h.call(.delete, Harness.widgets, namespace: "default", name: "w1")
             #expect(deleted.code == 200)
             #expect(deleted.object["kind"] == "Widget")

@@ -119,6 +119,18 @@ struct ErrorSpecs {
         }
     }
 
+    @Test("a create carrying a resourceVersion fails like etcd3's storage does (500, known message)")
+    func createWithResourceVersion() async throws {
+        try await Harness.run { h in
+            var body = configMap("rv")
+            body["metadata"]?["resourceVersion"] = "12"
+            let r = await h.call(.create, Harness.configmaps, namespace: "default", body: body)
+            #expect(r.code == 500)
+            #expect(r.message == "resourceVersion should not be set on objects to be created")
+            #expect(await h.get(Harness.configmaps, namespace: "default", "rv").code == 404)
+        }
+    }
+
     @Test("creating an existing object is 409 AlreadyExists")
     func alreadyExists() async throws {
         try await Harness.run { h in
@@ -156,7 +168,7 @@ struct ErrorSpecs {
             big["metadata"]?["annotations"] = ["a": .string(String(repeating: "x", count: 300_000))]
             let tooBig = await h.call(.create, Harness.configmaps, namespace: "default", body: big)
             #expect(tooBig.code == 422)
-            #expect(tooBig.message.contains("metadata.annotations: Too long: must have at most 262144 bytes"))
+            #expect(tooBig.message.contains("metadata.annotations: Too long: may not be more than 262144 bytes"))
         }
     }
 

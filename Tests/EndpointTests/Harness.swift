@@ -6,7 +6,7 @@ import Projections
 import Testing
 
 /// An Endpoint over a fresh ObjectStore in a temporary directory.
-struct Harness {
+struct Harness: Sendable {
     let directory: String
     let store: ObjectStore
     let catalog: ResourceCatalog
@@ -110,7 +110,7 @@ extension APIResponse {
 }
 
 extension JSONValue {
-    var name: String { self["metadata"]?["name"]?.stringValue ?? "" }
+    var metaName: String { self["metadata"]?["name"]?.stringValue ?? "" }
     var rv: String { self["metadata"]?["resourceVersion"]?.stringValue ?? "" }
     var items: [JSONValue] { self["items"]?.arrayValue ?? [] }
 }

@@ -76,13 +76,13 @@ struct LifecycleSpecs {
             #expect(r.code == 200)
             let list = try r.json()
             #expect(list["kind"] == "ConfigMapList")
-            #expect(list.items.map(\.name) == ["a"])
+            #expect(list.items.map(\.metaName) == ["a"])
             let all = await h.call(.deletecollection, Harness.configmaps, namespace: "default")
-            #expect(all.object.items.map(\.name) == ["b", "c"])
-            #expect(await h.call(.list, Harness.configmaps).object.items.map(\.name) == ["d"])
+            #expect(all.object.items.map(\.metaName) == ["b", "c"])
+            #expect(await h.call(.list, Harness.configmaps).object.items.map(\.metaName) == ["d"])
             let events = try await h.events(Harness.configmaps, after: start, count: 3)
             #expect(events.map(\.type) == ["DELETED", "DELETED", "DELETED"])
-            #expect(events.map(\.object.name) == ["a", "b", "c"])
+            #expect(events.map(\.object.metaName) == ["a", "b", "c"])
         }
     }
 
@@ -135,7 +135,7 @@ struct LifecycleSpecs {
             let other = try await h.create(Harness.configmaps, namespace: "default", configMap("other"))
             func ref(_ o: JSONValue) -> JSONValue {
                 [
-                    "apiVersion": "v1", "kind": "ConfigMap", "name": .string(o.name),
+                    "apiVersion": "v1", "kind": "ConfigMap", "name": .string(o.metaName),
                     "uid": o["metadata"]?["uid"] ?? .null,
                 ]
             }
@@ -225,7 +225,7 @@ struct LifecycleSpecs {
             let deleted = await h.call(.delete, Harness.configmaps, namespace: "default", name: "real", query: dry)
             #expect(deleted.code == 200)
             let collection = await h.call(.deletecollection, Harness.configmaps, namespace: "default", query: dry)
-            #expect(collection.object.items.map(\.name) == ["real"])
+            #expect(collection.object.items.map(\.metaName) == ["real"])
             #expect(await h.call(.delete, Harness.namespaces, name: "kube-node-lease", query: dry).code == 200)
 
             let headAfter = try await h.head()

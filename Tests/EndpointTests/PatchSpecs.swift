@@ -65,7 +65,7 @@ struct PatchSpecs {
         }
     }
 
-    @Test("server-side apply creates (201) then updates (200) and records the field manager")
+    @Test("server-side apply creates (201), updates (200), records the field manager; re-applying writes nothing")
     func apply() async throws {
         try await Harness.run { h in
             let config = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied"},"data":{"a":"1"}}"#
@@ -89,6 +89,12 @@ struct PatchSpecs {
             #expect(u["data"]?["b"] == "2")
             #expect(u["metadata"]?["managedFields"]?.arrayValue?.count == 1)
             #expect(u["metadata"]?["uid"] == c["metadata"]?["uid"])
+
+            let again = await h.call(
+                .patch, Harness.configmaps, namespace: "default", name: "applied", query: ["fieldManager": ["tester"]],
+                raw: Array(next.utf8), contentType: "application/apply-patch+yaml")
+            #expect(again.code == 200)
+            #expect(again.object.rv == u.rv)
         }
     }
 }

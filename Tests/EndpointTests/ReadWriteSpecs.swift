@@ -10,10 +10,10 @@ struct ReadWriteSpecs {
         try await Harness.run { h in
             try await h.endpoint.bootstrap()  // second time: nothing new
             let list = try await h.call(.list, Harness.namespaces).json()
-            #expect(list.items.map(\.name) == ["default", "kube-node-lease", "kube-public", "kube-system"])
+            #expect(list.items.map(\.metaName) == ["default", "kube-node-lease", "kube-public", "kube-system"])
             for ns in list.items {
                 #expect(ns["status"]?["phase"]?.stringValue == "Active")
-                #expect(ns["metadata"]?["labels"]?["kubernetes.io/metadata.name"]?.stringValue == ns.name)
+                #expect(ns["metadata"]?["labels"]?["kubernetes.io/metadata.name"]?.stringValue == ns.metaName)
                 #expect(ns["spec"]?["finalizers"] == ["kubernetes"])
             }
         }
@@ -52,9 +52,9 @@ struct ReadWriteSpecs {
             let inDefault = try await h.call(.list, Harness.configmaps, namespace: "default").json()
             #expect(inDefault["kind"] == "ConfigMapList")
             #expect(inDefault["apiVersion"] == "v1")
-            #expect(inDefault.items.map(\.name) == ["a"])
+            #expect(inDefault.items.map(\.metaName) == ["a"])
             let everywhere = try await h.call(.list, Harness.configmaps).json()
-            #expect(everywhere.items.map(\.name) == ["a", "b"])
+            #expect(everywhere.items.map(\.metaName) == ["a", "b"])
             #expect(everywhere["metadata"]?["resourceVersion"]?.stringValue?.isEmpty == false)
 
             cm["data"] = ["k": "changed"]
@@ -98,7 +98,7 @@ struct ReadWriteSpecs {
             let list = try await h.call(.list, Harness.clusterroles).json()
             #expect(list["kind"] == "ClusterRoleList")
             #expect(list["apiVersion"] == "rbac.authorization.k8s.io/v1")
-            #expect(list.items.map(\.name) == ["admin", "reader", "writer"])
+            #expect(list.items.map(\.metaName) == ["admin", "reader", "writer"])
 
             r1["rules"] = [["verbs": ["get"], "apiGroups": [""], "resources": ["pods"]]]
             let updated = await h.call(.update, Harness.clusterroles, name: "reader", body: r1)
@@ -112,8 +112,8 @@ struct ReadWriteSpecs {
 
             let dc = await h.call(.deletecollection, Harness.clusterroles, query: ["labelSelector": ["tier=b"]])
             #expect(dc.code == 200)
-            #expect(dc.object.items.map(\.name).sorted() == ["admin", "writer"])
-            #expect(await h.call(.list, Harness.clusterroles).object.items.map(\.name) == ["reader"])
+            #expect(dc.object.items.map(\.metaName).sorted() == ["admin", "writer"])
+            #expect(await h.call(.list, Harness.clusterroles).object.items.map(\.metaName) == ["reader"])
 
             #expect(await h.call(.delete, Harness.clusterroles, name: "reader").code == 200)
             #expect(await h.call(.list, Harness.clusterroles).object.items.isEmpty)
@@ -126,11 +126,11 @@ struct ReadWriteSpecs {
             let body: JSONValue = ["metadata": ["generateName": "job-"], "data": [:]]
             let a = try await h.create(Harness.configmaps, namespace: "default", body)
             let b = try await h.create(Harness.configmaps, namespace: "default", body)
-            for name in [a.name, b.name] {
+            for name in [a.metaName, b.metaName] {
                 #expect(name.hasPrefix("job-") && name.count == 9)
                 #expect(name.dropFirst(4).allSatisfy { "bcdfghjklmnpqrstvwxz2456789".contains($0) })
             }
-            #expect(a.name != b.name)
+            #expect(a.metaName != b.metaName)
             #expect(a["metadata"]?["generateName"] == "job-")
         }
     }
@@ -155,6 +155,27 @@ struct ReadWriteSpecs {
             let missing = await h.call(
                 .update, Harness.configmaps, namespace: "default", name: "zz", body: configMap("zz"))
             #expect(missing.code == 404)
+        }
+    }
+
+    @Test("concurrent updates from the same resourceVersion: exactly one wins, the others get 409 Conflict")
+    func concurrentConflicts() async throws {
+        try await Harness.run { h in
+            let cm = try await h.create(Harness.configmaps, namespace: "default", configMap("race"))
+            let codes = await withTaskGroup(of: Int.self) { group in
+                for i in 0..<8 {
+                    var body = cm
+                    body["data"] = ["writer": .string(String(i))]
+                    group.addTask {
+                        await h.call(.update, Harness.configmaps, namespace: "default", name: "race", body: body).code
+                    }
+                }
+                var out: [Int] = []
+                for await code in group { out.append(code) }
+                return out
+            }
+            #expect(codes.filter { $0 == 200 }.count == 1)
+            #expect(codes.filter { $0 == 409 }.count == 7)
         }
     }
 
@@ -258,7 +279,7 @@ struct ReadWriteSpecs {
             _ = await h.call(.delete, Harness.configmaps, namespace: "default", name: "w")
             let events = try await h.events(Harness.configmaps, namespace: "default", after: start, count: 3)
             #expect(events.map(\.type) == ["ADDED", "MODIFIED", "DELETED"])
-            #expect(events.last?.object.name == "w")
+            #expect(events.last?.object.metaName == "w")
         }
     }
 }

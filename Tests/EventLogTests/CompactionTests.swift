@@ -152,6 +152,56 @@ struct CompactionTests {
         }
     }
 
+    @Test("appends proceed while a multi-batch compaction runs, and the result is still exact")
+    func compactionAlongsideAppends() async throws {
+        let projector = RecordingProjector()
+        try await withTemporaryLog(projector: projector) { log, _ in
+            // 30,000 updates over 100 objects, written in large bodies.
+            var latest: [String: ResourceVersion] = [:]
+            var history: [Recorded] = []
+            for chunk in 0..<30 {
+                let snapshot = latest
+                let written = try await log.write { txn in
+                    var latest = snapshot
+                    var written: [Recorded] = []
+                    for i in 0..<1000 {
+                        let key = "o\((chunk * 1000 + i) % 100)"
+                        let type: EventType = latest[key] == nil ? .added : .modified
+                        let rv = try txn.append(sampleEvent(key, type: type, previousRV: latest[key] ?? 0))
+                        latest[key] = rv
+                        written.append(Recorded(rv: rv, key: key, type: type, object: []))
+                    }
+                    return written
+                }
+                for event in written { latest[event.key] = event.rv }
+                history += written
+            }
+            let horizon = log.head + 1
+            async let report = log.compact(to: horizon)
+            let start = log.head
+            var appended: [ResourceVersion] = []
+            for i in 0..<50 {
+                appended += try await log.append([sampleEvent("during\(i)")])
+            }
+            let result = try await report
+            #expect(result.horizon == horizon)
+            #expect(result.batches >= 4)
+            #expect(appended == Array((start + 1)...(start + 50)))
+            let expected = Self.expectedRVs(history, horizon: horizon).union(appended)
+            let stored = try log.read { txn in
+                var stored = Set<ResourceVersion>()
+                let logTable = try #require(txn.table(named: "log"))
+                try txn.scan(logTable, from: nil) { key, _ in
+                    stored.insert(key.loadUnaligned(as: UInt64.self).bigEndian)
+                    return true
+                }
+                return stored
+            }
+            #expect(stored == expected)
+            #expect(stored.count == 100 + 50)
+        }
+    }
+
     @Test("retention by count and by age picks the horizon")
     func retention() async throws {
         try await withTemporaryLog { log, _ in

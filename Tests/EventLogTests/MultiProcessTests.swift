@@ -42,7 +42,7 @@ final class Child: Sendable {
             continuation.finish()
         }
         reader.start()
-        _ = pipe  // keep the pipe alive until the reader thread owns the descriptor
+        // The pipe (and so `fd`) stays open as long as `process` holds it as standardOutput.
     }
 
     func kill() { _ = Foundation.kill(pid, SIGKILL) }

@@ -88,6 +88,33 @@ struct JSONPatchTests {
         #expect(error?.statusMessage == "the server rejected our request due to an error in our request")
     }
 
+    @Test("each PatchError becomes the Status the apiserver sends")
+    func statusObjects() throws {
+        let failedTest = PatchError.testFailed("testing value /a failed: test failed").statusError.statusObject()
+        #expect(
+            failedTest
+                == (try patchJSON(
+                    #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server rejected our request due to an error in our request","reason":"Invalid","details":{},"code":422}"#
+                )))
+        let serverError = PatchError.mergeFailed("map: map[image:x] does not contain declared merge key: name")
+            .statusError
+        #expect(
+            serverError.statusObject()
+                == (try patchJSON(
+                    #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"map: map[image:x] does not contain declared merge key: name","code":500}"#
+                )))
+        #expect(PatchError.invalid("x").statusError == .badRequest("x"))
+        #expect(PatchError.tooLarge("y").statusError.message == "Request entity too large: y")
+        #expect(PatchError.unsupported("z").statusError.code == 415)
+        for e: PatchError in [
+            .invalid("a"), .testFailed("b"), .unprocessable("c"), .tooLarge("d"), .unsupported("e"), .mergeFailed("f"),
+        ] {
+            #expect(e.statusError.code == e.statusCode)
+            #expect(e.statusError.reason == e.reason)
+            #expect(e.statusError.message == e.statusMessage)
+        }
+    }
+
     @Test("A.12 adding to a nonexistent target fails with 422")
     func appendixNonexistentTarget() throws {
         let error = try failure(#"[{"op":"add","path":"/baz/bat","value":"qux"}]"#, on: #"{"foo":"bar"}"#)
@@ -304,6 +331,46 @@ struct JSONPatchTests {
         #expect(error?.statusMessage.hasPrefix("Request entity too large: ") == true)
         let atLimit = JSONValue.array(Array(repeating: op, count: JSONPatch.maxOperations))
         #expect(patchError { () throws(PatchError) in try JSONPatch.apply(atLimit, to: [:]) } == nil)
+    }
+
+    @Test("copies may grow a document by at most 3 MiB in total, as the apiserver's JSONPatchMaxCopyBytes")
+    func copyAmplification() throws {
+        // Each copy of the root doubles the document; 40 of them would need terabytes.
+        let ops = (0..<40).map { i -> JSONValue in ["op": "copy", "from": "", "path": .string("/c\(i)")] }
+        let doc: JSONValue = ["seed": .string(String(repeating: "x", count: 1000))]
+        let error = patchError { () throws(PatchError) in try JSONPatch.apply(.array(ops), to: doc) }
+        guard case .unprocessable(let message)? = error else {
+            Issue.record("expected unprocessable, got \(String(describing: error))")
+            return
+        }
+        #expect(message.hasPrefix("Unable to complete the copy, the accumulated size increase of copy is "))
+        #expect(message.hasSuffix("exceeding the limit 3145728"))
+
+        let small: JSONValue = [["op": "copy", "from": "/seed", "path": "/again"]]
+        #expect(patchError { () throws(PatchError) in try JSONPatch.apply(small, to: doc, maxCopyBytes: 100) } != nil)
+        #expect(patchError { () throws(PatchError) in try JSONPatch.apply(small, to: doc, maxCopyBytes: 2000) } == nil)
+    }
+
+    @Test("a patch cannot nest the document deeper than the parser's 512 levels")
+    func nestingLimit() {
+        func nested(_ depth: Int) -> JSONValue {
+            var v: JSONValue = [:]
+            for _ in 1..<depth { v = ["a": v] }
+            return v
+        }
+        let ok: JSONValue = [["op": "add", "path": "/x", "value": nested(511)]]
+        #expect(patchError { () throws(PatchError) in try JSONPatch.apply(ok, to: [:]) } == nil)
+        let tooDeep: JSONValue = [["op": "add", "path": "/x", "value": nested(512)]]
+        #expect(patchError { () throws(PatchError) in try JSONPatch.apply(tooDeep, to: [:]) }?.statusCode == 422)
+        // Growing one level per operation hits the same wall.
+        var ops: [JSONValue] = []
+        var path = ""
+        for _ in 0..<600 {
+            path += "/a"
+            ops.append(["op": "add", "path": .string(path), "value": [:]])
+        }
+        let error = patchError { () throws(PatchError) in try JSONPatch.apply(.array(ops), to: [:]) }
+        #expect(error?.message.contains("deeper than 512 levels") == true)
     }
 
     // MARK: Properties

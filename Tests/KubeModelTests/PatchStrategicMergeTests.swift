@@ -377,6 +377,8 @@ struct StrategicMergePatchTests {
         #expect(try schema("", "Node").field(at: "status.addresses") == .merge(key: "type"))
         #expect(try schema("discovery.k8s.io", "EndpointSlice").field(at: "endpoints") == StrategicMergeField())
         #expect(try schema("policy", "PodDisruptionBudget").field(at: "spec.selector") == .replace)
+        #expect(StrategicMergeSchema.metadataOnly.field(at: "metadata.finalizers") == .mergePrimitives)
+        #expect(StrategicMergeSchema.metadataOnly.field(at: "spec.containers") == StrategicMergeField())
     }
 
     @Test("custom resources have no schema: strategic merge is unsupported (415)")
@@ -409,7 +411,6 @@ struct StrategicMergePatchTests {
         arguments: [
             (#"{"spec":{"$setElementOrder":[{"name":"a"}]}}"#, "invalid patch format of setElementOrder list"),
             (#"{"metadata":{"$deleteFromPrimitiveList":["a"]}}"#, "invalid patch format of primitive list"),
-            (#"{"metadata":{"$deleteFromPrimitiveList/finalizers":"a"}}"#, "invalid patch format of primitive list"),
             (#"{"spec":{"$retainKeys":"x"}}"#, "invalid patch format of retainKeys"),
             (#"{"spec":{"$retainKeys":["a"],"b":1}}"#, "invalid patch format of retainKeys"),
         ])
@@ -420,20 +421,21 @@ struct StrategicMergePatchTests {
     }
 
     @Test(
-        "merge errors apimachinery returns untyped are 500 with its messages",
+        "merge errors apimachinery returns untyped are 500 with its messages (Go %v formatting)",
         arguments: [
             (
                 #"{"spec":{"containers":[{"image":"x"}]}}"#,
-                #"map: {"image":"x"} does not contain declared merge key: name"#
+                "map: map[image:x] does not contain declared merge key: name"
             ),
             (
                 #"{"spec":{"containers":[{"$patch":"delete","image":"x"}]}}"#,
-                #"map: {"$patch":"delete","image":"x"} does not contain declared merge key: name"#
+                "map: map[$patch:delete image:x] does not contain declared merge key: name"
             ),
-            (#"{"spec":{"$patch":"frob"}}"#, #"unknown patch type: frob in map: {"$patch":"frob"}"#),
+            (#"{"spec":{"$patch":"frob"}}"#, "unknown patch type: frob in map: map[$patch:frob]"),
             (#"{"spec":{"containers":[{"$patch":"merge"}]}}"#, "merging lists cannot yet be specified in the patch"),
             (#"{"spec":{"$setElementOrder/containers":"a"}}"#, "expected a []interface {}, but received a string"),
-            (#"{"metadata":{"finalizers":["b",1]}}"#, #"list element types are not identical: [["a"] ["b",1]]"#),
+            (#"{"metadata":{"finalizers":["b",1]}}"#, "list element types are not identical: [[a] [b 1]]"),
+            (#"{"spec":{"containers":["c"]}}"#, "list element types are not identical: [[map[name:c]] [c]]"),
         ])
     func mergeFailures(body: String, message: String) throws {
         let error = try smpError(body, on: #"{"metadata":{"finalizers":["a"]},"spec":{"containers":[{"name":"c"}]}}"#)
@@ -459,6 +461,72 @@ struct StrategicMergePatchTests {
         let error = try smpError(#"{"metadata":{"finalizers":[["x"]]}}"#, on: #"{"metadata":{"finalizers":["a"]}}"#)
         #expect(error == .unprocessable("lists of lists are not supported"))
         #expect(error?.statusCode == 422)
+    }
+
+    // MARK: Edges, as apimachinery handles them
+
+    @Test("a key the object lacks takes the patch value without nulls; an object carrying $patch is dropped")
+    func newKeys() throws {
+        let result = try smp(
+            #"{"spec":{"nodeSelector":{"$patch":"delete"},"affinity":{"a":{"$patch":"replace","b":1},"c":null,"d":2},"tolerations":[{"key":"k","value":null},{"$patch":"delete","key":"x"}]}}"#,
+            to: #"{"spec":{"containers":[{"name":"c"}]}}"#, "", "Pod")
+        #expect(result["spec"]?["nodeSelector"] == nil)
+        #expect(result["spec"]?["affinity"] == ["d": 2])
+        #expect(result["spec"]?["tolerations"] == [["key": "k"]])
+    }
+
+    @Test("a deletion list is ignored where the list is missing or not a list; null removes the list")
+    func deletionListEdges() throws {
+        let doc = #"{"metadata":{"name":"c","finalizers":["a","b"]},"data":{"k":"v"}}"#
+        let ignored = try smp(
+            #"{"metadata":{"$deleteFromPrimitiveList/finalizers":"a","$deleteFromPrimitiveList/absent":["x"]}}"#,
+            to: doc, "", "ConfigMap")
+        #expect(ignored == (try patchJSON(doc)))
+        let removed = try smp(#"{"metadata":{"$deleteFromPrimitiveList/finalizers":null}}"#, to: doc, "", "ConfigMap")
+        #expect(removed[path: ["metadata", "finalizers"]] == nil)
+    }
+
+    @Test(
+        "elements $setElementOrder does not name land where Go's stable sort puts them (checked against apimachinery)")
+    func goStableSortOrder() throws {
+        let result = try smp(
+            #"{"spec":{"$setElementOrder/containers":[],"containers":[{"name":"a"},{"name":"d"},{"name":"c"}]}}"#,
+            to: #"{"spec":{"containers":[{"name":"x"}]}}"#, "", "Pod")
+        #expect(names(result[path: ["spec", "containers"]]) == ["x", "c", "d", "a"])
+    }
+
+    @Test(
+        "more 500s, with the messages apimachinery gives for the same documents",
+        arguments: [
+            (
+                #"{"metadata":{"finalizers":[]}}"#, #"{"metadata":{"$setElementOrder/finalizers":["x"]}}"#,
+                "no elements in any of the given slices"
+            ),
+            (
+                #"{"spec":{"containers":[{"name":"c","env":[{"name":"B"}]}]}}"#,
+                #"{"spec":{"containers":[{"name":"c","env":["A"]}]}}"#,
+                "list element types are not identical: [[map[name:B]] [A]]"
+            ),
+            (
+                #"{"spec":{"containers":[{"name":"c","env":["B"]}]}}"#,
+                #"{"spec":{"containers":[{"name":"c","env":["A"]}]}}"#,
+                "expected a map[string]interface {}, but received a string"
+            ),
+        ])
+    func moreMergeFailures(doc: String, body: String, message: String) throws {
+        #expect(try smpError(body, on: doc) == .mergeFailed(message))
+    }
+
+    @Test("Go's stable sort: insertion sort below 20 elements, SymMerge above, stable for a strict order")
+    func goStableSortMatchesSorted() {
+        for n in [0, 1, 5, 20, 21, 45, 100] {
+            var items = (0..<n).map { ($0 * 7919) % 13 }.enumerated().map { (key: $0.element, pos: $0.offset) }
+            GoStableSort.sort(&items) { $0.key < $1.key }
+            #expect(items.map(\.key) == items.map(\.key).sorted())
+            for i in items.indices.dropFirst() where items[i - 1].key == items[i].key {
+                #expect(items[i - 1].pos < items[i].pos, "stable at \(i) of \(n)")
+            }
+        }
     }
 
     // MARK: Properties

@@ -144,3 +144,12 @@ func statusOf(_ event: WatchEvent) -> StatusError? {
     guard event.type == .error, let json = try? JSONValue(parsing: event.object) else { return nil }
     return StatusError(statusObject: json)
 }
+
+extension ObjectStore {
+    /// A watch that ends after at most a minute, so a failing test cannot hang.
+    func boundedWatch(_ gvr: GroupVersionResource, _ options: WatchOptions) throws -> WatchStream {
+        var options = options
+        if options.timeout == nil { options.timeout = .seconds(60) }
+        return try watch(gvr, options)
+    }
+}

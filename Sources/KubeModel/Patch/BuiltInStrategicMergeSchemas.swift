@@ -16,6 +16,10 @@ extension StrategicMergeSchema {
         builtIn[GroupKind(group: group, kind: kind)] != nil
     }
 
+    /// A schema with only ObjectMeta's tags: the right fallback for a built-in kind this
+    /// table does not list (every built-in type embeds ObjectMeta), instead of an empty schema.
+    public static let metadataOnly = kind()
+
     /// ObjectMeta's tags: `finalizers` merge as a set, `ownerReferences` by `uid`.
     static let objectMeta: [String: StrategicMergeField] = [
         "finalizers": .mergePrimitives,

@@ -12,13 +12,28 @@
 public enum JSONPatch {
     /// The apiserver's limit on operations in one patch (`maxJSONPatchOperations`).
     public static let maxOperations = 10_000
+    /// The apiserver's default limit on how much `copy` operations may grow a document
+    /// (`JSONPatchMaxCopyBytes`, 3 MiB): without it a few copies of the root grow it exponentially.
+    public static let defaultMaxCopyBytes = 3 * 1024 * 1024
+    /// The deepest nesting a patched document may reach: the JSON parser's own default
+    /// limit, so that a patch cannot build a document deeper than a client could send.
+    public static let maxDepth = JSONLimits.default.maxDepth
 
     /// Applies `patch` (a JSON array of operations) to `doc`.
     public static func apply(_ patch: JSONValue, to doc: JSONValue) throws(PatchError) -> JSONValue {
+        try apply(patch, to: doc, maxCopyBytes: defaultMaxCopyBytes)
+    }
+
+    /// Applies `patch` to `doc`, allowing `copy` operations to add at most `maxCopyBytes`
+    /// bytes of serialized JSON in total (evanphx/json-patch `AccumulatedCopySizeLimit`).
+    public static func apply(_ patch: JSONValue, to doc: JSONValue, maxCopyBytes: Int) throws(PatchError)
+        -> JSONValue
+    {
         let ops = try decode(patch)
         var working = doc
+        var copied = 0
         for op in ops {
-            try apply(op, to: &working)
+            try apply(op, to: &working, copied: &copied, maxCopyBytes: maxCopyBytes)
         }
         return working
     }
@@ -73,7 +88,9 @@ public enum JSONPatch {
         return ops
     }
 
-    static func apply(_ op: Operation, to doc: inout JSONValue) throws(PatchError) {
+    static func apply(_ op: Operation, to doc: inout JSONValue, copied: inout Int, maxCopyBytes: Int)
+        throws(PatchError)
+    {
         switch op.kind {
         case "add":
             let path = try op.pointer("path", for: "add")
@@ -106,6 +123,12 @@ public enum JSONPatch {
             guard let value = from.resolve(in: doc) else {
                 throw .unprocessable("copy operation does not apply: doc is missing from path: \(from)")
             }
+            copied += value.serialized().count
+            if copied > maxCopyBytes {
+                throw .unprocessable(
+                    "Unable to complete the copy, the accumulated size increase of copy is \(copied), exceeding the limit \(maxCopyBytes)"
+                )
+            }
             try add(value, at: path, in: &doc, op: "copy")
         case "test":
             let path = try op.pointer("path", for: "test")
@@ -126,6 +149,7 @@ public enum JSONPatch {
     private static func add(
         _ value: JSONValue, at path: JSONPointer, in doc: inout JSONValue, op: String
     ) throws(PatchError) {
+        try checkDepth(of: value, at: path, op: op)
         guard !path.tokens.isEmpty else {
             doc = value
             return
@@ -193,6 +217,7 @@ public enum JSONPatch {
     }
 
     private static func replace(_ value: JSONValue, at path: JSONPointer, in doc: inout JSONValue) throws(PatchError) {
+        try checkDepth(of: value, at: path, op: "replace")
         guard !path.tokens.isEmpty else {
             doc = value
             return
@@ -218,6 +243,15 @@ public enum JSONPatch {
             default:
                 throw .unprocessable("replace operation does not apply: doc is missing path: \(path)")
             }
+        }
+    }
+
+    /// Refuses a value that would nest the document deeper than ``maxDepth``.
+    private static func checkDepth(of value: JSONValue, at path: JSONPointer, op: String) throws(PatchError) {
+        let limit = maxDepth - path.tokens.count
+        if limit < 0 || value.nestingDepth(exceeds: limit) {
+            throw .unprocessable(
+                "\(op) operation does not apply: the document would nest deeper than \(maxDepth) levels")
         }
     }
 
@@ -268,6 +302,21 @@ public enum JSONPatch {
 }
 
 extension JSONValue {
+    /// Whether arrays and objects nest more than `limit` levels deep (scalars are level 0).
+    /// Stops descending once past the limit, so it never recurses deeper than `limit + 1`.
+    func nestingDepth(exceeds limit: Int) -> Bool {
+        switch self {
+        case .array(let a):
+            if limit < 1 { return true }
+            return a.contains { $0.nestingDepth(exceeds: limit - 1) }
+        case .object(let o):
+            if limit < 1 { return true }
+            return o.contains { $0.value.nestingDepth(exceeds: limit - 1) }
+        default:
+            return false
+        }
+    }
+
     /// The Go `encoding/json` name of this kind, for messages that mirror the apiserver's.
     var goKindName: String {
         switch self {

@@ -77,3 +77,24 @@ public enum PatchError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 }
+
+extension PatchError {
+    /// The `Status` kube-apiserver answers with for this error, ready for the API layer
+    /// (`statusObject()` renders the exact JSON).
+    public var statusError: StatusError {
+        switch self {
+        case .invalid(let m):
+            return .badRequest(m)
+        case .testFailed, .unprocessable:
+            // NewGenericServerResponse(422, …): a fixed message and an empty (but present) details.
+            return StatusError(code: 422, reason: "Invalid", message: statusMessage, details: StatusDetails())
+        case .tooLarge(let m):
+            return .requestEntityTooLarge(m)
+        case .unsupported(let m):
+            return StatusError(code: 415, reason: "UnsupportedMediaType", message: m)
+        case .mergeFailed(let m):
+            // A plain Go error: ErrorToAPIStatus makes it 500 with no reason and no details.
+            return StatusError(code: 500, reason: "", message: m)
+        }
+    }
+}

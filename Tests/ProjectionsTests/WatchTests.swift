@@ -1,0 +1,227 @@
+import EventLog
+import KubeModel
+import Testing
+
+@testable import Projections
+
+@Suite("Watch streams")
+struct WatchTests {
+    @Test("a watch from N gets exactly the events after N, in order")
+    func watchFromRV() async throws {
+        try await withStore { store in
+            try await store.upsert(configMapsGVR, "ns", "a")
+            let start = store.log.head
+            let b = try await store.upsert(configMapsGVR, "ns", "b")
+            let a2 = try await store.upsert(configMapsGVR, "ns", "a", labels: ["x": "y"])
+            let d = try #require(try await store.remove(configMapsGVR, "ns", "b"))
+            try await store.upsert(podsGVR, "ns", "other-resource")
+            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: String(start)))
+            let events = await collect(stream) { _, all in all.count == 3 }
+            #expect(events.map(\.type) == [.added, .modified, .deleted])
+            #expect(events.map(\.rv) == [b.rv, a2.rv, d.rv])
+            #expect(events[0].object == b.bytes)
+            #expect(try resourceVersion(of: events[2].object) == String(d.rv))
+        }
+    }
+
+    @Test("a watch from 0 starts with ADDED for the current state, then goes live")
+    func watchFromZero() async throws {
+        try await withStore { store in
+            try await store.upsert(configMapsGVR, "ns", "b")
+            try await store.upsert(configMapsGVR, "ns", "a")
+            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: "0"))
+            var it = stream.makeAsyncIterator()
+            var initial: [String] = []
+            for _ in 0..<2 {
+                let e = try #require(await it.next())
+                #expect(e.type == .added)
+                initial += try itemNames([e.object])
+            }
+            #expect(Set(initial) == ["ns/a", "ns/b"])
+            let c = try await store.upsert(configMapsGVR, "ns", "c")
+            let live = try #require(await it.next())
+            #expect(live.type == .added)
+            #expect(live.rv == c.rv)
+        }
+    }
+
+    @Test("watch-list sends sorted initial events, then the initial-events-end bookmark, then live events")
+    func watchList() async throws {
+        try await withStore { store in
+            for name in ["c", "a", "b"] { try await store.upsert(configMapsGVR, "ns", name) }
+            let head = store.log.head
+            let stream = try store.boundedWatch(
+                configMapsGVR, WatchOptions(sendInitialEvents: true, allowBookmarks: true))
+            var it = stream.makeAsyncIterator()
+            var names: [String] = []
+            for _ in 0..<3 {
+                let e = try #require(await it.next())
+                #expect(e.type == .added)
+                names += try itemNames([e.object])
+            }
+            #expect(names == ["ns/a", "ns/b", "ns/c"])
+            let end = try #require(await it.next())
+            #expect(end.type == .bookmark)
+            #expect(end.rv == head)
+            let json = try JSONValue(parsing: end.object)
+            #expect(json["kind"]?.stringValue == "ConfigMap")
+            #expect(json["metadata"]?["resourceVersion"]?.stringValue == String(head))
+            let annotations = json["metadata"]?["annotations"]
+            #expect(annotations?["k8s.io/initial-events-end"]?.stringValue == "true")
+            let blueprint = try #require(annotations?["kubernetes.io/initial-events-list-blueprint"]?.stringValue)
+            let list = try JSONValue(parsing: try #require(Base64.decode(blueprint)))
+            #expect(list["kind"]?.stringValue == "ConfigMapList")
+            #expect(list["items"]?.arrayValue == [])
+            let d = try await store.upsert(configMapsGVR, "ns", "d")
+            let live = try #require(await it.next())
+            #expect(live.type == .added)
+            #expect(live.rv == d.rv)
+        }
+    }
+
+    @Test("objects entering and leaving a selector become ADDED and DELETED, like the watch cache")
+    func selectorTransitions() async throws {
+        try await withStore { store in
+            try await store.upsert(podsGVR, "ns", "p", labels: ["app": "web"], nodeName: "n1")
+            let start = store.log.head
+            let leave = try await store.upsert(podsGVR, "ns", "p", labels: ["app": "db"], nodeName: "n1")
+            try await store.upsert(podsGVR, "ns", "p", labels: ["app": "db", "x": "1"], nodeName: "n1")
+            let enter = try await store.upsert(podsGVR, "ns", "p", labels: ["app": "web"], nodeName: "n1")
+            let modify = try await store.upsert(podsGVR, "ns", "p", labels: ["app": "web", "x": "2"], nodeName: "n1")
+            let move = try await store.upsert(podsGVR, "ns", "p", labels: ["app": "web", "x": "2"], nodeName: "n2")
+            let delete = try #require(try await store.remove(podsGVR, "ns", "p"))
+            // Read from the log (catch-up path).
+            let byLabel = try store.boundedWatch(
+                podsGVR, WatchOptions(labelSelector: try LabelSelector(parsing: "app=web"), resourceVersion: String(start)))
+            let labelEvents = await collect(byLabel) { _, all in all.count == 4 }
+            #expect(labelEvents.map(\.type) == [.deleted, .added, .modified, .modified])
+            #expect(labelEvents.map(\.rv) == [leave.rv, enter.rv, modify.rv, move.rv])
+            #expect(labelEvents[0].object == leave.bytes)
+            let byNode = try store.boundedWatch(
+                podsGVR,
+                WatchOptions(fieldSelector: try FieldSelector(parsing: "spec.nodeName=n1"), resourceVersion: String(start)))
+            let nodeEvents = await collect(byNode) { _, all in all.count == 5 }
+            #expect(nodeEvents.map(\.type) == [.modified, .modified, .modified, .modified, .deleted])
+            #expect(nodeEvents.last?.rv == move.rv)
+            let byName = try store.boundedWatch(podsGVR, WatchOptions(name: "p", resourceVersion: String(move.rv)))
+            let nameEvents = await collect(byName) { _, all in all.count == 1 }
+            #expect(nameEvents.map(\.type) == [.deleted])
+            #expect(nameEvents.first?.rv == delete.rv)
+        }
+    }
+
+    @Test("live selector transitions arrive the same way through the hub")
+    func liveSelectorTransitions() async throws {
+        try await withStore { store in
+            try await store.upsert(podsGVR, "ns", "p", labels: ["app": "web"])
+            let stream = try store.boundedWatch(
+                podsGVR, WatchOptions(labelSelector: try LabelSelector(parsing: "app=web"), sendInitialEvents: true))
+            var it = stream.makeAsyncIterator()
+            #expect(await it.next()?.type == .added)
+            #expect(await it.next()?.type == .bookmark)
+            try await store.upsert(podsGVR, "ns", "p", labels: ["app": "db"])
+            try await store.upsert(podsGVR, "ns", "q", labels: ["app": "db"])
+            try await store.upsert(podsGVR, "ns", "p", labels: ["app": "web"])
+            try await store.remove(podsGVR, "ns", "p")
+            var types: [WatchEventType] = []
+            for _ in 0..<3 { types.append(try #require(await it.next()).type) }
+            #expect(types == [.deleted, .added, .deleted])
+        }
+    }
+
+    @Test("a watch from a compacted RV gets one 410 Expired ERROR and ends")
+    func watchBelowHorizon() async throws {
+        try await withStore { store in
+            let first = try await store.upsert(configMapsGVR, "ns", "a")
+            for i in 0..<5 { try await store.upsert(configMapsGVR, "ns", "a", labels: ["i": "\(i)"]) }
+            _ = try await store.log.compact(to: store.log.head)
+            let events = await collect(try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: String(first.rv))))
+            #expect(events.count == 1)
+            let status = try #require(events.first.flatMap(statusOf))
+            #expect(status.code == 410)
+            #expect(status.reason == "Expired")
+            #expect(status.message.hasPrefix("too old resource version: \(first.rv) ("))
+        }
+    }
+
+    @Test("bookmarks carry the current RV when asked for, and the timeout ends the stream after one")
+    func bookmarksAndTimeout() async throws {
+        try await withStore { store in
+            try await store.upsert(configMapsGVR, "ns", "a")
+            let head = store.log.head
+            let stream = try store.boundedWatch(
+                configMapsGVR,
+                WatchOptions(
+                    resourceVersion: String(head), allowBookmarks: true, timeout: .milliseconds(400),
+                    bookmarkInterval: .milliseconds(50)))
+            try await store.upsert(podsGVR, "ns", "unrelated")
+            let after = store.log.head
+            let events = await collect(stream)
+            #expect(!events.isEmpty)
+            #expect(events.allSatisfy { $0.type == .bookmark })
+            let last = try JSONValue(parsing: try #require(events.last).object)
+            #expect(last["kind"]?.stringValue == "ConfigMap")
+            #expect(last["apiVersion"]?.stringValue == "v1")
+            #expect(last["metadata"]?["resourceVersion"]?.stringValue == String(after))
+            #expect(store.watcherCount == 0)
+        }
+    }
+
+    @Test("a watch without bookmarks ends silently at its timeout")
+    func timeoutWithoutBookmarks() async throws {
+        try await withStore { store in
+            let stream = try store.watch(configMapsGVR, WatchOptions(resourceVersion: "0", timeout: .milliseconds(100)))
+            let events = await collect(stream)
+            #expect(events.isEmpty)
+            #expect(store.watcherCount == 0)
+        }
+    }
+
+    @Test("cancelling the consuming task ends the watch and unregisters it")
+    func cancellation() async throws {
+        try await withStore { store in
+            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: "0"))
+            let (started, startedContinuation) = AsyncStream<Void>.makeStream()
+            let task = Task {
+                var it = stream.makeAsyncIterator()
+                startedContinuation.yield()
+                var count = 0
+                while let _ = await it.next() { count += 1 }
+                return count
+            }
+            for await _ in started { break }
+            try await store.upsert(configMapsGVR, "ns", "a")
+            task.cancel()
+            let count = await task.value
+            #expect(count <= 1)
+            #expect(store.watcherCount == 0)
+        }
+    }
+
+    @Test("a watcher that stops reading never blocks writes, and later gets every event in order")
+    func slowWatcher() async throws {
+        try await withStore { store in
+            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(sendInitialEvents: false))
+            var it = stream.makeAsyncIterator()
+            let first = try await store.upsert(configMapsGVR, "ns", "x0")
+            #expect(await it.next()?.rv == first.rv)  // now synced with the hub
+            var expected: [ResourceVersion] = []
+            for i in 0..<(WatcherSlot.capacity * 3) {
+                expected.append(try await store.upsert(configMapsGVR, "ns", "x\(i % 50)", labels: ["i": "\(i)"]).rv)
+            }
+            var got: [ResourceVersion] = []
+            while got.count < expected.count, let e = await it.next() { got.append(e.rv) }
+            #expect(got == expected)
+            let more = try await store.upsert(configMapsGVR, "ns", "last")
+            #expect(await it.next()?.rv == more.rv)
+        }
+    }
+
+    @Test("an unparsable resourceVersion is a 400 before the stream starts")
+    func badWatchRV() async throws {
+        try await withStore { store in
+            let e = await thrownStatus { _ = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: "x1")) }
+            #expect(e?.code == 400)
+        }
+    }
+}

@@ -1,0 +1,355 @@
+#!/usr/bin/env python3
+"""HTTP benchmarks of `ake serve` against nginx serving the identical bytes.
+
+Driven by tools/bench-http.sh (which builds the release binary). Prints medians
+of several runs and the ratio to nginx. Everything it starts is stopped and every
+temporary directory removed, also on failure.
+
+  list      list of 10,000 pods over HTTP vs nginx serving the same response from a file,
+            and GET one object (requests/s with wrk) vs nginx serving the same object
+  memory    resident memory idle, and with 10,000 pods + 1,000 open watches
+  startup   process start to first answered list with 100,000 objects in the database
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    """`ake serve` on a free port with a data dir; stops on exit."""
+
+    def __init__(self, binary, data_dir, extra=()):
+        self.port = free_port()
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", data_dir, "--log-level", "warning",
+             "--max-watches", "5000", "--max-inflight", "2000", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        line = b""
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line or line.startswith(b"ake listening on"):
+                break
+        if not line.startswith(b"ake listening on"):
+            self.stop()
+            raise RuntimeError("ake did not start")
+
+    def rss_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Nginx:
+    """nginx-light serving `root` on a free port, with a private config and pid file."""
+
+    def __init__(self, root, workdir):
+        self.port = free_port()
+        conf = os.path.join(workdir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+worker_processes 1;
+daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {workdir}/body; proxy_temp_path {workdir}/proxy;
+  fastcgi_temp_path {workdir}/fastcgi; uwsgi_temp_path {workdir}/uwsgi; scgi_temp_path {workdir}/scgi;
+  default_type application/json;
+  sendfile on; tcp_nopush on; keepalive_requests 100000;
+  server {{ listen 127.0.0.1:{self.port}; root {root}; }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-c", conf, "-p", workdir], stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def pod(i, ns="default"):
+    """A pod of roughly the size kubelets see (~5 KB of JSON)."""
+    env = [{"name": f"VAR_{k}", "value": f"value-{k}-{'x' * 40}"} for k in range(30)]
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": f"pod-{i:05d}", "namespace": ns,
+                     "labels": {"app": f"app-{i % 50}", "tier": ["web", "db", "cache"][i % 3]},
+                     "annotations": {"bench/description": "y" * 300}},
+        "spec": {"nodeName": f"node-{i % 10}", "restartPolicy": "Always",
+                 "containers": [{"name": "main", "image": "registry.example/app:1.2.3",
+                                 "ports": [{"containerPort": 8080, "protocol": "TCP"}],
+                                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+                                 "env": env}]},
+        "status": {"phase": "Running", "podIP": f"10.0.{i // 250}.{i % 250}"},
+    }
+
+
+def configmap(i):
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": f"cm-{i:06d}", "namespace": "default"}, "data": {"k": f"v{i}"}}
+
+
+def load(port, count, make, path, workers=16):
+    """Creates `count` objects with `workers` keep-alive connections; returns elapsed seconds."""
+    lock = threading.Lock()
+    nxt = [0]
+    errors = []
+
+    def run():
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while True:
+            with lock:
+                i = nxt[0]
+                nxt[0] += 1
+            if i >= count:
+                break
+            body = json.dumps(make(i))
+            c.request("POST", path, body, {"Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            if r.status != 201:
+                errors.append(r.status)
+                break
+        c.close()
+
+    t0 = time.monotonic()
+    threads = [threading.Thread(target=run) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"create failed: {errors[:5]}")
+    return time.monotonic() - t0
+
+
+def timed_get(port, path, runs):
+    times = []
+    body = b""
+    for _ in range(runs):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        t0 = time.monotonic()
+        c.request("GET", path, headers={"Accept": "application/json"})
+        r = c.getresponse()
+        body = r.read()
+        times.append(time.monotonic() - t0)
+        c.close()
+        if r.status != 200:
+            raise RuntimeError(f"GET {path}: {r.status} {body[:200]!r}")
+    return statistics.median(times), body
+
+
+def curl_time(url, runs):
+    """Median curl time_total (the closest to 'a client fetching it')."""
+    times = []
+    for _ in range(runs):
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", url],
+                             capture_output=True, text=True, check=True).stdout
+        times.append(float(out))
+    return statistics.median(times)
+
+
+def wrk_rps(url, seconds, connections=16, threads=2):
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url],
+                         capture_output=True, text=True, check=True).stdout
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    return float(m.group(1)) if m else 0.0
+
+
+def bench_list(binary, tmp, runs, pods=10_000):
+    srv = Server(binary, os.path.join(tmp, "data"))
+    ngx = None
+    try:
+        secs = load(srv.port, pods, pod, "/api/v1/namespaces/default/pods")
+        print(f"loaded {pods:,} pods in {secs:.1f} s ({pods / secs:.0f} creates/s, 16 clients)")
+        path = "/api/v1/namespaces/default/pods"
+        _, body = timed_get(srv.port, path, 1)
+        www = os.path.join(tmp, "www")
+        os.makedirs(os.path.join(www, "api/v1/namespaces/default"), exist_ok=True)
+        with open(os.path.join(www, "api/v1/namespaces/default/pods"), "wb") as f:
+            f.write(body)
+        ngx = Nginx(www, tmp)
+        ake_t = curl_time(f"http://127.0.0.1:{srv.port}{path}", runs)
+        ngx_t = curl_time(f"http://127.0.0.1:{ngx.port}{path}", runs)
+        print(f"list {pods:,} pods ({len(body) / 1e6:.1f} MB): ake {ake_t * 1000:.1f} ms, nginx {ngx_t * 1000:.1f} ms, "
+              f"ratio ake/nginx {ake_t / ngx_t:.2f}  (median of {runs})")
+        sel_t = curl_time(f"http://127.0.0.1:{srv.port}{path}?labelSelector=app%3Dapp-7", runs)
+        node_t = curl_time(f"http://127.0.0.1:{srv.port}{path}?fieldSelector=spec.nodeName%3Dnode-3", runs)
+        print(f"list with labelSelector (1/50 of the pods): {sel_t * 1000:.1f} ms; "
+              f"fieldSelector spec.nodeName (1/10 of the pods): {node_t * 1000:.1f} ms")
+
+        # GET one object: the same bytes from nginx.
+        one = "/api/v1/namespaces/default/pods/pod-00042"
+        _, obj = timed_get(srv.port, one, 1)
+        with open(os.path.join(www, "object.json"), "wb") as f:
+            f.write(obj)
+        secs = 10
+        a = statistics.median([wrk_rps(f"http://127.0.0.1:{srv.port}{one}", secs) for _ in range(max(1, runs // 3))])
+        n = statistics.median([wrk_rps(f"http://127.0.0.1:{ngx.port}/object.json", secs) for _ in range(max(1, runs // 3))])
+        print(f"GET one pod ({len(obj)} B), wrk -t2 -c16 -d{secs}s: ake {a:.0f} req/s, nginx {n:.0f} req/s, "
+              f"ratio ake/nginx {a / n:.2f}")
+    finally:
+        if ngx:
+            ngx.stop()
+        srv.stop()
+
+
+def bench_memory(binary, tmp, watches=1000, pods=10_000):
+    idle_dir = os.path.join(tmp, "idle")
+    srv = Server(binary, idle_dir)
+    try:
+        time.sleep(1)  # let startup allocations settle before sampling
+        idle = srv.rss_kb()
+        # A request or two warms the server up; idle includes that steady state.
+        timed_get(srv.port, "/api/v1/namespaces", 1)
+        timed_get(srv.port, "/apis", 1)
+        idle_warm = srv.rss_kb()
+    finally:
+        srv.stop()
+    print(f"resident memory idle: {idle / 1024:.1f} MB at start, {idle_warm / 1024:.1f} MB after first requests")
+
+    srv = Server(binary, os.path.join(tmp, "loaded"))
+    socks = []
+    try:
+        load(srv.port, pods, pod, "/api/v1/namespaces/default/pods")
+        after_load = srv.rss_kb()
+        rv = head_rv(srv.port)
+        for i in range(watches):
+            s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
+            sel = f"spec.nodeName%3Dnode-{i % 10}"
+            s.sendall(f"GET /api/v1/pods?watch=true&allowWatchBookmarks=true&fieldSelector={sel}"
+                      f"&resourceVersion={rv} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            socks.append(s)
+        # Every watch must be open (response head received) before sampling.
+        for s in socks:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = s.recv(4096)
+                if not chunk:
+                    raise RuntimeError("watch closed")
+                head += chunk
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise RuntimeError(f"watch refused: {head[:100]!r}")
+        loaded = srv.rss_kb()
+        timed_get(srv.port, "/api/v1/namespaces/default/pods", 1)
+        after_list = srv.rss_kb()
+        print(f"resident memory with {pods:,} pods: {after_load / 1024:.1f} MB; + {watches} open watches: "
+              f"{loaded / 1024:.1f} MB; after a full list: {after_list / 1024:.1f} MB")
+    finally:
+        for s in socks:
+            s.close()
+        srv.stop()
+
+
+def head_rv(port):
+    _, body = timed_get(port, "/api/v1/namespaces/default/pods?limit=1", 1)
+    return json.loads(body)["metadata"]["resourceVersion"]
+
+
+def bench_startup(binary, tmp, runs, count=100_000):
+    data = os.path.join(tmp, "startup")
+    srv = Server(binary, data)
+    try:
+        secs = load(srv.port, count, configmap, "/api/v1/namespaces/default/configmaps", workers=48)
+        print(f"loaded {count:,} configmaps in {secs:.1f} s ({count / secs:.0f} creates/s)")
+    finally:
+        srv.stop()
+    path = "/api/v1/namespaces/default/configmaps?limit=500"
+    times = []
+    for _ in range(runs):
+        port = free_port()
+        t0 = time.monotonic()
+        p = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", data,
+                              "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = t0 + 60
+            while time.monotonic() < deadline:
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    c.request("GET", path)
+                    r = c.getresponse()
+                    r.read()
+                    if r.status == 200:
+                        times.append(time.monotonic() - t0)
+                        break
+                except OSError:
+                    time.sleep(0.002)
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    print(f"start to first answered list (limit=500) with {count:,} objects: "
+          f"{statistics.median(times) * 1000:.0f} ms (median of {len(times)})")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("what", nargs="*", default=["list", "memory", "startup"])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--pods", type=int, default=10_000, help="pods for list/memory (smaller for a smoke run)")
+    ap.add_argument("--objects", type=int, default=100_000, help="objects for startup")
+    ap.add_argument("--watches", type=int, default=1000)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="ake-bench-")
+    try:
+        for w in args.what:
+            {"list": lambda: bench_list(args.binary, tmp, args.runs, args.pods),
+             "memory": lambda: bench_memory(args.binary, tmp, args.watches, args.pods),
+             "startup": lambda: bench_startup(args.binary, tmp, args.runs, args.objects)}[w]()
+            sys.stdout.flush()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

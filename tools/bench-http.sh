@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# HTTP benchmarks of `ake serve` (release build, static Swift stdlib) against nginx
+# serving the identical bytes. Usage: tools/bench-http.sh [list|memory|startup ...] [--runs N]
+# Results and the command line go into BENCHMARKS.md "## HTTP".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh
+command -v nginx >/dev/null || { echo "needs nginx (Debian: nginx-light)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "needs wrk" >&2; exit 1; }
+swift build -c release --product ake --static-swift-stdlib
+exec python3 tools/bench-http.py .build/release/ake "$@"
