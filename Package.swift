@@ -22,7 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // No default traits: AKE needs neither swift-configuration nor Hummingbird's full-Foundation extras.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
@@ -43,7 +43,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "Sync",
-            dependencies: ["Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Projections", "KubeModel", .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: swiftSettings),
         .target(
             name: "Endpoint",
@@ -115,7 +121,15 @@ let package = Package(
         .testTarget(
             name: "ForensicsTests", dependencies: ["Forensics", "Projections", "EventLog", "KubeModel"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "SyncTests", dependencies: ["Sync"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SyncTests",
+            dependencies: [
+                "Sync", "Projections", "EventLog", "KubeModel", "Endpoint",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "EndpointTests",
             dependencies: ["Endpoint", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],

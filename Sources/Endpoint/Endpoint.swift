@@ -2,6 +2,7 @@ import EventLog
 import KubeModel
 import Logging
 import Projections
+import Sync
 
 /// The transport-free Kubernetes API of a standalone (authoritative) AKE.
 ///
@@ -28,11 +29,14 @@ public final class Endpoint: Sendable {
     let store: ObjectStore
     let catalog: ResourceCatalog
     let logger: Logger
+    /// Edge mode: reads are covered by sync scopes, writes go upstream (see EdgeMode.swift).
+    let edge: EdgeSync?
 
-    public init(store: ObjectStore, catalog: ResourceCatalog, logger: Logger) {
+    public init(store: ObjectStore, catalog: ResourceCatalog, logger: Logger, edge: EdgeSync? = nil) {
         self.store = store
         self.catalog = catalog
         self.logger = logger
+        self.edge = edge
     }
 
     /// Answers one request. Never throws: every failure becomes a `Status` response with
@@ -83,6 +87,9 @@ public final class Endpoint: Sendable {
         if verb == .list && RequestQuery.boolValue(request.query["watch"]) { verb = .watch }
         let info = try resolve(request, verb: verb)
         let query = try RequestQuery.parse(request.query, verb: verb, info: info)
+        if let edge, let result = try await edgeIntercept(edge, request, verb: verb, info: info, query: query) {
+            return result
+        }
         if verb == .create || verb == .update || verb == .patch {
             // Server-side field validation (Schemas/FieldValidation.swift); warnings ride on the response.
             var checked = request

@@ -6,6 +6,7 @@ import KubeModel
 import Logging
 import Metrics
 import Projections
+import Sync
 import Prometheus
 import ServiceLifecycle
 
@@ -55,6 +56,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Longest graceful shutdown before open work is cancelled, e.g. 10s.")
     var shutdownTimeout = "10s"
 
+    @OptionGroup(title: "Edge mode")
+    var edgeFlags: EdgeFlags
+
     func validate() throws {
         guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be host:port") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
@@ -84,8 +88,15 @@ struct Serve: AsyncParsableCommand {
         let catalog = ResourceCatalog.builtIn()
         let store = try ObjectStore(directory: dataDir, catalog: catalog, logger: logger)
         defer { store.close() }
-        let endpoint = Endpoint(store: store, catalog: catalog, logger: logger)
-        try await endpoint.bootstrap()
+        // Edge mode (--upstream): objects come from upstream; nothing is bootstrapped locally.
+        let edge = try edgeFlags.makeEdge(store: store, catalog: catalog, logger: logger)
+        let endpoint = Endpoint(store: store, catalog: catalog, logger: logger, edge: edge)
+        if let edge {
+            try await edge.start()
+        } else {
+            try await endpoint.bootstrap()
+        }
+        defer { if let edge { Task { await edge.stop() } } }
 
         let front = APIFront(
             endpoint: endpoint, catalog: catalog,

@@ -1,0 +1,44 @@
+/// Tuning of edge mode (`ake serve --upstream`).
+public struct EdgeSyncOptions: Sendable {
+    /// Scopes to create and keep at start (`--sync`), never expired.
+    public var preload: [ScopeSelector]
+    /// How long an uncovered request waits for its new scope's first sync (then 504).
+    public var firstSyncTimeout: Duration
+    /// How often the link is probed (`/version`).
+    public var probeInterval: Duration
+    /// A watch that delivered nothing (not even a bookmark) for this long is restarted.
+    public var watchIdleTimeout: Duration
+    /// `timeoutSeconds` of each upstream watch (the server ends it; the reflector resumes).
+    public var watchTimeoutSeconds: Int
+    /// Scopes not used by any request for this long are dropped (nil = never).
+    public var scopeExpiry: Duration?
+    /// `limit` of each upstream list page.
+    public var pageSize: Int
+    /// Reflector backoff bounds.
+    public var initialBackoff: Duration
+    public var maxBackoff: Duration
+    /// How often discovery and OpenAPI are refreshed from upstream.
+    public var discoveryInterval: Duration
+    /// Seconds clients are told to wait (`Retry-After`) when the link is down.
+    public var retryAfterSeconds: Int
+
+    public init(
+        preload: [ScopeSelector] = [], firstSyncTimeout: Duration = .seconds(20), probeInterval: Duration = .seconds(1),
+        watchIdleTimeout: Duration = .seconds(90), watchTimeoutSeconds: Int = 300,
+        scopeExpiry: Duration? = .seconds(3600),
+        pageSize: Int = 500, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(5),
+        discoveryInterval: Duration = .seconds(300), retryAfterSeconds: Int = 5
+    ) {
+        self.preload = preload
+        self.firstSyncTimeout = firstSyncTimeout
+        self.probeInterval = probeInterval
+        self.watchIdleTimeout = watchIdleTimeout
+        self.watchTimeoutSeconds = watchTimeoutSeconds
+        self.scopeExpiry = scopeExpiry
+        self.pageSize = pageSize
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+        self.discoveryInterval = discoveryInterval
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+}

@@ -1,1 +1,0 @@
-// The Sync module; see ARCHITECTURE.md (shared/) for what it owns.

@@ -1,0 +1,307 @@
+import AsyncHTTPClient
+import Foundation
+import KubeModel
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Synchronization
+
+/// A response from the upstream API server.
+public struct UpstreamResponse: Sendable {
+    public var code: Int
+    public var body: [UInt8]
+    public var warnings: [String]
+    public init(code: Int, body: [UInt8], warnings: [String] = []) {
+        self.code = code
+        self.body = body
+        self.warnings = warnings
+    }
+
+    /// The Status an error response carries (or a synthesized one).
+    public var statusError: StatusError {
+        if let value = try? JSONValue(parsing: body), let status = StatusError(statusObject: value) {
+            return status
+        }
+        return StatusError(
+            code: code, reason: code == 503 ? "ServiceUnavailable" : "InternalError",
+            message: "upstream answered \(code): \(String(decoding: body.prefix(200), as: UTF8.self))")
+    }
+}
+
+/// Traffic counters of the link (for metrics and the edge-sync benchmark).
+public struct UpstreamTraffic: Sendable, Hashable {
+    public var requests: Int
+    public var bytesReceived: Int
+    public var bytesSent: Int
+}
+
+/// The HTTP(S) connection to the upstream Kubernetes API server (a cluster, or another
+/// `ake serve`), over AsyncHTTPClient. TLS verification is on unless the kubeconfig
+/// sets `insecure-skip-tls-verify`.
+public final class UpstreamConnection: Sendable {
+    public let config: Kubeconfig
+    let client: HTTPClient
+    /// Deadline for one non-watch request.
+    public let requestTimeout: TimeAmount
+    private let requests = Atomic<Int>(0)
+    private let received = Atomic<Int>(0)
+    private let sent = Atomic<Int>(0)
+
+    public init(config: Kubeconfig, requestTimeout: TimeAmount = .seconds(30)) throws {
+        guard config.server.hasPrefix("https://") || config.server.hasPrefix("http://") else {
+            throw SyncError.badUpstream("server \"\(config.server)\" is not an http(s) URL")
+        }
+        self.config = config
+        self.requestTimeout = requestTimeout
+        var configuration = HTTPClient.Configuration()
+        if config.server.hasPrefix("https://") {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            do {
+                if let ca = config.certificateAuthority {
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+                }
+                if let cert = config.clientCertificate, let key = config.clientKey {
+                    tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
+                    tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
+                }
+            } catch {
+                throw SyncError.badUpstream("bad certificate or key in kubeconfig: \(error)")
+            }
+            if config.insecureSkipTLSVerify { tls.certificateVerification = .none }
+            configuration.tlsConfiguration = tls
+        }
+        configuration.decompression = .disabled
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// Releases the connection pool.
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// Bytes and requests so far.
+    public var traffic: UpstreamTraffic {
+        UpstreamTraffic(
+            requests: requests.load(ordering: .relaxed), bytesReceived: received.load(ordering: .relaxed),
+            bytesSent: sent.load(ordering: .relaxed))
+    }
+
+    private func bearerToken() -> String? {
+        // A token file is re-read on every request so rotated tokens are picked up.
+        if let file = config.tokenFile, let data = FileManager.default.contents(atPath: file) {
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !token.isEmpty { return token }
+        }
+        return config.bearerToken
+    }
+
+    func makeRequest(
+        method: HTTPMethod, path: String, query: [String: [String]], body: [UInt8]?, contentType: String?
+    ) -> HTTPClientRequest {
+        var url = config.server + path
+        let qs = Kubeconfig.queryString(query)
+        if !qs.isEmpty { url += "?" + qs }
+        var req = HTTPClientRequest(url: url)
+        req.method = method
+        req.headers.add(name: "Accept", value: "application/json")
+        req.headers.add(name: "User-Agent", value: "ake-edge")
+        if let token = bearerToken() { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            req.headers.add(name: "Content-Type", value: contentType ?? "application/json")
+            req.body = .bytes(body)
+            sent.add(body.count, ordering: .relaxed)
+        }
+        sent.add(url.utf8.count + 64, ordering: .relaxed)
+        requests.add(1, ordering: .relaxed)
+        return req
+    }
+
+    /// One request with a bounded deadline; the whole body is read (at most 1 GiB).
+    public func send(
+        _ method: HTTPMethod, path: String, query: [String: [String]] = [:], body: [UInt8]? = nil,
+        contentType: String? = nil, timeout: TimeAmount? = nil
+    ) async throws -> UpstreamResponse {
+        let request = makeRequest(method: method, path: path, query: query, body: body, contentType: contentType)
+        do {
+            let response = try await client.execute(request, timeout: timeout ?? requestTimeout)
+            var buffer = try await response.body.collect(upTo: 1 << 30)
+            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            received.add(bytes.count + 64, ordering: .relaxed)
+            return UpstreamResponse(code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"])
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw SyncError.transport("\(method) \(path): \(error)")
+        }
+    }
+
+    /// One list page of a scope (limit/continue), decoded.
+    public func listPage(_ scope: ScopeSelector, continueToken: String?, limit: Int = 500) async throws -> ListPage {
+        var query: [String: [String]] = ["limit": [String(limit)]]
+        if let continueToken { query["continue"] = [continueToken] }
+        if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
+        if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
+        let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
+        let response = try await send(.GET, path: path, query: query)
+        guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
+        return try ListPage(decoding: response.body)
+    }
+
+    /// Opens a watch of a scope from `upstreamRV` with bookmarks; the server ends it
+    /// after `timeoutSeconds`. Throws `SyncError.upstream` (410 included) when the
+    /// server refuses.
+    public func watch(_ scope: ScopeSelector, fromUpstreamRV rv: String, timeoutSeconds: Int = 300) async throws
+        -> UpstreamWatch
+    {
+        var query: [String: [String]] = [
+            "watch": ["true"], "allowWatchBookmarks": ["true"], "timeoutSeconds": [String(timeoutSeconds)],
+            "resourceVersion": [rv],
+        ]
+        if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
+        if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
+        let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
+        let request = makeRequest(method: .GET, path: path, query: query, body: nil, contentType: nil)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(Int64(timeoutSeconds) + 60))
+        } catch {
+            throw SyncError.transport("watch \(scope): \(error)")
+        }
+        if response.status.code != 200 {
+            var buffer = try await response.body.collect(upTo: 1 << 20)
+            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            throw SyncError.upstream(UpstreamResponse(code: Int(response.status.code), body: bytes).statusError)
+        }
+        return UpstreamWatch(body: response.body, counter: self)
+    }
+
+    func countReceived(_ n: Int) { received.add(n, ordering: .relaxed) }
+}
+
+/// One decoded list page.
+public struct ListPage: Sendable {
+    public var objects: [UpstreamObject]
+    public var upstreamRV: String
+    public var continueToken: String?
+
+    public init(objects: [UpstreamObject], upstreamRV: String, continueToken: String?) {
+        self.objects = objects
+        self.upstreamRV = upstreamRV
+        self.continueToken = continueToken
+    }
+
+    /// Decodes a `…List` body; items get their kind/apiVersion from the list.
+    public init(decoding bytes: [UInt8]) throws {
+        let value: JSONValue
+        do { value = try JSONValue(parsing: bytes) } catch { throw SyncError.decoding("list: \(error)") }
+        guard let items = value["items"]?.arrayValue ?? (value["items"]?.isNull == true ? [] : nil) else {
+            throw SyncError.decoding("list without items")
+        }
+        let listKind = value["kind"]?.stringValue ?? ""
+        let kind = listKind.hasSuffix("List") ? String(listKind.dropLast(4)) : listKind
+        let apiVersion = value["apiVersion"]?.stringValue
+        upstreamRV = value["metadata"]?["resourceVersion"]?.stringValue ?? ""
+        let token = value["metadata"]?["continue"]?.stringValue
+        continueToken = (token?.isEmpty ?? true) ? nil : token
+        objects = try items.map { item in
+            var item = item
+            // Items of a list carry no kind/apiVersion on the wire; stored objects must.
+            if item.kind == nil, !kind.isEmpty { item.kind = kind }
+            if item.apiVersion == nil, let apiVersion { item.apiVersion = apiVersion }
+            return try UpstreamObject(json: item)
+        }
+    }
+}
+
+extension UpstreamObject {
+    /// Reads the identity of an object JSON.
+    public init(json: JSONValue) throws {
+        guard let name = json.name, !name.isEmpty else { throw SyncError.decoding("object without metadata.name") }
+        self.init(
+            namespace: json.namespace ?? "", name: name, uid: json.uid ?? "",
+            upstreamRV: json.resourceVersion ?? "", bytes: json.serialized())
+    }
+}
+
+/// The event lines of an open upstream watch.
+public struct UpstreamWatch: AsyncSequence, Sendable {
+    public typealias Element = UpstreamWatchEvent
+    let body: HTTPClientResponse.Body
+    let counter: UpstreamConnection
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var lines: WatchLineSplitter<HTTPClientResponse.Body.AsyncIterator>
+        let counter: UpstreamConnection
+
+        public mutating func next() async throws -> UpstreamWatchEvent? {
+            guard let line = try await lines.next() else { return nil }
+            counter.countReceived(line.count + 1)
+            return try UpstreamWatchEvent(line: line)
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(lines: WatchLineSplitter(body.makeAsyncIterator()), counter: counter)
+    }
+}
+
+extension UpstreamWatchEvent {
+    /// Decodes one `{"type":..,"object":..}` line.
+    public init(line: [UInt8]) throws {
+        let value: JSONValue
+        do { value = try JSONValue(parsing: line) } catch { throw SyncError.decoding("watch line: \(error)") }
+        guard let type = value["type"]?.stringValue, let object = value["object"] else {
+            throw SyncError.decoding("watch line without type/object")
+        }
+        switch type {
+        case "ADDED": self = .added(try UpstreamObject(json: object))
+        case "MODIFIED": self = .modified(try UpstreamObject(json: object))
+        case "DELETED": self = .deleted(try UpstreamObject(json: object))
+        case "BOOKMARK": self = .bookmark(upstreamRV: object.resourceVersion ?? "")
+        case "ERROR":
+            let status = StatusError(statusObject: object)
+            self = .error(code: status?.code ?? 500, message: status?.message ?? "watch error")
+        default: throw SyncError.decoding("unknown watch event type \(type)")
+        }
+    }
+}
+
+/// Splits a byte stream into `\n`-terminated lines, pulling only as needed.
+struct WatchLineSplitter<Base: AsyncIteratorProtocol>: AsyncIteratorProtocol where Base.Element == ByteBuffer {
+    var base: Base
+    var pending: [UInt8] = []
+    var start = 0
+    /// One event line may not exceed this.
+    let maxLine = 64 << 20
+
+    init(_ base: Base) { self.base = base }
+
+    mutating func next() async throws -> [UInt8]? {
+        while true {
+            if let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(pending[start..<nl])
+                start = nl + 1
+                if start > 1 << 16 {
+                    pending.removeFirst(start)
+                    start = 0
+                }
+                if line.isEmpty { continue }
+                return line
+            }
+            guard var chunk = try await base.next() else {
+                if start < pending.count {
+                    let rest = Array(pending[start...])
+                    pending = []
+                    start = 0
+                    return rest
+                }
+                return nil
+            }
+            if pending.count - start + chunk.readableBytes > maxLine {
+                throw SyncError.decoding("watch event line longer than \(maxLine) bytes")
+            }
+            pending.append(contentsOf: chunk.readBytes(length: chunk.readableBytes) ?? [])
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import KubeModel
+import NIOHTTP1
+import Projections
+
+/// A write as the edge received it, to be sent upstream.
+public struct ForwardedWrite: Sendable {
+    public enum Verb: String, Sendable { case create, update, patch, delete, deletecollection }
+    public var verb: Verb
+    public var resource: GroupVersionResource
+    public var namespace: String?
+    public var name: String?
+    public var subresource: String?
+    public var query: [String: [String]]
+    public var body: [UInt8]?
+    public var contentType: String?
+
+    public init(
+        verb: Verb, resource: GroupVersionResource, namespace: String?, name: String?, subresource: String?,
+        query: [String: [String]], body: [UInt8]?, contentType: String?
+    ) {
+        self.verb = verb
+        self.resource = resource
+        self.namespace = namespace
+        self.name = name
+        self.subresource = subresource
+        self.query = query
+        self.body = body
+        self.contentType = contentType
+    }
+}
+
+/// The edge's answer to a forwarded write: the object as stored at the edge (edge RV),
+/// or the upstream's Status.
+public struct ForwardedResponse: Sendable {
+    public var code: Int
+    public var body: [UInt8]
+    public var warnings: [String]
+}
+
+extension EdgeSync {
+    /// Sends a write upstream (online only), with any resourceVersion precondition
+    /// translated from the edge's RV to the cloud's; appends the object the cloud returns
+    /// before answering, so the client reads its own write at once. The cloud's watch
+    /// will deliver the same upstream version again; the store recognises it (same
+    /// upstream RV for the key) and does not append it twice. Throws `StatusError`.
+    public func forward(_ write: ForwardedWrite) async throws -> ForwardedResponse {
+        guard isOnline else {
+            throw unreachable("writes cannot be forwarded while the link is down")
+        }
+        var write = write
+        try translatePreconditions(&write)
+        let method: HTTPMethod
+        switch write.verb {
+        case .create: method = .POST
+        case .update: method = .PUT
+        case .patch: method = .PATCH
+        case .delete, .deletecollection: method = .DELETE
+        }
+        let path = Kubeconfig.path(
+            write.resource, namespace: write.namespace, name: write.name, subresource: write.subresource)
+        let response: UpstreamResponse
+        do {
+            response = try await connection.send(
+                method, path: path, query: write.query, body: write.body, contentType: write.contentType)
+        } catch {
+            linkFailed("\(error)")
+            throw unreachable("the write could not be forwarded (\(error))")
+        }
+        linkSucceeded()
+        guard (200..<300).contains(response.code) else {
+            return ForwardedResponse(code: response.code, body: response.body, warnings: response.warnings)
+        }
+        let dryRun = !(write.query["dryRun"]?.isEmpty ?? true)
+        if dryRun || write.verb == .deletecollection {
+            // Nothing is stored: the watch brings the real changes; hide the cloud's RVs.
+            return ForwardedResponse(
+                code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
+        }
+        let gvr = write.resource
+        if write.verb == .delete {
+            // Deleted at once, or still there (finalizers, graceful deletion): ask.
+            let key = ObjectKey(namespace: write.namespace ?? "", name: write.name ?? "")
+            let check = try? await connection.send(
+                .GET, path: Kubeconfig.path(gvr, namespace: write.namespace, name: write.name, subresource: nil))
+            if let check, check.code == 200, let object = try? UpstreamObject(json: JSONValue(parsing: check.body)) {
+                let stored = try await storeWritten(gvr, object)
+                let body = isStatus(response.body) ? hideUpstreamRVs(response.body) : stored
+                return ForwardedResponse(code: response.code, body: body, warnings: response.warnings)
+            }
+            let ownership = self.ownership
+            let last = try? UpstreamObject(json: JSONValue(parsing: response.body))
+            let lastObject = (last.map { $0.name == key.name } ?? false) ? last : nil
+            _ = try await store.mutate { ctx in
+                ownership.removeAll(gvr, key)
+                var applied = EdgeStoreWriter.Applied()
+                try EdgeStoreWriter.delete(
+                    ctx, gvr, key, last: lastObject, origin: .upstream(scope: 0), applied: &applied)
+                return applied
+            }
+            return ForwardedResponse(
+                code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
+        }
+        let object: UpstreamObject
+        do { object = try UpstreamObject(json: JSONValue(parsing: response.body)) } catch {
+            return ForwardedResponse(code: response.code, body: response.body, warnings: response.warnings)
+        }
+        let stored = try await storeWritten(gvr, object)
+        return ForwardedResponse(code: response.code, body: stored, warnings: response.warnings)
+    }
+
+    /// Appends an object the cloud returned; owned by every scope whose selector matches it.
+    func storeWritten(_ gvr: GroupVersionResource, _ object: UpstreamObject) async throws -> [UInt8] {
+        let info = store.catalog.resource(for: gvr)
+        let json = try JSONValue(parsing: object.bytes)
+        let owners = state.withLock { s in
+            s.scopes.values.filter { $0.selector.resource == gvr && $0.selector.matches(object: json, info: info) }
+                .map(\.id)
+        }
+        let ownership = self.ownership
+        return try await store.mutate { ctx in
+            for id in owners { ownership.add(id, gvr, object.key) }
+            var applied = EdgeStoreWriter.Applied()
+            try EdgeStoreWriter.upsert(
+                ctx, gvr, object, origin: .upstream(scope: owners.first ?? 0), authoritative: false, applied: &applied)
+            return try ctx.current(gvr, namespace: object.namespace, name: object.name)?.bytes ?? []
+        }
+    }
+
+    func isStatus(_ bytes: [UInt8]) -> Bool {
+        (try? JSONValue(parsing: bytes))?["kind"]?.stringValue == "Status"
+    }
+
+    /// Removes the cloud's resourceVersion from an object the edge does not store.
+    func hideUpstreamRVs(_ bytes: [UInt8]) -> [UInt8] {
+        guard var json = try? JSONValue(parsing: bytes), json["kind"]?.stringValue != "Status" else { return bytes }
+        if json.metadata != nil { json.resourceVersion = nil }
+        return json.serialized()
+    }
+
+    /// Edge RV → upstream RV in update bodies, patch bodies and delete preconditions.
+    func translatePreconditions(_ write: inout ForwardedWrite) throws {
+        guard let body = write.body, !body.isEmpty, var json = try? JSONValue(parsing: body) else { return }
+        let gvr = write.resource
+        let namespace = write.namespace ?? ""
+        func upstream(_ edgeRV: String, name: String) throws -> String? {
+            let stored = try store.get(gvr, namespace: namespace, name: name)
+            guard let stored else { return nil }
+            guard String(stored.rv) == edgeRV, !stored.upstreamRV.isEmpty else {
+                throw StatusError.conflict((gvr.group, gvr.resource), name: name)
+            }
+            return stored.upstreamRV
+        }
+        let name = write.name ?? json.name ?? ""
+        switch write.verb {
+        case .update, .patch:
+            if case .array(var ops) = json {
+                // JSON patch: a `test` of /metadata/resourceVersion.
+                for i in ops.indices where ops[i]["path"]?.stringValue == "/metadata/resourceVersion" {
+                    if let rv = ops[i]["value"]?.stringValue, let up = try upstream(rv, name: name) {
+                        ops[i]["value"] = .string(up)
+                    }
+                }
+                json = .array(ops)
+            } else if let rv = json.resourceVersion, !rv.isEmpty {
+                json.resourceVersion = try upstream(rv, name: name)
+            } else {
+                return
+            }
+        case .delete:
+            guard let rv = json["preconditions"]?["resourceVersion"]?.stringValue, !rv.isEmpty else { return }
+            if let up = try upstream(rv, name: name) {
+                json["preconditions"]?["resourceVersion"] = .string(up)
+            } else {
+                json["preconditions"]?["resourceVersion"] = nil
+            }
+        case .create, .deletecollection:
+            guard json.resourceVersion != nil else { return }
+            json.resourceVersion = nil
+        }
+        write.body = json.serialized()
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Endpoint
+import KubeModel
+import Logging
+import Projections
+import Sync
+
+/// The edge-mode flags of `ake serve` (`--upstream`, `--sync`, ...).
+struct EdgeFlags: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Run as an edge: sync from this Kubernetes API server (a kubeconfig path or an http(s):// URL).",
+            valueName: "kubeconfig|url"))
+    var upstream: String?
+
+    @Option(help: "Kubeconfig context for --upstream (default: its current-context).")
+    var upstreamContext: String?
+
+    @Option(
+        name: .customLong("sync"),
+        help: ArgumentHelp(
+            "Preload a sync scope: RESOURCE[/NAMESPACE][@LABEL_SELECTOR][:FIELD_SELECTOR], e.g. pods:spec.nodeName=node1, configmaps/kube-system. Repeatable.",
+            valueName: "scope"))
+    var syncScopes: [String] = []
+
+    @Option(help: "Drop on-demand sync scopes unused for this long, e.g. 1h (0 = never).")
+    var scopeExpiry = "1h"
+
+    @Option(help: "How long a request for data not yet synced waits for the first sync, e.g. 20s.")
+    var firstSyncTimeout = "20s"
+
+    @Option(help: "How often the upstream link is probed, e.g. 1s.")
+    var probeInterval = "1s"
+
+    /// Builds the edge sync (not started) when `--upstream` is given.
+    func makeEdge(store: ObjectStore, catalog: ResourceCatalog, logger: Logger) throws -> EdgeSync? {
+        guard let upstream else { return nil }
+        let config: KubeModel.Kubeconfig
+        do {
+            config = try KubeModel.Kubeconfig.load(urlOrPath: upstream, context: upstreamContext)
+        } catch {
+            throw ValidationError("--upstream: \(error)")
+        }
+        var preload: [ScopeSelector] = []
+        for text in syncScopes {
+            do { preload.append(try ScopeSelector.parse(text, catalog: catalog)) } catch {
+                throw ValidationError("--sync \(text): \(error)")
+            }
+        }
+        guard let expiry = parseDuration(scopeExpiry), let firstSync = parseDuration(firstSyncTimeout),
+            let probe = parseDuration(probeInterval)
+        else { throw ValidationError("bad --scope-expiry, --first-sync-timeout or --probe-interval") }
+        let options = EdgeSyncOptions(
+            preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
+            scopeExpiry: expiry == .zero ? nil : expiry)
+        let connection = try UpstreamConnection(config: config)
+        return EdgeSync(store: store, connection: connection, options: options, logger: logger)
+    }
+}

@@ -1,0 +1,156 @@
+import Endpoint
+import Foundation
+import KubeModel
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Projections
+
+/// A minimal HTTP/1.1 front for an `Endpoint`, enough to act as the "cloud" an edge
+/// syncs from (Kubernetes REST paths, list/get/watch/writes, /version, /api, /apis).
+/// Test support only: the real front is APIFront.
+final class TestAPIServer: Sendable {
+    let endpoint: Endpoint
+    let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    let port: Int
+    let task: Task<Void, Never>
+
+    init(endpoint: Endpoint) async throws {
+        self.endpoint = endpoint
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0) { child in
+                child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: child)
+                }
+            }
+        self.channel = channel
+        self.port = channel.channel.localAddress?.port ?? 0
+        self.task = Task { [endpoint] in
+            try? await channel.executeThenClose { inbound in
+                await withDiscardingTaskGroup { group in
+                    do {
+                        for try await connection in inbound {
+                            group.addTask { await Self.serve(connection, endpoint) }
+                        }
+                    } catch {}
+                }
+            }
+        }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    func stop() async {
+        try? await channel.channel.close()
+        task.cancel()
+        await task.value
+    }
+
+    static func serve(
+        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, _ endpoint: Endpoint
+    )
+        async
+    {
+        try? await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            var body: [UInt8] = []
+            for try await part in inbound {
+                switch part {
+                case .head(let h):
+                    head = h
+                    body = []
+                case .body(var b):
+                    body += b.readBytes(length: b.readableBytes) ?? []
+                case .end:
+                    guard let h = head else { continue }
+                    try await respond(h, body, endpoint, outbound)
+                }
+            }
+        }
+    }
+
+    static func respond(
+        _ head: HTTPRequestHead, _ body: [UInt8], _ endpoint: Endpoint,
+        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
+        func send(_ code: Int, _ bytes: [UInt8]) async throws {
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: String(bytes.count))
+            try await outbound.write(
+                .head(HTTPResponseHead(version: head.version, status: .init(statusCode: code), headers: headers)))
+            try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+            try await outbound.write(.end(nil))
+        }
+        let components = URLComponents(string: head.uri)
+        let path = components?.path ?? head.uri
+        var query: [String: [String]] = [:]
+        for item in components?.queryItems ?? [] { query[item.name, default: []].append(item.value ?? "") }
+        switch path {
+        case "/version":
+            return try await send(200, Array(#"{"major":"1","minor":"33","gitVersion":"v1.33.0-ake-test"}"#.utf8))
+        case "/api":
+            return try await send(200, Array(#"{"kind":"APIVersions","versions":["v1"]}"#.utf8))
+        case "/apis":
+            return try await send(200, Array(#"{"kind":"APIGroupList","apiVersion":"v1","groups":[]}"#.utf8))
+        default: break
+        }
+        var segments = path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        let gvr: (String, String)
+        if segments.first == "api", segments.count >= 2 {
+            gvr = ("", segments[1])
+            segments.removeFirst(2)
+        } else if segments.first == "apis", segments.count >= 3 {
+            gvr = (segments[1], segments[2])
+            segments.removeFirst(3)
+        } else {
+            return try await send(
+                404,
+                Array(#"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}"#.utf8))
+        }
+        var namespace: String?
+        if segments.count >= 3, segments[0] == "namespaces" {
+            namespace = segments[1]
+            segments.removeFirst(2)
+        }
+        guard let resource = segments.first else { return try await send(404, []) }
+        let name = segments.count > 1 ? segments[1] : nil
+        let sub = segments.count > 2 ? segments[2] : nil
+        let verb: APIVerb
+        switch head.method {
+        case .GET:
+            verb =
+                name != nil ? .get : (query["watch"]?.first == "true" || query["watch"]?.first == "1" ? .watch : .list)
+        case .POST: verb = .create
+        case .PUT: verb = .update
+        case .PATCH: verb = .patch
+        case .DELETE: verb = name != nil ? .delete : .deletecollection
+        default: return try await send(405, [])
+        }
+        if verb == .watch { query["watch"] = nil }
+        let request = APIRequest(
+            verb: verb, resource: GroupVersionResource(group: gvr.0, version: gvr.1, resource: resource),
+            namespace: namespace, name: name, subresource: sub, query: query, body: body.isEmpty ? nil : body,
+            contentType: head.headers["Content-Type"].first, client: "test")
+        switch await endpoint.handle(request) {
+        case .response(let r):
+            try await send(r.code, r.body)
+        case .watch(let stream):
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers)))
+            for try await event in stream {
+                var line: [UInt8] =
+                    Array(#"{"type":""#.utf8) + Array(event.type.rawValue.utf8) + Array(#"","object":"#.utf8)
+                line += event.object
+                line += Array("}\n".utf8)
+                try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: line))))
+            }
+            try await outbound.write(.end(nil))
+        }
+    }
+}

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""A link-cutting TCP proxy for edge-sync tests (loopback only, bounded in time).
+
+    linkproxy.py --listen 0 --target 127.0.0.1:PORT [--control 0] [--max-seconds 900]
+
+Prints one line `LISTEN <port> CONTROL <port>` on stdout once ready. The control port
+takes one-line commands over TCP and answers `ok ...`:
+
+    cut      drop every open connection and blackhole new ones (accepted, never
+             forwarded, never answered: what a dead link looks like to a client)
+    refuse   drop every open connection and refuse new ones (close at once)
+    heal     forward again
+    delay MS add MS milliseconds before forwarding each chunk (0 = none)
+    stats    ok bytes_up=N bytes_down=N connections=N state=S
+    quit     stop the proxy
+
+With --stdin-control the same commands are read from stdin (one per line) and the
+replies written to stdout; the proxy also exits when stdin closes. The proxy exits by
+itself after --max-seconds so a crashed test cannot leave it behind.
+"""
+import argparse
+import asyncio
+import sys
+
+LOOPBACK = "127.0.0.1"
+
+
+class Proxy:
+    def __init__(self, target_host, target_port):
+        self.target = (target_host, target_port)
+        self.state = "open"  # open | cut | refuse
+        self.delay = 0.0
+        self.conns = set()  # (client_writer, upstream_writer or None)
+        self.blackholed = set()
+        self.bytes_up = 0
+        self.bytes_down = 0
+        self.total = 0
+
+    def drop_all(self):
+        for pair in list(self.conns):
+            for w in pair:
+                if w is not None:
+                    try:
+                        w.transport.abort()
+                    except Exception:
+                        pass
+        self.conns.clear()
+
+    async def pump(self, reader, writer, up):
+        try:
+            while True:
+                data = await reader.read(65536)
+                if not data:
+                    break
+                if self.state != "open":
+                    break
+                if self.delay:
+                    await asyncio.sleep(self.delay)
+                if up:
+                    self.bytes_up += len(data)
+                else:
+                    self.bytes_down += len(data)
+                writer.write(data)
+                await writer.drain()
+        except Exception:
+            pass
+        finally:
+            try:
+                writer.transport.abort()
+            except Exception:
+                pass
+
+    async def handle(self, creader, cwriter):
+        self.total += 1
+        if self.state == "refuse":
+            cwriter.transport.abort()
+            return
+        if self.state == "cut":
+            # Blackhole: hold the connection, read and discard, never answer.
+            self.blackholed.add(cwriter)
+            try:
+                while await creader.read(65536):
+                    pass
+            except Exception:
+                pass
+            finally:
+                self.blackholed.discard(cwriter)
+                cwriter.transport.abort()
+            return
+        try:
+            ureader, uwriter = await asyncio.open_connection(*self.target)
+        except Exception:
+            cwriter.transport.abort()
+            return
+        pair = (cwriter, uwriter)
+        self.conns.add(pair)
+        try:
+            await asyncio.gather(self.pump(creader, uwriter, True), self.pump(ureader, cwriter, False))
+        finally:
+            self.conns.discard(pair)
+
+    def command(self, parts):
+        cmd = parts[0]
+        if cmd == "cut":
+            self.state = "cut"
+            self.drop_all()
+            return "ok cut"
+        if cmd == "refuse":
+            self.state = "refuse"
+            self.drop_all()
+            return "ok refuse"
+        if cmd == "heal":
+            self.state = "open"
+            for w in list(self.blackholed):
+                w.transport.abort()
+            return "ok heal"
+        if cmd == "delay" and len(parts) == 2:
+            self.delay = max(0.0, float(parts[1]) / 1000.0)
+            return "ok delay"
+        if cmd == "stats":
+            return "ok bytes_up=%d bytes_down=%d connections=%d state=%s" % (
+                self.bytes_up, self.bytes_down, self.total, self.state)
+        return "error unknown command"
+
+    async def stdin_control(self):
+        loop = asyncio.get_running_loop()
+        while True:
+            line = await loop.run_in_executor(None, sys.stdin.readline)
+            if not line:
+                loop.stop()
+                return
+            parts = line.strip().split()
+            if not parts:
+                continue
+            if parts[0] == "quit":
+                print("ok quit", flush=True)
+                loop.stop()
+                return
+            print(self.command(parts), flush=True)
+
+    async def control(self, reader, writer):
+        try:
+            while True:
+                line = await reader.readline()
+                if not line:
+                    break
+                parts = line.decode().strip().split()
+                if not parts:
+                    continue
+                cmd = parts[0]
+                if cmd == "cut":
+                    self.state = "cut"
+                    self.drop_all()
+                    reply = "ok cut"
+                elif cmd == "refuse":
+                    self.state = "refuse"
+                    self.drop_all()
+                    reply = "ok refuse"
+                elif cmd == "heal":
+                    self.state = "open"
+                    for w in list(self.blackholed):
+                        w.transport.abort()
+                    reply = "ok heal"
+                elif cmd == "delay" and len(parts) == 2:
+                    self.delay = max(0.0, float(parts[1]) / 1000.0)
+                    reply = "ok delay"
+                elif cmd == "stats":
+                    reply = "ok bytes_up=%d bytes_down=%d connections=%d state=%s" % (
+                        self.bytes_up, self.bytes_down, self.total, self.state)
+                elif cmd == "quit":
+                    writer.write(b"ok quit\n")
+                    await writer.drain()
+                    asyncio.get_running_loop().stop()
+                    return
+                else:
+                    reply = "error unknown command"
+                writer.write((reply + "\n").encode())
+                await writer.drain()
+        finally:
+            writer.close()
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--listen", type=int, default=0)
+    ap.add_argument("--target", required=True)
+    ap.add_argument("--control", type=int, default=0)
+    ap.add_argument("--max-seconds", type=float, default=900)
+    ap.add_argument("--stdin-control", action="store_true")
+    a = ap.parse_args()
+    host, port = a.target.rsplit(":", 1)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("linkproxy: target must be loopback")
+    proxy = Proxy(host, int(port))
+    server = await asyncio.start_server(proxy.handle, LOOPBACK, a.listen)
+    ctl = await asyncio.start_server(proxy.control, LOOPBACK, a.control)
+    print("LISTEN %d CONTROL %d" % (server.sockets[0].getsockname()[1], ctl.sockets[0].getsockname()[1]), flush=True)
+    if a.stdin_control:
+        asyncio.get_running_loop().create_task(proxy.stdin_control())
+    await asyncio.sleep(a.max_seconds)
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except RuntimeError:
+        pass  # loop stopped by `quit`
