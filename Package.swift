@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
-                "Endpoint", "KubeModel", "Projections",
+                "Endpoint", "KubeModel", "Projections", "Sync",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

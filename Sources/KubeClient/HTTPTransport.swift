@@ -3,6 +3,7 @@ import KubeModel
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Sync
 
 /// Talks to any Kubernetes API server (AKE or kube-apiserver) over HTTP(S) with
 /// AsyncHTTPClient. TLS verification is on unless the kubeconfig says otherwise.
@@ -102,7 +103,7 @@ public final class HTTPTransport: KubeTransport {
         }
         let body = response.body
         return RawWatchStream {
-            let lines = IteratorBox(LineIterator(body.makeAsyncIterator()))
+            let lines = IteratorBox(WatchLineSplitter(body.makeAsyncIterator(), maxLine: 16 << 20))
             return {
                 guard let line = try await lines.next() else { return nil }
                 let value = try JSONValue(parsing: line)
@@ -111,45 +112,6 @@ public final class HTTPTransport: KubeTransport {
                 }
                 return RawWatchEvent(type: type, object: object)
             }
-        }
-    }
-}
-
-/// Splits a byte stream into `\n`-terminated lines, pulling only as needed.
-struct LineIterator<Base: AsyncIteratorProtocol>: AsyncIteratorProtocol where Base.Element == ByteBuffer {
-    var base: Base
-    var pending: [UInt8] = []
-    var start = 0
-    /// One watch event line may not exceed this (the server's object size limit plus framing).
-    let maxLine = 16 << 20
-
-    init(_ base: Base) { self.base = base }
-
-    mutating func next() async throws -> [UInt8]? {
-        while true {
-            if let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(pending[start..<nl])
-                start = nl + 1
-                if start > 1 << 16 {
-                    pending.removeFirst(start)
-                    start = 0
-                }
-                if line.isEmpty { continue }
-                return line
-            }
-            guard var chunk = try await base.next() else {
-                if start < pending.count {
-                    let rest = Array(pending[start...])
-                    pending = []
-                    start = 0
-                    return rest
-                }
-                return nil
-            }
-            if pending.count - start + chunk.readableBytes > maxLine {
-                throw KubeClientError.decoding("watch event line longer than \(maxLine) bytes")
-            }
-            pending.append(contentsOf: chunk.readBytes(length: chunk.readableBytes) ?? [])
         }
     }
 }

@@ -267,17 +267,21 @@ extension UpstreamWatchEvent {
     }
 }
 
-/// Splits a byte stream into `\n`-terminated lines, pulling only as needed.
-struct WatchLineSplitter<Base: AsyncIteratorProtocol>: AsyncIteratorProtocol where Base.Element == ByteBuffer {
+/// Splits a byte stream into `\n`-terminated lines, pulling only as needed. Shared with
+/// KubeClient's HTTP transport (both read Kubernetes watch streams).
+package struct WatchLineSplitter<Base: AsyncIteratorProtocol>: AsyncIteratorProtocol where Base.Element == ByteBuffer {
     var base: Base
     var pending: [UInt8] = []
     var start = 0
     /// One event line may not exceed this.
-    let maxLine = 64 << 20
+    let maxLine: Int
 
-    init(_ base: Base) { self.base = base }
+    package init(_ base: Base, maxLine: Int = 64 << 20) {
+        self.base = base
+        self.maxLine = maxLine
+    }
 
-    mutating func next() async throws -> [UInt8]? {
+    package mutating func next() async throws -> [UInt8]? {
         while true {
             if let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(pending[start..<nl])
