@@ -23,24 +23,12 @@ public final class HTTPTransport: KubeTransport {
         self.config = config
         self.userAgent = userAgent
         self.requestTimeout = requestTimeout
-        var configuration = HTTPClient.Configuration()
-        if config.server.hasPrefix("https://") {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            do {
-                if let ca = config.certificateAuthority {
-                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
-                }
-                if let cert = config.clientCertificate, let key = config.clientKey {
-                    tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
-                    tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
-                }
-            } catch {
-                throw KubeClientError.configuration("bad certificate or key in kubeconfig: \(error)")
-            }
-            if config.insecureSkipTLSVerify { tls.certificateVerification = .none }
-            configuration.tlsConfiguration = tls
+        let configuration: HTTPClient.Configuration
+        do {
+            configuration = try config.httpClientConfiguration()
+        } catch {
+            throw KubeClientError.configuration("bad certificate or key in kubeconfig: \(error)")
         }
-        configuration.decompression = .disabled
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

@@ -53,24 +53,12 @@ public final class UpstreamConnection: Sendable {
         }
         self.config = config
         self.requestTimeout = requestTimeout
-        var configuration = HTTPClient.Configuration()
-        if config.server.hasPrefix("https://") {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            do {
-                if let ca = config.certificateAuthority {
-                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
-                }
-                if let cert = config.clientCertificate, let key = config.clientKey {
-                    tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
-                    tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
-                }
-            } catch {
-                throw SyncError.badUpstream("bad certificate or key in kubeconfig: \(error)")
-            }
-            if config.insecureSkipTLSVerify { tls.certificateVerification = .none }
-            configuration.tlsConfiguration = tls
+        var configuration: HTTPClient.Configuration
+        do {
+            configuration = try config.httpClientConfiguration()
+        } catch {
+            throw SyncError.badUpstream("bad certificate or key in kubeconfig: \(error)")
         }
-        configuration.decompression = .disabled
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
@@ -307,5 +295,29 @@ package struct WatchLineSplitter<Base: AsyncIteratorProtocol>: AsyncIteratorProt
             }
             pending.append(contentsOf: chunk.readBytes(length: chunk.readableBytes) ?? [])
         }
+    }
+}
+
+extension Kubeconfig {
+    /// An AsyncHTTPClient configuration for this kubeconfig: TLS with its CA and client
+    /// certificate (verification on unless `insecure-skip-tls-verify`), no decompression.
+    /// Shared by the upstream link and KubeClient's HTTP transport. Throws NIOSSL's error
+    /// for unreadable PEM data.
+    package func httpClientConfiguration() throws -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        if server.hasPrefix("https://") {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let ca = certificateAuthority {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+            }
+            if let cert = clientCertificate, let key = clientKey {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
+            }
+            if insecureSkipTLSVerify { tls.certificateVerification = .none }
+            configuration.tlsConfiguration = tls
+        }
+        configuration.decompression = .disabled
+        return configuration
     }
 }
