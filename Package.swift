@@ -134,7 +134,8 @@ let package = Package(
             name: "EndpointTests",
             dependencies: ["Endpoint", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
-        .testTarget(name: "APIFrontTests", dependencies: ["APIFront"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "APIFrontTests", dependencies: ["APIFront"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeClientTests",
             dependencies: [

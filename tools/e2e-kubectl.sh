@@ -219,6 +219,20 @@ EOF2
     if timeout 10 "$kc" get cm dry -n e2e >/dev/null 2>&1; then
         echo "FAIL [kubectl $ver] --dry-run=server stored the object"; failures=$((failures + 1))
     fi
+    # Typed creates: kubectl 1.32+ send these bodies as protobuf (and never fall back to JSON).
+    k "create deployment" create deployment web -n e2e --image=nginx:1.27 --replicas=0 --port=80
+    k "read deployment" get deploy web -n e2e -o 'jsonpath={.spec.replicas}/{.spec.template.spec.containers[0].image}/{.spec.template.spec.containers[0].ports[0].containerPort}/{.spec.selector.matchLabels.app}' &&
+        expect "deployment fields" "^0/nginx:1.27/80/web$"
+    k "create job" create job pi -n e2e --image=perl:5.34 -- perl -e 'print 1'
+    k "read job" get job pi -n e2e -o 'jsonpath={.spec.template.spec.restartPolicy}/{.spec.template.spec.containers[0].command[2]}' &&
+        expect "job fields" "^Never/print 1$"
+    k "create service clusterip" create service clusterip web -n e2e --tcp=80:8080
+    k "read service" get svc web -n e2e -o 'jsonpath={.spec.type}/{.spec.ports[0].port}/{.spec.ports[0].targetPort}/{.spec.selector.app}' &&
+        expect "service fields" "^ClusterIP/80/8080/web$"
+    k "create role" create role reader -n e2e --verb=get,list --resource=pods,deployments.apps
+    k "read role" get role reader -n e2e -o 'jsonpath={.rules[0].verbs[1]}/{.rules[0].resources[0]}/{.rules[1].apiGroups[0]}' &&
+        expect "role fields" "^list/pods/apps$"
+    k "delete typed creates" delete deploy/web job/pi svc/web role/reader -n e2e
     k "delete CRD" delete crd widgets.example.com
     k "delete namespace objects" delete cm,secret,svc,deploy -n e2e -l app=demo
 

@@ -1,22 +1,30 @@
 import KubeModel
 
-/// Decodes the Kubernetes protobuf request bodies that kubectl 1.32+ sends for its
-/// typed `create` subcommands (`create configmap|secret|namespace|serviceaccount`)
-/// into JSON, so those commands work without client configuration.
+/// Decodes Kubernetes protobuf request bodies (`application/vnd.kubernetes.protobuf`,
+/// which kubectl 1.32+ sends for its typed `create` subcommands and kubelet, kube-proxy
+/// and controllers send by default) into the JSON the client would have sent.
 ///
-/// Only these kinds are understood; anything else — or any field this decoder does
-/// not know — is refused (415) rather than silently dropped. Other protobuf clients
-/// (kubelet, kube-proxy) must be configured for JSON.
+/// Every built-in kind of the catalog is understood, through the Go struct shapes
+/// in ``BuiltInTypes`` and encoding/json's rules: non-pointer scalars tagged
+/// `omitempty` are left out when zero, pointers are kept whenever set, empty
+/// slices and maps are left out, embedded structs are inlined, non-pointer structs
+/// are always written (`"status":{}`). One deliberate difference: a zero
+/// metav1.Time (which encoding/json prints as `null`, as in
+/// `"creationTimestamp":null`) is left out; the apiserver treats both alike.
+///
+/// Anything not understood — an unknown kind, an unknown field number, a wrong wire
+/// type — is refused rather than silently dropped.
 enum ProtobufBody {
-    /// The kinds whose protobuf encoding is decoded.
-    static let supportedKinds = ["ConfigMap", "Secret", "Namespace", "ServiceAccount"]
+    /// The deepest nesting of messages accepted (real objects stay below 20).
+    static let maxDepth = 64
 
     struct DecodeError: Error, CustomStringConvertible {
         var description: String
     }
 
     /// `k8s\0` + runtime.Unknown{typeMeta, raw, contentEncoding, contentType} → the object as JSON bytes.
-    static func decode(_ bytes: [UInt8]) throws(DecodeError) -> [UInt8] {
+    static func decode(_ bytes: [UInt8], types: BuiltInTypes.Table = BuiltInTypes.table) throws(DecodeError) -> [UInt8]
+    {
         guard bytes.count >= 4, bytes[0] == 0x6B, bytes[1] == 0x38, bytes[2] == 0x73, bytes[3] == 0x00 else {
             throw DecodeError(description: "missing the k8s protobuf envelope")
         }
@@ -42,179 +50,17 @@ enum ProtobufBody {
             default: throw DecodeError(description: "unknown envelope field \(field)")
             }
         }
-        var object: [(String, JSONValue)] = [("kind", .string(kind)), ("apiVersion", .string(apiVersion))]
-        switch (apiVersion, kind) {
-        case ("v1", "ConfigMap"):
-            object += try message(raw) { f, v, o throws(DecodeError) in
-                switch f {
-                case 1: o.set("metadata", try objectMeta(v.bytes()))
-                case 2: o.addToMap("data", try mapEntry(v.bytes(), bytesValue: false))
-                case 3: o.addToMap("binaryData", try mapEntry(v.bytes(), bytesValue: true))
-                case 4: o.set("immutable", .bool(try v.varint() != 0))
-                default: throw DecodeError(description: "unknown ConfigMap field \(f)")
-                }
-            }
-        case ("v1", "Secret"):
-            object += try message(raw) { f, v, o throws(DecodeError) in
-                switch f {
-                case 1: o.set("metadata", try objectMeta(v.bytes()))
-                case 2: o.addToMap("data", try mapEntry(v.bytes(), bytesValue: true))
-                case 3: o.setString("type", try v.string())
-                case 4: o.addToMap("stringData", try mapEntry(v.bytes(), bytesValue: false))
-                case 5: o.set("immutable", .bool(try v.varint() != 0))
-                default: throw DecodeError(description: "unknown Secret field \(f)")
-                }
-            }
-        case ("v1", "Namespace"):
-            object += try message(raw) { f, v, o throws(DecodeError) in
-                switch f {
-                case 1: o.set("metadata", try objectMeta(v.bytes()))
-                case 2:
-                    let spec = try message(v.bytes()) { f, v, s throws(DecodeError) in
-                        guard f == 1 else { throw DecodeError(description: "unknown NamespaceSpec field \(f)") }
-                        s.append("finalizers", .string(try v.string()))
-                    }
-                    o.set("spec", obj(spec))
-                case 3:
-                    let status = try message(v.bytes()) { f, v, s throws(DecodeError) in
-                        guard f == 1 else { throw DecodeError(description: "unsupported NamespaceStatus field \(f)") }
-                        s.setString("phase", try v.string())
-                    }
-                    o.set("status", obj(status))
-                default: throw DecodeError(description: "unknown Namespace field \(f)")
-                }
-            }
-        case ("v1", "ServiceAccount"):
-            object += try message(raw) { f, v, o throws(DecodeError) in
-                switch f {
-                case 1: o.set("metadata", try objectMeta(v.bytes()))
-                case 2:
-                    let ref = try message(v.bytes()) { f, v, r throws(DecodeError) in
-                        let names = [
-                            1: "kind", 2: "namespace", 3: "name", 4: "uid", 5: "apiVersion", 6: "resourceVersion",
-                            7: "fieldPath",
-                        ]
-                        guard let n = names[f] else {
-                            throw DecodeError(description: "unknown ObjectReference field \(f)")
-                        }
-                        r.setString(n, try v.string())
-                    }
-                    o.append("secrets", obj(ref))
-                case 3:
-                    let ref = try message(v.bytes()) { f, v, r throws(DecodeError) in
-                        guard f == 1 else { throw DecodeError(description: "unknown LocalObjectReference field \(f)") }
-                        r.setString("name", try v.string())
-                    }
-                    o.append("imagePullSecrets", obj(ref))
-                case 4: o.set("automountServiceAccountToken", .bool(try v.varint() != 0))
-                default: throw DecodeError(description: "unknown ServiceAccount field \(f)")
-                }
-            }
-        default:
+        guard let message = types.root(apiVersion: apiVersion, kind: kind) else {
             throw DecodeError(
                 description:
-                    "protobuf bodies are decoded only for \(supportedKinds.joined(separator: ", ")), not \(apiVersion) \(kind)"
-            )
+                    "protobuf bodies are decoded for the built-in kinds, not apiVersion \(apiVersion) kind \(kind)")
         }
-        return obj(object).serialized()
-    }
-
-    /// ObjectMeta (k8s.io/apimachinery/pkg/apis/meta/v1/generated.proto).
-    static func objectMeta(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> JSONValue {
-        let members = try message(bytes) { f, v, m throws(DecodeError) in
-            switch f {
-            case 1: m.setString("name", try v.string())
-            case 2: m.setString("generateName", try v.string())
-            case 3: m.setString("namespace", try v.string())
-            case 4: break  // selfLink: deprecated, never stored
-            case 5: m.setString("uid", try v.string())
-            case 6: m.setString("resourceVersion", try v.string())
-            case 7:
-                let g = Int64(bitPattern: try v.varint())
-                if g != 0 { m.set("generation", .number(JSONNumber(g))) }
-            case 8, 9:
-                // Timestamps are set by the server; clients send the zero time.
-                _ = try v.bytes()
-            case 10: m.set("deletionGracePeriodSeconds", .number(JSONNumber(Int64(bitPattern: try v.varint()))))
-            case 11: m.addToMap("labels", try mapEntry(v.bytes(), bytesValue: false))
-            case 12: m.addToMap("annotations", try mapEntry(v.bytes(), bytesValue: false))
-            case 13:
-                let ref = try message(v.bytes()) { f, v, r throws(DecodeError) in
-                    switch f {
-                    case 1: r.setString("kind", try v.string())
-                    case 3: r.setString("name", try v.string())
-                    case 4: r.setString("uid", try v.string())
-                    case 5: r.setString("apiVersion", try v.string())
-                    case 6: r.set("controller", .bool(try v.varint() != 0))
-                    case 7: r.set("blockOwnerDeletion", .bool(try v.varint() != 0))
-                    default: throw DecodeError(description: "unknown OwnerReference field \(f)")
-                    }
-                }
-                m.append("ownerReferences", obj(ref))
-            case 14: m.append("finalizers", .string(try v.string()))
-            default: throw DecodeError(description: "unsupported ObjectMeta field \(f)")
-            }
-        }
-        return obj(members)
-    }
-
-    /// A map<string, string|bytes> entry {1: key, 2: value}.
-    static func mapEntry(_ bytes: ArraySlice<UInt8>, bytesValue: Bool) throws(DecodeError) -> (String, JSONValue) {
-        var key = ""
-        var value: JSONValue = .string("")
-        var r = ProtoReader(bytes)
-        while let (f, v) = try r.next() {
-            switch f {
-            case 1: key = try v.string()
-            case 2: value = .string(bytesValue ? base64(try v.bytes()) : try v.string())
-            default: throw DecodeError(description: "unknown map entry field \(f)")
-            }
-        }
-        return (key, value)
-    }
-
-    /// Reads every field of a message through `body`, collecting JSON members in order.
-    static func message(
-        _ bytes: ArraySlice<UInt8>, _ body: (Int, ProtoValue, inout Members) throws(DecodeError) -> Void
-    ) throws(DecodeError) -> [(String, JSONValue)] {
-        var members = Members()
-        var r = ProtoReader(bytes)
-        while let (f, v) = try r.next() { try body(f, v, &members) }
-        return members.list
-    }
-
-    /// JSON members being built: scalars set once, arrays and maps grow in place.
-    struct Members {
-        var list: [(String, JSONValue)] = []
-
-        mutating func set(_ key: String, _ value: JSONValue) {
-            if let i = list.firstIndex(where: { $0.0 == key }) { list[i].1 = value } else { list.append((key, value)) }
-        }
-
-        /// gogo-protobuf writes every string field, empty ones too; JSON omits them.
-        mutating func setString(_ key: String, _ value: String) {
-            if !value.isEmpty { set(key, .string(value)) }
-        }
-
-        mutating func append(_ key: String, _ value: JSONValue) {
-            if let i = list.firstIndex(where: { $0.0 == key }), case .array(var a) = list[i].1 {
-                a.append(value)
-                list[i].1 = .array(a)
-            } else {
-                list.append((key, .array([value])))
-            }
-        }
-
-        mutating func addToMap(_ key: String, _ entry: (String, JSONValue)) {
-            if let i = list.firstIndex(where: { $0.0 == key }), case .object(var o) = list[i].1 {
-                o[entry.0] = entry.1
-                list[i].1 = .object(o)
-            } else {
-                var o = JSONObject()
-                o[entry.0] = entry.1
-                list.append((key, .object(o)))
-            }
-        }
+        var decoder = MessageDecoder(types: types)
+        var object = JSONObject()
+        object.appendUnchecked("kind", .string(kind))
+        object.appendUnchecked("apiVersion", .string(apiVersion))
+        for (k, v) in try decoder.decode(raw, message, depth: 0) { object[k] = v }
+        return JSONValue.object(object).serialized()
     }
 
     static func base64(_ bytes: ArraySlice<UInt8>) -> String {

@@ -96,7 +96,7 @@ public struct Negotiation: Sendable, Equatable {
 public enum BodyType: Sendable, Equatable {
     case json
     case yaml
-    /// Kubernetes protobuf, decoded for the few kinds ``ProtobufBody`` knows.
+    /// Kubernetes protobuf, decoded into JSON for every built-in kind (``ProtobufBody``).
     case protobuf
     case jsonPatch
     case mergePatch

@@ -219,7 +219,7 @@ extension APIFront {
         return .success(bytes)
     }
 
-    /// YAML object and apply bodies and known protobuf kinds become JSON; JSON passes unchanged (the Endpoint parses it).
+    /// YAML object and apply bodies and protobuf bodies of built-in kinds become JSON; JSON passes unchanged (the Endpoint parses it).
     func convertBody(_ bytes: [UInt8], type: BodyType) -> Result<[UInt8], FrontStatus> {
         switch type {
         case .protobuf:
