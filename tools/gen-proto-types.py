@@ -269,6 +269,9 @@ class Generator:
                 if any(e and t.endswith("TypeMeta") for _, t, _, e in fields):
                     kind, _ = self.resolve(p, pkg.imports[name], name)
                     roots.append(f"K {api_version} {name} {kind[2:]}")
+        # Options bodies clients send with DELETE (client-go sends them as protobuf too).
+        for api_version in ("v1", "meta.k8s.io/v1"):
+            roots.append(f"K {api_version} DeleteOptions " + self.resolve("meta/v1", {}, "DeleteOptions")[0][2:])
         while self.queue:
             msg = self.queue.pop(0)
             self.messages[msg] = self.message(msg)

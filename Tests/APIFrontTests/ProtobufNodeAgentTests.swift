@@ -186,6 +186,19 @@ struct ProtobufNodeAgentTests {
                 ))
     }
 
+    @Test("DeleteOptions bodies of client-go's protobuf clients (kubelet deleting a pod)")
+    func deleteOptions() throws {
+        let options = ProtoWriter().int(1, 0).message(2, ProtoWriter().string(1, "u1")).string(4, "Background")
+        for apiVersion in ["v1", "meta.k8s.io/v1"] {
+            #expect(
+                try decode(ProtoWriter.envelope(apiVersion, "DeleteOptions", options))
+                    == JSONValue(
+                        parsing:
+                            #"{"kind":"DeleteOptions","apiVersion":"\#(apiVersion)","gracePeriodSeconds":0,"preconditions":{"uid":"u1"},"propagationPolicy":"Background"}"#
+                    ))
+        }
+    }
+
     @Test("Go's Duration and RFC 3339 spellings")
     func spellings() {
         #expect(GoDuration.string(nanoseconds: 0) == "0s")

@@ -165,6 +165,15 @@ extension APIFront {
                         body = converted
                     }
                     contentType = bodyType.endpointContentType
+                } else if mediaType?.essence == "application/vnd.kubernetes.protobuf", !bytes.isEmpty {
+                    // client-go's protobuf clients send DeleteOptions bodies in protobuf too.
+                    switch convertBody(bytes, type: .protobuf) {
+                    case .failure(let s):
+                        return finish(status(s), verb: label, resource: path.resource, start: start)
+                    case .success(let converted):
+                        body = converted
+                    }
+                    contentType = BodyType.protobuf.endpointContentType
                 } else {
                     body = bytes.isEmpty ? nil : bytes
                     contentType = mediaType?.essence

@@ -108,6 +108,8 @@ extension BuiltInTypes {
         K node.k8s.io/v1 RuntimeClassList node/v1.RuntimeClassList
         K discovery.k8s.io/v1 EndpointSlice discovery/v1.EndpointSlice
         K discovery.k8s.io/v1 EndpointSliceList discovery/v1.EndpointSliceList
+        K v1 DeleteOptions meta/v1.DeleteOptions
+        K meta.k8s.io/v1 DeleteOptions meta/v1.DeleteOptions
         M apps/v1.ControllerRevision
         F 1 metadata m:meta/v1.ObjectMeta o
         F 2 data raw -
