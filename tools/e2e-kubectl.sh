@@ -178,7 +178,11 @@ EOF
     k "api-resources" api-resources && expect "api-resources" "configmaps +cm +v1 +true +ConfigMap"
     case $ver in
     1.27 | 1.28) ;; # explain needs OpenAPI v2 protobuf on these
-    *) k "explain" explain pods.spec.containers && expect "explain" "image" ;;
+    *)
+        k "explain" explain pods.spec.containers && expect "explain" "image"
+        # Kinds without a hand-written schema are described from the generated type table.
+        k "explain (generated schema)" explain jobs.spec && expect "explain generated" "backoffLimit"
+        ;;
     esac
 
     k "create CRD" apply $validate -f "$tmp/crd.yaml"

@@ -1,3 +1,4 @@
+import Foundation
 import KubeModel
 import Testing
 
@@ -50,6 +51,51 @@ struct FieldValidationSpecs {
         var r = request(body, validation: "Strict")
         #expect(try FieldValidation.apply(to: &r, info: info).isEmpty)
         #expect(r.body == Array(body.utf8))
+    }
+
+    @Test("every built-in kind has a schema; those without a hand-written one come from the generated type table")
+    func everyKindHasASchema() {
+        for info in ResourceCatalog.builtIn().all() where info.gvr.group != "apiextensions.k8s.io" {
+            #expect(
+                BuiltInSchemas.definitionName(group: info.gvr.group, version: info.gvr.version, kind: info.kind) != nil,
+                "\(info.kind)")
+        }
+    }
+
+    @Test("Strict rejects an unknown field of a kind with a generated schema (Job)")
+    func strictGenerated() throws {
+        let info = try #require(ResourceCatalog.builtIn().resource(group: "batch", version: "v1", resource: "jobs"))
+        var r = APIRequest(
+            verb: .create, resource: info.gvr, namespace: "d", query: ["fieldValidation": ["Strict"]],
+            body: Array(
+                #"{"apiVersion":"batch/v1","kind":"Job","metadata":{"name":"j"},"spec":{"backoffLimitt":3,"template":{"spec":{"containers":[{"name":"c","image":"x"}]}}}}"#
+                    .utf8), contentType: "application/json")
+        do {
+            _ = try FieldValidation.apply(to: &r, info: info)
+            Issue.record("an unknown field passed strict validation")
+        } catch {
+            #expect(error.message == #"strict decoding error: unknown field "spec.backoffLimitt""#)
+        }
+    }
+
+    @Test("what kubectl create sends for each typed kind passes strict validation unchanged")
+    func kubectlBodiesAreValid() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("APIFrontTests/Fixtures/protobuf")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
+        #expect(names.count >= 19)
+        let catalog = ResourceCatalog.builtIn()
+        for name in names {
+            let body = try [UInt8](Data(contentsOf: dir.appendingPathComponent(name)))
+            let object = try JSONValue(parsing: body)
+            let info = try #require(
+                catalog.resource(
+                    forKind: object["kind"]?.stringValue ?? "", apiVersion: object["apiVersion"]?.stringValue ?? ""))
+            var r = APIRequest(
+                verb: .create, resource: info.gvr, namespace: "d", query: ["fieldValidation": ["Strict"]], body: body,
+                contentType: "application/json")
+            #expect(throws: Never.self, "\(name)") { _ = try FieldValidation.apply(to: &r, info: info) }
+        }
     }
 
     @Test("applying a field another manager owns with a new value is a FieldManagerConflict")

@@ -74,10 +74,14 @@ struct OpenAPIDocuments {
         return out
     }
 
-    private func schemas(group: String, version: String, v3: Bool) -> JSONObject {
+    /// The built-in definitions rendered once per flavour (they never change).
+    private static let renderedV3 = renderBuiltIns(v3: true)
+    private static let renderedV2 = renderBuiltIns(v3: false)
+
+    private static func renderBuiltIns(v3: Bool) -> [String: JSONValue] {
         let refPrefix = v3 ? "#/components/schemas/" : "#/definitions/"
-        var out = JSONObject()
-        for (name, d) in BuiltInSchemas.definitions.sorted(by: { $0.key < $1.key }) {
+        var out: [String: JSONValue] = [:]
+        for (name, d) in BuiltInSchemas.definitions {
             var props = JSONObject()
             for p in d.properties {
                 var s = Self.render(p.schema, refPrefix: refPrefix, v3: v3)
@@ -92,6 +96,37 @@ struct OpenAPIDocuments {
             ])
             if let g = d.gvk { schema["x-kubernetes-group-version-kind"] = Self.gvk(g.group, g.version, g.kind) }
             out[name] = .object(schema)
+        }
+        return out
+    }
+
+    /// Definition names reachable from `roots` through object references.
+    private static func reachable(from roots: [String]) -> Set<String> {
+        var seen = Set<String>()
+        var stack = roots
+        func visit(_ node: SchemaNode) {
+            switch node {
+            case .object(let name): if !seen.contains(name) { stack.append(name) }
+            case .array(let e), .map(let e): visit(e)
+            default: break
+            }
+        }
+        while let name = stack.popLast() {
+            guard seen.insert(name).inserted, let d = BuiltInSchemas.definitions[name] else { continue }
+            for p in d.properties { visit(p.schema) }
+        }
+        return seen
+    }
+
+    private func schemas(group: String, version: String, v3: Bool) -> JSONObject {
+        let refPrefix = v3 ? "#/components/schemas/" : "#/definitions/"
+        let rendered = v3 ? Self.renderedV3 : Self.renderedV2
+        // Every hand-written definition (as before), and the generated ones this group's kinds use.
+        let roots =
+            Array(BuiltInSchemas.handWrittenNames) + kinds(group: group, version: version).map(\.definition)
+        var out = JSONObject()
+        for name in Self.reachable(from: roots).sorted() {
+            if let schema = rendered[name] { out[name] = schema }
         }
         let custom = customSchemas(group: group, version: version)
         for k in kinds(group: group, version: version) where out[k.definition] == nil {

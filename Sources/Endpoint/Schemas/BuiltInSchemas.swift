@@ -40,11 +40,19 @@ public struct SchemaDefinition: Sendable {
 public enum BuiltInSchemas {
     /// The definition name of a top-level kind, if it has a schema.
     public static func definitionName(group: String, version: String, kind: String) -> String? {
-        for (name, d) in definitions {
-            if let g = d.gvk, g.group == group, g.version == version, g.kind == kind { return name }
-        }
-        return nil
+        definitionNameByKind[group + "/" + version + "/" + kind]
     }
+
+    /// Top-level definitions by `group/version/kind` (a hand-written one wins over a generated one).
+    private static let definitionNameByKind: [String: String] = {
+        var index: [String: String] = [:]
+        for (name, d) in definitions.sorted(by: { $0.key < $1.key }) {
+            guard let g = d.gvk else { continue }
+            let key = g.group + "/" + g.version + "/" + g.kind
+            if index[key] == nil || handWritten[name] != nil { index[key] = name }
+        }
+        return index
+    }()
 
     static let meta = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
@@ -70,8 +78,21 @@ public enum BuiltInSchemas {
             gvk: (group, version, kind))
     }
 
-    /// Every definition, by name.
+    /// Every definition, by name: the hand-written ones (with descriptions) and, for
+    /// every other built-in type, one generated from ``BuiltInTypes``.
     public static let definitions: [String: SchemaDefinition] = {
+        var d = handWritten
+        for (name, definition) in GeneratedSchemas.definitions(BuiltInTypes.table) where d[name] == nil {
+            d[name] = definition
+        }
+        return d
+    }()
+
+    /// The names of the definitions written by hand (with descriptions).
+    public static var handWrittenNames: Dictionary<String, SchemaDefinition>.Keys { handWritten.keys }
+
+    /// The definitions written by hand.
+    static let handWritten: [String: SchemaDefinition] = {
         var d: [String: SchemaDefinition] = [:]
         d[meta] = SchemaDefinition(
             description:
