@@ -195,7 +195,8 @@ extension APIFront {
             metrics.request(
                 verb: label, resource: path.resource, subresource: path.subresource ?? "", code: 200,
                 duration: ContinuousClock.now - start)
-            return watchResponse(stream, request: request, slot: slot)
+            return watchResponse(
+                stream, request: request, slot: slot, table: tableWatchFraming(info: info, request: request))
         }
     }
 
@@ -254,7 +255,10 @@ extension APIFront {
     /// Streams a watch: one `{"type":..,"object":..}\n` line per event, each written
     /// (and so flushed) on its own. The socket's backpressure paces the cursor; the
     /// stream ends when the watch ends, the client goes away, or the server shuts down.
-    func watchResponse(_ stream: WatchStream, request: Request, slot: ConcurrencyLimit.Slot) -> Response {
+    /// With `table`, each event's object is sent as a Table (`kubectl get -w`).
+    func watchResponse(
+        _ stream: WatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache, private"
@@ -279,7 +283,9 @@ extension APIFront {
                                     group.cancelAll()
                                 }
                                 var allocator = ByteBufferAllocator()
-                                while let event = await handoff.receive() {
+                                var table = table
+                                while var event = await handoff.receive() {
+                                    if table != nil { event = table?.frame(event) ?? event }
                                     try await writer.write(Self.watchLine(event, allocator: &allocator))
                                 }
                             }
