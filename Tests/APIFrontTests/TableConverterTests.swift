@@ -99,4 +99,13 @@ struct TableConverterTests {
         #expect(table["columnDefinitions"] == .null)
         #expect(table["rows"]?.arrayValue?.first?["object"] == nil)
     }
+
+    @Test("includeObject outside Metadata/Object/None/empty is the apiserver's 400 message")
+    func includeObjectValidation() {
+        for ok in [nil, "", "Metadata", "Object", "None"] { #expect(TableConverter.invalidIncludeObject(ok) == nil) }
+        #expect(
+            TableConverter.invalidIncludeObject("Everything")
+                == "Unable to convert to Table as requested: includeObject: Invalid value: \"Everything\": must be 'Metadata', 'Object', 'None', or empty"
+        )
+    }
 }

@@ -3,8 +3,12 @@
 Run: python3 -m pytest tests/python (after `swift build`; AKE_BINARY overrides the binary).
 """
 
+import json
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 from kubernetes import client, dynamic, utils, watch
@@ -202,3 +206,27 @@ def test_informer_syncs_and_follows_changes(api_client, namespace):
         assert keys == ["%s/i1" % namespace]
     finally:
         inf.stop()
+
+
+def test_table_with_invalid_include_object_is_a_400(api_client, namespace):
+    """kubectl-style Table requests validate includeObject like the apiserver (ValidateTableOptions)."""
+    accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+    for params in ({"includeObject": "Everything"}, {"includeObject": "Everything", "watch": "1"}):
+        url = "%s/api/v1/namespaces/%s/configmaps?%s" % (
+            api_client.configuration.host, namespace, urllib.parse.urlencode(params))
+        req = urllib.request.Request(url, headers={"Accept": accept})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=30)
+        assert e.value.code == 400, (url, e.value.code)
+        body = json.loads(e.value.read())
+        assert body["message"] == (
+            "Unable to convert to Table as requested: includeObject: Invalid value: \"Everything\": "
+            "must be 'Metadata', 'Object', 'None', or empty"
+        ), (url, body)
+    req = urllib.request.Request(
+        "%s/api/v1/namespaces/%s/configmaps?includeObject=None" % (api_client.configuration.host, namespace),
+        headers={"Accept": accept},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        table = json.loads(r.read())
+    assert table["kind"] == "Table" and [c["name"] for c in table["columnDefinitions"]] == ["Name", "Data", "Age"]

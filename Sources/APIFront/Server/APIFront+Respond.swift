@@ -105,6 +105,13 @@ extension APIFront {
                 resource: path.resource, start: start)
         }
         let label = verb.rawValue.uppercased()
+        // A Table watch checks its options before streaming (get and list after reading, below).
+        if verb == .watch,
+            TableConverter.requestedVersion(accept: request.headers[.accept]) != nil,
+            let problem = TableConverter.invalidIncludeObject(query["includeObject"]?.last)
+        {
+            return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
+        }
         guard !(path.legacyWatch && verb != .watch) else {
             return finish(status(.notFound), verb: label, resource: path.resource, start: start)
         }
@@ -181,6 +188,12 @@ extension APIFront {
         switch result {
         case .response(let r):
             slot.release()
+            if r.code == 200, verb == .get || verb == .list,
+                TableConverter.requestedVersion(accept: request.headers[.accept]) != nil,
+                let problem = TableConverter.invalidIncludeObject(query["includeObject"]?.last)
+            {
+                return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
+            }
             let body = tableIfAsked(r, verb: verb, info: info, request: request)  // Table/TableConverter.swift
             var response = objectResponse(code: r.code, body: body, encoding: encoding)
             for w in r.warnings {

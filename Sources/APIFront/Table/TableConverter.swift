@@ -34,6 +34,14 @@ struct TableConverter {
         return nil
     }
 
+    /// The apiserver's 400 message for an `includeObject` that `ValidateTableOptions`
+    /// rejects (k8s.io/apiserver endpoints/handlers/response.go `optionsForTransform`), nil when valid.
+    static func invalidIncludeObject(_ value: String?) -> String? {
+        guard let value, !["", "Metadata", "None", "Object"].contains(value) else { return nil }
+        return "Unable to convert to Table as requested: includeObject: Invalid value: \(goQuoted(value)): "
+            + "must be 'Metadata', 'Object', 'None', or empty"
+    }
+
     let info: ResourceInfo
     let now: Date
 
