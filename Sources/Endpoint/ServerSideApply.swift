@@ -57,7 +57,12 @@ enum ServerSideApply {
         // Fields this manager stopped applying, that no one else owns, leave the object.
         var othersOwn = Set<[String]>()
         for e in entries { othersOwn.formUnion(e.fields.paths) }
-        let dropped = previous.paths.subtracting(mine.paths).subtracting(othersOwn)
+        // A path still owned above or below (a leaf that became an object, an atomic list
+        // that became keyed items, an atomic parent another manager owns) stays.
+        let kept = mine.paths.union(othersOwn)
+        let dropped = previous.paths.subtracting(kept).filter { path in
+            !kept.contains { $0.starts(with: path) || path.starts(with: $0) }
+        }
         for path in dropped.sorted(by: { $0.count < $1.count }) { merged = removing(path, from: merged) }
 
         // Conflicts: fields another manager owns whose value this apply changes.

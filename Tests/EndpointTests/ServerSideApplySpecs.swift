@@ -151,4 +151,29 @@ struct ServerSideApplySpecs {
                 await apply(h, Harness.configmaps, "c", onlyA, manager: "alice").object["data"] == ["a": "1", "b": "1"])
         }
     }
+
+    @Test("a path owned before as a leaf or atomic list is not pruned when the new configuration owns what is below it")
+    func leafBecomesObject() async throws {
+        try await Harness.run { h in
+            let empty = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{}}"#
+            let filled = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}"#
+            #expect(await apply(h, Harness.configmaps, "c", empty, manager: "alice").code == 201)
+            #expect(await apply(h, Harness.configmaps, "c", filled, manager: "alice").object["data"] == ["a": "1"])
+
+            // An entry that owns the containers list atomically (as AKE recorded before keyed ownership).
+            let pod = try JSONValue(parsing: Array(Self.pod(image: "nginx:1.25").utf8))
+            #expect(await h.call(.create, Harness.pods, namespace: "default", body: pod).code == 201)
+            let oldEntry: JSONValue = [
+                "manager": "alice", "operation": "Apply", "apiVersion": "v1", "fieldsType": "FieldsV1",
+                "fieldsV1": ["f:spec": ["f:containers": [:]]],
+            ]
+            let seeded = await h.call(
+                .patch, Harness.pods, namespace: "default", name: "p",
+                body: ["metadata": ["managedFields": [oldEntry]]], contentType: "application/merge-patch+json")
+            #expect(seeded.object["metadata"]?["managedFields"] == [oldEntry])
+            let r = await apply(h, Harness.pods, "p", Self.pod(image: "nginx:1.25"), manager: "alice")
+            #expect(r.code == 200)
+            #expect(r.object["spec"]?["containers"]?.arrayValue?.first?["image"] == "nginx:1.25")
+        }
+    }
 }
