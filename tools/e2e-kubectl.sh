@@ -17,7 +17,7 @@ run_scenario() {
     local pid=$!
     local url=""
     for _ in $(seq 1 300); do
-        url=$(grep -o 'http://[0-9.:]*' "$tmp/ake.out" | head -1 || true)
+        url=$(grep -so 'http://[0-9.:]*' "$tmp/ake.out" | head -1 || true)
         [ -n "$url" ] && break
         kill -0 $pid 2>/dev/null || break
         sleep 0.1
