@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import KubeModel
 import Logging
+import Metrics
 import NIOHTTP1
 import Projections
 import Synchronization
@@ -20,8 +21,10 @@ public final class EdgeSync: Sendable {
     let logger: Logger
     let ownership = ScopeOwnership()
     let changes = ChangeSignal()
-    /// The discovery/OpenAPI mirror (nil until `start`).
+    /// The discovery/OpenAPI mirror (loaded from disk by `start`, refreshed while online).
     public let discovery: DiscoveryMirror
+    /// `ake_sync_*` and `ake_upstream_link_*` metrics (traffic is counted by the connection).
+    let metrics: SyncMetrics
 
     struct State {
         var scopes: [UInt32: SyncScope] = [:]
@@ -38,12 +41,18 @@ public final class EdgeSync: Sendable {
     }
     let state = Mutex(State())
 
-    public init(store: ObjectStore, connection: UpstreamConnection, options: EdgeSyncOptions = .init(), logger: Logger)
-    {
+    /// - Parameter metricsFactory: where the sync metrics go (see ``SyncMetrics``); the
+    ///   process-wide swift-metrics backend by default. Pass the same factory to the
+    ///   ``UpstreamConnection`` so the traffic counters land beside them.
+    public init(
+        store: ObjectStore, connection: UpstreamConnection, options: EdgeSyncOptions = .init(), logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.store = store
         self.connection = connection
         self.options = options
         self.logger = logger
+        self.metrics = SyncMetrics(factory: metricsFactory)
         self.discovery = DiscoveryMirror(store: store, connection: connection, logger: logger)
     }
 
@@ -65,6 +74,11 @@ public final class EdgeSync: Sendable {
                 s.scopes[scope.id] = scope
                 s.nextID = max(s.nextID, scope.id &+ 1)
             }
+        }
+        metrics.link(online: false)
+        for scope in persisted {
+            metrics.scopeCreated(scope.id, scope.selector.resource)
+            metrics.phase(scope.id, scope.selector.resource, scope.phase)
         }
         for selector in options.preload {
             let existing = state.withLock { s in s.scopes.values.first { $0.selector == selector } }
@@ -211,6 +225,8 @@ public final class EdgeSync: Sendable {
             s.scopes[scope.id] = scope
             return scope
         }
+        metrics.scopeCreated(scope.id, selector.resource)
+        metrics.phase(scope.id, selector.resource, scope.phase)
         try await persist(scope)
         try await persistIndex()
         logger.info("sync scope created", metadata: ["scope": "\(scope.id)", "selector": "\(selector)"])
@@ -235,6 +251,7 @@ public final class EdgeSync: Sendable {
         }
         changes.signal()
         if let scope {
+            metrics.phase(id, scope.selector.resource, scope.phase)
             do { try await persist(scope) } catch {
                 logger.warning("cannot persist sync scope", metadata: ["scope": "\(id)", "error": "\(error)"])
             }
@@ -290,13 +307,15 @@ public final class EdgeSync: Sendable {
         let gvr = scope.selector.resource
         let ownership = self.ownership
         let keys = ownership.objects(of: id, gvr)
-        _ = try await store.mutate { ctx in
+        metrics.phase(id, gvr, nil)
+        let applied = try await store.mutate { ctx in
             var applied = EdgeStoreWriter.Applied()
             for key in keys where ownership.remove(id, gvr, key).isEmpty {
                 try EdgeStoreWriter.delete(ctx, gvr, key, last: nil, origin: .upstream(scope: id), applied: &applied)
             }
             return applied
         }
+        metrics.applied(id, gvr, applied)
         try await persistIndex()
         changes.signal()
         logger.info("sync scope removed", metadata: ["scope": "\(id)", "selector": "\(scope.selector)"])
@@ -315,13 +334,15 @@ public final class EdgeSync: Sendable {
         let ownership = self.ownership
         // Bounded by cancellation: every branch either awaits I/O or a backoff.
         while !Task.isCancelled {
-            recordCounters(id, machine)
+            recordCounters(id, gvr, machine)
             switch action {
             case .listPage(let token):
                 await waitOnline()
                 if Task.isCancelled { break }
                 do {
-                    let page = try await connection.listPage(selector, continueToken: token, limit: options.pageSize)
+                    let page = try await connection.listPage(
+                        selector, continueToken: token, limit: options.pageSize,
+                        labels: TrafficLabels(scope: id, resource: gvr, purpose: "list"))
                     linkSucceeded()
                     action = machine.listPageReceived(
                         page.objects, continueToken: page.continueToken, upstreamRV: page.upstreamRV)
@@ -339,6 +360,7 @@ public final class EdgeSync: Sendable {
                     let applied = try await store.mutate { ctx in
                         try EdgeStoreWriter.applyList(ctx, scope: id, gvr, objects: objects, ownership: ownership)
                     }
+                    metrics.applied(id, gvr, applied)
                     logger.info(
                         "sync scope listed",
                         metadata: [
@@ -376,11 +398,19 @@ public final class EdgeSync: Sendable {
         }
     }
 
-    func recordCounters(_ id: UInt32, _ machine: ReflectorStateMachine) {
-        state.withLock { s in
+    func recordCounters(_ id: UInt32, _ gvr: GroupVersionResource, _ machine: ReflectorStateMachine) {
+        let (relists, resumes) = state.withLock { s in
+            let old = (s.relists[id] ?? 0, s.resumes[id] ?? 0)
             s.relists[id] = machine.relists
             s.resumes[id] = machine.resumes
+            // A new machine for the scope counts from 0 again.
+            return (
+                machine.relists >= old.0 ? machine.relists - old.0 : machine.relists,
+                machine.resumes >= old.1 ? machine.resumes - old.1 : machine.resumes
+            )
         }
+        metrics.relisted(id, gvr, by: relists)
+        metrics.resumed(id, gvr, by: resumes)
     }
 
     /// Records an error on the scope; returns the HTTP code when the upstream answered.
@@ -400,10 +430,11 @@ public final class EdgeSync: Sendable {
 
     func giveUp(_ id: UInt32, _ error: any Error) async {
         logger.warning("sync scope refused upstream", metadata: ["scope": "\(id)", "error": "\(error)"])
-        _ = state.withLock { s in
+        let removed = state.withLock { s in
             s.runners.removeValue(forKey: id)
             return s.scopes.removeValue(forKey: id)
         }
+        if let removed { metrics.phase(id, removed.selector.resource, nil) }
         try? await persistIndex()
         changes.signal()
     }
@@ -420,7 +451,9 @@ public final class EdgeSync: Sendable {
             var machine = start
             let stream: UpstreamWatch
             do {
-                stream = try await connection.watch(selector, fromUpstreamRV: rv, timeoutSeconds: timeoutSeconds)
+                stream = try await connection.watch(
+                    selector, fromUpstreamRV: rv, timeoutSeconds: timeoutSeconds,
+                    labels: TrafficLabels(scope: id, resource: gvr, purpose: "watch"))
             } catch {
                 let code = failure(id, error)
                 let next = machine.watchEnded(code: code, clean: false, message: "\(error)", jitter: .random(in: 0..<1))
@@ -440,9 +473,10 @@ public final class EdgeSync: Sendable {
                     let action = machine.watchEvent(event, jitter: .random(in: 0..<1))
                     switch action {
                     case .apply(let event):
-                        _ = try await store.mutate { ctx in
+                        let applied = try await store.mutate { ctx in
                             try EdgeStoreWriter.applyEvent(ctx, scope: id, gvr, event, ownership: ownership)
                         }
+                        metrics.applied(id, gvr, applied)
                     case .recordBookmark:
                         break
                     default:
@@ -504,9 +538,21 @@ public final class EdgeSync: Sendable {
     // MARK: link health
 
     func linkSucceeded() {
-        let transition = state.withLock { $0.link.succeeded(now: Self.now()) }
+        let now = Self.now()
+        let (transition, before) = state.withLock { s in
+            let before = s.link
+            return (s.link.succeeded(now: now), before)
+        }
+        metrics.contact(at: now)
         if transition == .wentOnline {
-            logger.notice("upstream link online", metadata: ["upstream": "\(connection.config.server)"])
+            metrics.linkTransition(online: true)
+            var metadata: Logger.Metadata = ["upstream": "\(connection.config.server)"]
+            if before.state == .offline {
+                metadata["offlineSince"] = "\(LinkStatus.timestamp(before.since))"
+                metadata["offlineFor"] = "\(LinkStatus.duration(now - before.since))"
+                metadata["lastError"] = "\(before.lastError)"
+            }
+            logger.notice("upstream link online", metadata: metadata)
             changes.signal()
         }
     }
@@ -517,19 +563,27 @@ public final class EdgeSync: Sendable {
             return (t, t == .none ? [] : Array(s.watchCancels.values))
         }
         if case .wentOffline(let reason) = transition {
+            metrics.linkTransition(online: false)
+            let lastContact = state.withLock { $0.link.lastContact }
             logger.warning(
-                "upstream link offline", metadata: ["upstream": "\(connection.config.server)", "reason": "\(reason)"])
+                "upstream link offline; serving from the local log",
+                metadata: [
+                    "upstream": "\(connection.config.server)", "reason": "\(reason)",
+                    "lastContact": "\(lastContact > 0 ? LinkStatus.timestamp(lastContact) : "never")",
+                ])
             // Open watches on a dead link may never notice (a blackholed connection):
             // stop them; the reflectors resume from their last RV once the link is back.
             for cancel in watches { cancel() }
-            let now = Self.now()
-            state.withLock { s in
+            let staled = state.withLock { s -> [SyncScope] in
+                var staled: [SyncScope] = []
                 for id in s.scopes.keys where s.scopes[id]?.phase == .synced {
                     s.scopes[id]?.phase = .stale
                     s.scopes[id]?.lastError = "link offline: \(reason)"
-                    _ = now
+                    if let scope = s.scopes[id] { staled.append(scope) }
                 }
+                return staled
             }
+            for scope in staled { metrics.phase(scope.id, scope.selector.resource, .stale) }
             changes.signal()
         }
     }
@@ -541,13 +595,16 @@ public final class EdgeSync: Sendable {
     func probeLoop() async {
         while !Task.isCancelled {
             do {
-                let response = try await connection.send(.GET, path: "/version", timeout: .seconds(3))
+                let response = try await connection.send(
+                    .GET, path: "/version", timeout: .seconds(3), labels: .probe)
                 if response.code >= 500 {
                     linkFailed("/version answered \(response.code)")
                 } else {
                     linkSucceeded()
                 }
             } catch {
+                // Stopping cancels the probe in flight: that says nothing about the link.
+                if Task.isCancelled { return }
                 linkFailed("\(error)")
             }
             // A watch that delivered nothing for too long is on a dead connection.
