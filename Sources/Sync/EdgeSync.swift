@@ -243,6 +243,16 @@ public final class EdgeSync: Sendable {
 
     /// Updates a scope in memory and on disk.
     func update(_ id: UInt32, _ change: (inout SyncScope) -> Void) async {
+        if let scope = updateInMemory(id, change) {
+            do { try await persist(scope) } catch {
+                logger.warning("cannot persist sync scope", metadata: ["scope": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Updates a scope in memory only (its new state was persisted with the events).
+    @discardableResult
+    func updateInMemory(_ id: UInt32, _ change: (inout SyncScope) -> Void) -> SyncScope? {
         let scope = state.withLock { s -> SyncScope? in
             guard var scope = s.scopes[id] else { return nil }
             change(&scope)
@@ -250,12 +260,16 @@ public final class EdgeSync: Sendable {
             return scope
         }
         changes.signal()
-        if let scope {
-            metrics.phase(id, scope.selector.resource, scope.phase)
-            do { try await persist(scope) } catch {
-                logger.warning("cannot persist sync scope", metadata: ["scope": "\(id)", "error": "\(error)"])
-            }
-        }
+        if let scope { metrics.phase(id, scope.selector.resource, scope.phase) }
+        return scope
+    }
+
+    /// The encoding of the scope as `change` would leave it, for writing in the same
+    /// transaction as the events it covers (memory follows once that commits).
+    func encodedProgress(_ id: UInt32, _ change: (inout SyncScope) -> Void) -> [UInt8]? {
+        guard var scope = state.withLock({ $0.scopes[id] }) else { return nil }
+        change(&scope)
+        return try? [UInt8](JSONEncoder().encode(scope))
     }
 
     func persist(_ scope: SyncScope) async throws {
@@ -357,8 +371,20 @@ public final class EdgeSync: Sendable {
                 }
             case .applyList(let objects, let rv):
                 do {
+                    let now = Self.now()
+                    let listed: @Sendable (inout SyncScope) -> Void = {
+                        $0.upstreamRV = rv
+                        $0.phase = .synced
+                        $0.lastSync = now
+                        $0.lastError = ""
+                    }
+                    // The diff and the scope's new resume point commit together.
+                    let progress = encodedProgress(id, listed)
                     let applied = try await store.mutate { ctx in
-                        try EdgeStoreWriter.applyList(ctx, scope: id, gvr, objects: objects, ownership: ownership)
+                        let applied = try EdgeStoreWriter.applyList(
+                            ctx, scope: id, gvr, objects: objects, ownership: ownership)
+                        if let progress { try ctx.setMeta(SyncScope.metaKey(id), progress) }
+                        return applied
                     }
                     metrics.applied(id, gvr, applied)
                     logger.info(
@@ -367,13 +393,7 @@ public final class EdgeSync: Sendable {
                             "scope": "\(id)", "objects": "\(objects.count)", "added": "\(applied.added)",
                             "modified": "\(applied.modified)", "deleted": "\(applied.deleted)",
                         ])
-                    let now = Self.now()
-                    await update(id) {
-                        $0.upstreamRV = rv
-                        $0.phase = .synced
-                        $0.lastSync = now
-                        $0.lastError = ""
-                    }
+                    updateInMemory(id, listed)
                     action = machine.listApplied(upstreamRV: rv)
                 } catch {
                     _ = failure(id, error)
@@ -467,38 +487,32 @@ public final class EdgeSync: Sendable {
                 $0.lastError = ""
             }
             do {
-                var lastPersist = ContinuousClock.now
                 for try await event in stream {
                     touchWatch(id)
                     let action = machine.watchEvent(event, jitter: .random(in: 0..<1))
+                    let upstreamRV = machine.lastUpstreamRV
+                    let now = Self.now()
+                    let advanced: @Sendable (inout SyncScope) -> Void = {
+                        $0.upstreamRV = upstreamRV
+                        $0.lastSync = now
+                    }
                     switch action {
                     case .apply(let event):
+                        // The event and the scope's resume point commit together: after a
+                        // crash the watch resumes exactly after the last applied event.
+                        let progress = encodedProgress(id, advanced)
                         let applied = try await store.mutate { ctx in
-                            try EdgeStoreWriter.applyEvent(ctx, scope: id, gvr, event, ownership: ownership)
+                            let applied = try EdgeStoreWriter.applyEvent(
+                                ctx, scope: id, gvr, event, ownership: ownership)
+                            if let progress { try ctx.setMeta(SyncScope.metaKey(id), progress) }
+                            return applied
                         }
                         metrics.applied(id, gvr, applied)
+                        updateInMemory(id, advanced)
                     case .recordBookmark:
-                        break
+                        await update(id, advanced)
                     default:
                         return (machine, action)
-                    }
-                    // The resume point is persisted at most once a second (and on every bookmark).
-                    if case .recordBookmark = action {
-                        lastPersist = .now
-                        let upstreamRV = machine.lastUpstreamRV
-                        let now = Self.now()
-                        await update(id) {
-                            $0.upstreamRV = upstreamRV
-                            $0.lastSync = now
-                        }
-                    } else if ContinuousClock.now - lastPersist > .seconds(1) {
-                        lastPersist = .now
-                        let upstreamRV = machine.lastUpstreamRV
-                        let now = Self.now()
-                        await update(id) {
-                            $0.upstreamRV = upstreamRV
-                            $0.lastSync = now
-                        }
                     }
                 }
                 let upstreamRV = machine.lastUpstreamRV

@@ -71,13 +71,13 @@ extension LinkStatus {
     /// The `/readyz` detail of the `upstream-link` check. An offline edge is still ready
     /// (it serves from its log), so this only says how the link is:
     ///
-    ///     online since 2026-11-29T01:02:03Z (last contact 2026-11-29T01:05:00Z)
+    ///     online since 2026-11-29T01:02:03Z, last contact 2026-11-29T01:05:00Z
     ///     offline since 2026-11-29T01:06:00Z: <last error>; serving from the local log
     ///     no contact yet with http://cloud:6443: <last error>; serving from the local log
     public var readinessDetail: String {
         switch state {
         case .online:
-            return "online since \(Self.timestamp(since)) (last contact \(Self.timestamp(lastContact)))"
+            return "online since \(Self.timestamp(since)), last contact \(Self.timestamp(lastContact))"
         case .offline:
             let error = lastError.isEmpty ? "" : ": \(Self.oneLine(lastError))"
             return "offline since \(Self.timestamp(since))\(error); serving from the local log"

@@ -255,6 +255,7 @@ struct EdgeObservabilityTests {
             let (singleCode, single) = try await http.text("/readyz/upstream-link")
             #expect(singleCode == 200)
             #expect(single.hasPrefix("ok (online since "))
+            #expect(single.contains(", last contact "))
             #expect(try await http.text("/readyz/no-such-check").0 == 404)
             #expect(try await http.text("/livez", query: ["verbose": [""]]).1.contains("upstream-link") == false)
 
