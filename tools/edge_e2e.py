@@ -6,13 +6,9 @@
 
 Checks: objects created in the cloud are listed/got at the edge; a write through the
 edge lands in the cloud and is readable at the edge at once; with the link cut, covered
-reads still answer and uncovered ones get 503; /readyz?verbose shows the link online,
-then offline while still ready; /metrics counts per-scope traffic; a custom resource
-defined in the cloud is listed and explained at the edge with the link cut (discovery
-and OpenAPI from the mirror); after heal the edge catches up; a second edge chained on
-the first sees the cloud's objects; at shutdown the edge persists its scopes before the
-store closes. Everything listens on 127.0.0.1 with free ports, is bounded in time, and
-is cleaned up.
+reads still answer and uncovered ones get 503; after heal the edge catches up; a second
+edge chained on the first sees the cloud's objects. Everything listens on 127.0.0.1
+with free ports, is bounded in time, and is cleaned up.
 """
 import json
 import os
@@ -25,34 +21,11 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AKE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "ake")
 procs = []
-KUBE_CACHE = tempfile.mkdtemp(prefix="ake-edge-e2e-kubecache-")
-
-WIDGET_CRD = """
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.example.ake.dev}
-spec:
-  group: example.ake.dev
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer, description: how big the widget is}
-"""
 
 
-def start_ake(data, *extra, stderr=None):
+def start_ake(data, *extra):
     p = subprocess.Popen([AKE, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--log-level", "warning", *extra],
-                         stdout=subprocess.PIPE, stderr=stderr, text=True)
+                         stdout=subprocess.PIPE, text=True)
     procs.append(p)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -64,9 +37,9 @@ def start_ake(data, *extra, stderr=None):
     raise SystemExit("ake did not start: " + " ".join(extra))
 
 
-def kubectl(server, *args, check=True, stdin=None):
-    r = subprocess.run(["kubectl", "--server", server, "--request-timeout", "30s", "--cache-dir", KUBE_CACHE, *args],
-                       capture_output=True, text=True, timeout=60, input=stdin)
+def kubectl(server, *args, check=True):
+    r = subprocess.run(["kubectl", "--server", server, "--request-timeout", "30s", *args],
+                       capture_output=True, text=True, timeout=60)
     if check and r.returncode != 0:
         raise SystemExit("kubectl %s failed: %s" % (" ".join(args), r.stderr))
     return r
@@ -105,13 +78,8 @@ def main():
         for i in range(5):
             kubectl(cloud, "create", "configmap", "c%d" % i, "-n", "default", "--from-literal=k=v")
         kubectl(cloud, "label", "configmap", "c1", "-n", "default", "app=web")
-        kubectl(cloud, "apply", "-f", "-", stdin=WIDGET_CRD)
-        kubectl(cloud, "apply", "-f", "-",
-                stdin="apiVersion: example.ake.dev/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\n"
-                      "spec: {size: 3}\n")
-        edge_log = open(os.path.join(tmp, "edge.err"), "w+")
-        edge_proc, edge = start_ake(os.path.join(tmp, "edge"), "--upstream", proxy_url, "--sync", "configmaps/default",
-                                    "--probe-interval", "1s", "--log-level", "info", stderr=edge_log)
+        _, edge = start_ake(os.path.join(tmp, "edge"), "--upstream", proxy_url, "--sync", "configmaps/default",
+                            "--probe-interval", "1s")
         # (1) flow down: list, selector, get
         until("5 configmaps at the edge", lambda: names(edge, "default") == ["c%d" % i for i in range(5)])
         assert names(edge, "default", "-l", "app=web") == ["c1"], "selector at the edge"
@@ -120,38 +88,13 @@ def main():
         kubectl(edge, "create", "configmap", "from-edge", "-n", "default", "--from-literal=k=e")
         kubectl(edge, "get", "configmap", "from-edge", "-n", "default")
         kubectl(cloud, "get", "configmap", "from-edge", "-n", "default")
-        # (4) link health and metrics
-        import urllib.error
-        import urllib.request
-
-        def get(path):
-            with urllib.request.urlopen(edge + path, timeout=30) as r:
-                return r.status, r.read().decode()
-
-        code, ready = get("/readyz?verbose")
-        assert code == 200 and "[+]upstream-link ok (online since" in ready, ready
-        _, metrics = get("/metrics")
-        for needle in ('ake_upstream_received_bytes_total{scope="1",resource="configmaps",purpose="list"}',
-                       'ake_sync_scope_phase{scope="1",resource="configmaps",phase="synced"} 1',
-                       "ake_upstream_link_online 1"):
-            assert needle in metrics, needle
-        # (5) a custom resource of the cloud, through discovery mirrored at the edge
-        until("the CRD's group version mirrored at the edge",
-              lambda: kubectl(edge, "get", "--raw", "/apis/example.ake.dev/v1", check=False).returncode == 0)
-        until("widgets at the edge", lambda: "w1" in kubectl(edge, "get", "widgets", "-n", "default",
-                                                             check=False).stdout)
         # (2) cut: covered reads answer, uncovered get 503
         print(ctl("cut"))
-        # The edge notices the dead link by its probes, and stays ready.
-        until("the edge reports the link offline",
-              lambda: "[+]upstream-link ok (offline since" in get("/readyz?verbose")[1])
-        assert get("/readyz")[0] == 200
+        time.sleep(4)  # the edge notices the dead link by its probe
         assert "from-edge" in names(edge, "default"), "covered list while cut"
-        shutil.rmtree(KUBE_CACHE, ignore_errors=True)  # kubectl must ask the edge's discovery again
-        assert "w1" in kubectl(edge, "get", "widgets", "-n", "default").stdout, "custom resources while cut"
-        explained = kubectl(edge, "explain", "widgets.spec.size").stdout
-        assert "how big the widget is" in explained, explained
         # (kubectl would honour Retry-After and keep retrying: ask over plain HTTP.)
+        import urllib.error
+        import urllib.request
         try:
             urllib.request.urlopen(edge + "/api/v1/namespaces/default/secrets", timeout=30)
             raise SystemExit("uncovered list answered while the link is cut")
@@ -165,13 +108,6 @@ def main():
         # (7) chaining
         _, node = start_ake(os.path.join(tmp, "node"), "--upstream", edge, "--probe-interval", "1s")
         until("node sees the cloud through the edge", lambda: names(node, "default") == names(cloud, "default"))
-        # (8) shutdown: sync stops before the store closes
-        edge_proc.terminate()
-        edge_proc.wait(30)
-        edge_log.seek(0)
-        log = edge_log.read()
-        assert "upstream link offline" in log and "upstream link online" in log, log
-        assert "cannot persist" not in log, log
         print("edge e2e: OK")
     finally:
         for p in reversed(procs):
@@ -182,7 +118,6 @@ def main():
                 except subprocess.TimeoutExpired:
                     p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(KUBE_CACHE, ignore_errors=True)
 
 
 if __name__ == "__main__":
