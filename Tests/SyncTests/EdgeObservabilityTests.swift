@@ -337,3 +337,122 @@ struct EdgeObservabilityTests {
         #expect(String(decoding: plain.body, as: UTF8.self).contains("\"kind\":\"APIGroupList\""))
     }
 }
+
+/// The front's health endpoints and discovery hook, on a standalone AKE.
+@Suite("Front health checks and discovery source")
+struct FrontHealthAndDiscoverySourceTests {
+    /// A standalone endpoint on a temp store (closed by `close`).
+    struct Standalone {
+        let dir: TempDir
+        let store: ObjectStore
+        let endpoint: Endpoint
+        let catalog: ResourceCatalog
+
+        init() async throws {
+            dir = try TempDir("ake-front")
+            catalog = ResourceCatalog.builtIn()
+            store = try ObjectStore(
+                directory: dir.path, catalog: catalog, options: .init(mapSize: 64 << 20), logger: Logger(label: "t"))
+            endpoint = Endpoint(store: store, catalog: catalog, logger: Logger(label: "t"))
+            try await endpoint.bootstrap()
+        }
+
+        func close() { store.close() }
+    }
+
+    @Test(
+        "health endpoints print kube-apiserver's [+]/[-] lines, honour exclude, run readiness-only checks on /readyz only, and answer /readyz/<check>"
+    )
+    func healthShape() async throws {
+        let s = try await Standalone()
+        let front = try await FrontServer(
+            endpoint: s.endpoint, catalog: s.catalog,
+            healthChecks: [
+                HealthCheck(name: "broken") { "disk on fire" },
+                HealthCheck(name: "link", endpoints: [.readyz]) { .ok(detail: "fine") },
+            ])
+        let http = try HTTP(front.url)
+        do {
+            let (failCode, failText) = try await http.text("/readyz")
+            #expect(failCode == 503)
+            #expect(failText.contains("[-]broken failed: disk on fire\n"))
+            #expect(failText.hasSuffix("readyz check failed\n"))
+
+            let (exCode, exText) = try await http.text("/readyz", query: ["exclude": ["broken"]])
+            #expect(exCode == 200)
+            #expect(exText == "ok")
+            let verbose = try await http.text("/readyz", query: ["exclude": ["broken", "nope"], "verbose": [""]]).1
+            #expect(
+                verbose
+                    == "[+]ping ok\n[+]broken excluded: ok\n[+]link ok (fine)\n[+]shutdown ok\n"
+                    + "warn: some health checks cannot be excluded: no matches for nope\nreadyz check passed\n")
+            let livez = try await http.text("/livez", query: ["exclude": ["broken"], "verbose": [""]]).1
+            #expect(livez == "[+]ping ok\n[+]broken excluded: ok\nlivez check passed\n")
+
+            #expect(try await http.text("/readyz/link") == (200, "ok (fine)"))
+            #expect(try await http.text("/readyz/ping") == (200, "ok"))
+            #expect(try await http.text("/readyz/broken") == (503, "internal server error: disk on fire\n"))
+            #expect(try await http.text("/livez/link").0 == 404)
+        } catch {
+            await http.shutdown()
+            await front.stop()
+            s.close()
+            throw error
+        }
+        await http.shutdown()
+        await front.stop()
+        s.close()
+    }
+
+    @Test(
+        "a discovery source answers the paths it has (aggregated only for the aggregated Accept, with its content type); the rest is generated"
+    )
+    func discoverySourcePrecedence() async throws {
+        let s = try await Standalone()
+        let aggregatedType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+        let front = try await FrontServer(
+            endpoint: s.endpoint, catalog: s.catalog,
+            discoverySource: { path, variant in
+                switch (path, variant) {
+                case ("/apis", .plain):
+                    return DiscoveryDocument(
+                        body: Array(#"{"kind":"APIGroupList","mirrored":1}"#.utf8), contentType: "application/json")
+                case ("/apis", .aggregated("v2")):
+                    return DiscoveryDocument(
+                        body: Array(#"{"kind":"APIGroupDiscoveryList","mirrored":2}"#.utf8), contentType: aggregatedType
+                    )
+                case ("/openapi/v3/apis/apps/v1", .plain):
+                    return DiscoveryDocument(body: Array(#"{"mirrored":3}"#.utf8), contentType: "application/json")
+                default:
+                    return nil
+                }
+            })
+        let http = try HTTP(front.url)
+        do {
+            let plain = try await http.get("/apis")
+            #expect(String(decoding: plain.body, as: UTF8.self) == #"{"kind":"APIGroupList","mirrored":1}"#)
+            #expect(plain.contentType == "application/json")
+            let aggregated = try await http.get("/apis", accept: aggregatedAccept)
+            #expect(String(decoding: aggregated.body, as: UTF8.self).contains(#""mirrored":2"#))
+            #expect(aggregated.contentType == aggregatedType)
+            // The hash query of a v3 URL does not matter.
+            let v3 = try await http.get("/openapi/v3/apis/apps/v1", query: ["hash": ["ABC"]])
+            #expect(String(decoding: v3.body, as: UTF8.self) == #"{"mirrored":3}"#)
+            // Not in the source: generated locally.
+            let core = try await http.get("/api/v1")
+            #expect(core.code == 200)
+            #expect(String(decoding: core.body, as: UTF8.self).contains(#""kind":"APIResourceList""#))
+            let coreAggregated = try await http.get("/api", accept: aggregatedAccept)
+            #expect(coreAggregated.contentType?.contains("as=APIGroupDiscoveryList") == true)
+            #expect(!String(decoding: coreAggregated.body, as: UTF8.self).contains("mirrored"))
+        } catch {
+            await http.shutdown()
+            await front.stop()
+            s.close()
+            throw error
+        }
+        await http.shutdown()
+        await front.stop()
+        s.close()
+    }
+}
