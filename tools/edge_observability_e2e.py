@@ -9,7 +9,7 @@ Checks: /readyz?verbose shows the `upstream-link` line online, then offline whil
 edge stays ready; /metrics counts per-scope traffic and phases; a custom resource
 defined in the cloud is listed and `kubectl explain`ed at the edge with the link cut
 (discovery, aggregated discovery and OpenAPI v3 from the mirror, with an empty kubectl
-cache), again after the edge is restarted on its data dir while the link is still cut;
+cache; kubectl 1.27, when installed, explains from the mirrored OpenAPI v2 as protobuf), again after the edge is restarted on its data dir while the link is still cut;
 at shutdown the edge stops sync before the store closes (no "cannot persist" errors).
 Everything listens on 127.0.0.1 with free ports, is bounded in time, and is cleaned up.
 """
@@ -101,6 +101,14 @@ def offline_reads(edge, step):
     explained = kubectl(edge, "explain", "widgets.spec.size").stdout
     if "how big the widget is" not in explained:
         fail(step + ": kubectl explain widgets.spec.size", explained)
+    # kubectl 1.27 reads /openapi/v2 as protobuf: the mirrored v2 document, encoded.
+    old = os.path.join(os.path.dirname(os.path.realpath(shutil.which("kubectl") or "")), "kubectl.1.27")
+    if os.path.exists(old):
+        shutil.rmtree(KUBE_CACHE, ignore_errors=True)
+        r = subprocess.run([old, "--server", edge, "--cache-dir", KUBE_CACHE, "explain", "widgets.spec.size"],
+                           capture_output=True, text=True, timeout=60)
+        if "how big the widget is" not in r.stdout:
+            fail(step + ": kubectl 1.27 explain widgets.spec.size", r.stdout + r.stderr)
     code, ready = get(edge, "/readyz?verbose")
     if code != 200 or "[+]upstream-link ok (" not in ready or "serving from the local log)" not in ready:
         fail(step + ": /readyz?verbose", "%s %s" % (code, ready))

@@ -421,6 +421,11 @@ struct FrontHealthAndDiscoverySourceTests {
                     return DiscoveryDocument(
                         body: Array(#"{"kind":"APIGroupDiscoveryList","mirrored":2}"#.utf8), contentType: aggregatedType
                     )
+                case ("/openapi/v2", .plain):
+                    return DiscoveryDocument(
+                        body: Array(
+                            #"{"swagger":"2.0","info":{"title":"mirrored-v2","version":"v1"},"paths":{},"definitions":{}}"#
+                                .utf8), contentType: "application/json")
                 case ("/openapi/v3/apis/apps/v1", .plain):
                     return DiscoveryDocument(body: Array(#"{"mirrored":3}"#.utf8), contentType: "application/json")
                 default:
@@ -438,6 +443,14 @@ struct FrontHealthAndDiscoverySourceTests {
             // The hash query of a v3 URL does not matter.
             let v3 = try await http.get("/openapi/v3/apis/apps/v1", query: ["hash": ["ABC"]])
             #expect(String(decoding: v3.body, as: UTF8.self) == #"{"mirrored":3}"#)
+            // OpenAPI v2 as JSON, or encoded as protobuf for kubectl 1.27–1.28.
+            let v2 = try await http.get("/openapi/v2")
+            #expect(String(decoding: v2.body, as: UTF8.self).contains("mirrored-v2"))
+            let v2pb = try await http.get(
+                "/openapi/v2", accept: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+            #expect(v2pb.code == 200)
+            #expect(v2pb.contentType?.hasSuffix("+protobuf") == true)
+            #expect(String(decoding: v2pb.body, as: UTF8.self).contains("mirrored-v2"))
             // Not in the source: generated locally.
             let core = try await http.get("/api/v1")
             #expect(core.code == 200)

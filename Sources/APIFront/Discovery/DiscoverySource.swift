@@ -1,4 +1,5 @@
 import Hummingbird
+import KubeModel
 import NIOCore
 
 /// A discovery or OpenAPI document served as-is, with its content type.
@@ -56,9 +57,15 @@ extension APIFront {
         let negotiation = Negotiation(accept: accept)
         var variant = DiscoveryVariant.plain
         if path.hasPrefix("/openapi/") {
-            // kubectl 1.27–1.28 ask /openapi/v2 as protobuf only: the generated path answers 406.
-            if let accept, accept.contains("protobuf"), !accept.contains("json"), !accept.contains("*/*") {
-                return nil
+            if path == "/openapi/v2", OpenAPIv2Protobuf.isRequested(byAccept: accept) {
+                // kubectl 1.27–1.28 ask /openapi/v2 as protobuf: the mirrored JSON, encoded.
+                guard let doc = source(path, .plain), let json = try? JSONValue(parsing: doc.body) else { return nil }
+                var headers = HTTPFields()
+                headers[.contentType] = OpenAPIv2Protobuf.contentType
+                headers[.cacheControl] = "no-cache, private"
+                let response = Response(
+                    status: .ok, headers: headers, body: Self.body(bytes: OpenAPIv2Protobuf.encode(json)))
+                return finish(response, verb: "GET", resource: "", start: start)
             }
         } else {
             guard negotiation.encoding != nil else { return nil }
