@@ -469,3 +469,38 @@ struct FrontHealthAndDiscoverySourceTests {
         s.close()
     }
 }
+
+@Suite("Link status text")
+struct LinkStatusTextTests {
+    func status(_ link: LinkHealth) -> LinkStatus {
+        LinkStatus(
+            server: "http://cloud:6443", state: link.state, since: link.since, lastContact: link.lastContact,
+            lastError: link.lastError, traffic: UpstreamTraffic(requests: 0, bytesReceived: 0, bytesSent: 0),
+            scopes: [],
+            relists: [:], resumes: [:])
+    }
+
+    @Test("timestamps are RFC 3339 UTC and durations read like 1h2m5s")
+    func formats() {
+        #expect(LinkStatus.timestamp(0) == "1970-01-01T00:00:00Z")
+        #expect(LinkStatus.timestamp(951_782_400) == "2000-02-29T00:00:00Z")
+        #expect(LinkStatus.timestamp(1_795_915_393.4) == "2026-11-29T01:23:13Z")
+        #expect(LinkStatus.duration(5) == "5s")
+        #expect(LinkStatus.duration(125) == "2m5s")
+        #expect(LinkStatus.duration(3725) == "1h2m5s")
+    }
+
+    @Test("the readiness detail says online since when, or offline since when and why, on one line")
+    func readinessDetail() {
+        var link = LinkHealth(failureThreshold: 1)
+        #expect(status(link).readinessDetail == "no contact yet with http://cloud:6443; serving from the local log")
+        _ = link.succeeded(now: 1_795_915_393)
+        #expect(
+            status(link).readinessDetail
+                == "online since 2026-11-29T01:23:13Z, last contact 2026-11-29T01:23:13Z")
+        _ = link.failed(now: 1_795_915_400, error: "connection refused\n(errno 111)")
+        #expect(
+            status(link).readinessDetail
+                == "offline since 2026-11-29T01:23:20Z: connection refused (errno 111); serving from the local log")
+    }
+}
