@@ -108,6 +108,13 @@ extension APIFront {
                 resource: path.resource, start: start)
         }
         let label = verb.rawValue.uppercased()
+        // A Table watch checks its options before streaming (get and list after reading, below).
+        if verb == .watch,
+            TableConverter.requestedVersion(accept: request.headers[.accept]) != nil,
+            let problem = TableConverter.invalidIncludeObject(query["includeObject"]?.last)
+        {
+            return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
+        }
         guard !(path.legacyWatch && verb != .watch) else {
             return finish(status(.notFound), verb: label, resource: path.resource, start: start)
         }
@@ -184,6 +191,12 @@ extension APIFront {
         switch result {
         case .response(let r):
             slot.release()
+            if r.code == 200, verb == .get || verb == .list,
+                TableConverter.requestedVersion(accept: request.headers[.accept]) != nil,
+                let problem = TableConverter.invalidIncludeObject(query["includeObject"]?.last)
+            {
+                return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
+            }
             let body = tableIfAsked(r, verb: verb, info: info, request: request)  // Table/TableConverter.swift
             var response = objectResponse(code: r.code, body: body, encoding: encoding)
             for w in r.warnings {
@@ -198,7 +211,8 @@ extension APIFront {
             metrics.request(
                 verb: label, resource: path.resource, subresource: path.subresource ?? "", code: 200,
                 duration: ContinuousClock.now - start)
-            return watchResponse(stream, request: request, slot: slot)
+            return watchResponse(
+                stream, request: request, slot: slot, table: tableWatchFraming(info: info, request: request))
         }
     }
 
@@ -257,7 +271,10 @@ extension APIFront {
     /// Streams a watch: one `{"type":..,"object":..}\n` line per event, each written
     /// (and so flushed) on its own. The socket's backpressure paces the cursor; the
     /// stream ends when the watch ends, the client goes away, or the server shuts down.
-    func watchResponse(_ stream: WatchStream, request: Request, slot: ConcurrencyLimit.Slot) -> Response {
+    /// With `table`, each event's object is sent as a Table (`kubectl get -w`).
+    func watchResponse(
+        _ stream: WatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache, private"
@@ -282,7 +299,9 @@ extension APIFront {
                                     group.cancelAll()
                                 }
                                 var allocator = ByteBufferAllocator()
-                                while let event = await handoff.receive() {
+                                var table = table
+                                while var event = await handoff.receive() {
+                                    if table != nil { event = table?.frame(event) ?? event }
                                     try await writer.write(Self.watchLine(event, allocator: &allocator))
                                 }
                             }
