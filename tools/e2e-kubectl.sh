@@ -17,7 +17,7 @@ run_scenario() {
     local pid=$!
     local url=""
     for _ in $(seq 1 300); do
-        url=$(grep -o 'http://[0-9.:]*' "$tmp/ake.out" | head -1 || true)
+        url=$(grep -so 'http://[0-9.:]*' "$tmp/ake.out" | head -1 || true)
         [ -n "$url" ] && break
         kill -0 $pid 2>/dev/null || break
         sleep 0.1
@@ -25,9 +25,8 @@ run_scenario() {
     if [ -z "$url" ]; then echo "[$ver] ake did not start: $(cat "$tmp/ake.err")"; failures=$((failures + 1)); return; fi
     "$AKE" kubeconfig --listen "${url#http://}" >"$tmp/kubeconfig"
     export KUBECONFIG=$tmp/kubeconfig HOME=$tmp
-    # kubectl 1.27-1.28 fetch OpenAPI v2 only as protobuf, which AKE does not serve.
+    # No --validate=false: kubectl 1.27-1.28 read /openapi/v2 as protobuf, which AKE serves.
     local validate=""
-    case $ver in 1.27 | 1.28) validate="--validate=false" ;; esac
     local out
     k() { # k <description> <kubectl args...>: run, record failure with the server's answer
         local what=$1; shift
@@ -143,6 +142,36 @@ EOF
     expect "watch MODIFIED" "MODIFIED +(configmap/)?watched"
     expect "watch DELETED" "DELETED +(configmap/)?watched"
 
+    # Watch with server-side Table rows (what `get -w` asks for): the rows of ADDED,
+    # MODIFIED and DELETED pods, with the pod columns (STATUS comes only from the
+    # server's Table), the wide columns with -o wide, and a header from the first watch
+    # event alone with --watch-only (no list first).
+    timeout 25 "$kc" get pods -n e2e -w --output-watch-events --request-timeout=20s >"$tmp/wpods.out" 2>&1 &
+    local wp1=$!
+    timeout 25 "$kc" get pods -n e2e -w -o wide --request-timeout=20s >"$tmp/wpods-wide.out" 2>&1 &
+    local wp2=$!
+    timeout 25 "$kc" get pods -n e2e --watch-only --request-timeout=20s >"$tmp/wpods-only.out" 2>&1 &
+    local wp3=$!
+    sleep 2
+    k "pod watch: create" run web1 -n e2e --image=nginx:1.25 --restart=Never
+    k "pod watch: modify" label pod web1 -n e2e stage=one
+    k "pod watch: delete" delete pod web1 -n e2e --wait=false
+    for _ in $(seq 1 50); do grep -q "DELETED" "$tmp/wpods.out" && break; sleep 0.2; done
+    sleep 1
+    kill $wp1 $wp2 $wp3 2>/dev/null; wait $wp1 $wp2 $wp3 2>/dev/null
+    out=$(cat "$tmp/wpods.out")
+    expect "pods -w header" "EVENT +NAME +READY +STATUS +RESTARTS +AGE"
+    expect "pods -w ADDED row" "ADDED +web1 +0/1 +Pending +0 +[0-9]+s"
+    expect "pods -w MODIFIED row" "MODIFIED +web1 +0/1 +Pending"
+    expect "pods -w DELETED row" "DELETED +web1 +0/1 +Pending"
+    [ "$(grep -c "NAME" <<<"$out")" = 1 ] || { echo "FAIL [kubectl $ver] pods -w printed the header more than once:"; echo "$out" | sed 's/^/    /'; failures=$((failures + 1)); }
+    out=$(cat "$tmp/wpods-wide.out")
+    expect "pods -w -o wide header" "NAME +READY +STATUS +RESTARTS +AGE +IP +NODE"
+    expect "pods -w -o wide row" "web1 +0/1 +Pending +0 +[0-9]+s +<none> +<none>"
+    out=$(cat "$tmp/wpods-only.out")
+    expect "pods --watch-only header from the first event" "NAME +READY +STATUS +RESTARTS +AGE"
+    expect "pods --watch-only rows" "web1 +0/1 +Pending"
+
     k "patch strategic" patch deploy app -n e2e -p '{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}}'
     k "check strategic" get deploy app -n e2e -o 'jsonpath={.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].env[1].name}' && expect "strategic kept env" "^nginx:1.26 B$"
     k "patch merge" patch cm app-config -n e2e --type merge -p '{"data":{"extra":"x"}}'
@@ -200,6 +229,38 @@ EOF
         expect "SSA conflict" "[Cc]onflict"
     fi
     k "apply --server-side --force-conflicts" apply $validate --server-side --field-manager=bob --force-conflicts -f "$tmp/ssa2.yaml"
+    k "forced apply took the field" get cm ssa-config -n e2e -o 'jsonpath={.data.owner} {.metadata.managedFields[*].manager}' && expect "alice (no fields left) dropped" "^bob bob$"
+
+    # Two managers on a keyed list item: the conflict names the item by its merge key,
+    # --force-conflicts moves the field to bob and alice keeps the rest.
+    cat >"$tmp/ssa-deploy.yaml" <<'EOF2'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ssa-app, namespace: e2e}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: ssa}}
+  template:
+    metadata: {labels: {app: ssa}}
+    spec:
+      containers:
+      - {name: web, image: "nginx:1.25"}
+EOF2
+    sed 's/nginx:1.25/nginx:1.26/' "$tmp/ssa-deploy.yaml" >"$tmp/ssa-deploy2.yaml"
+    k "apply deploy as alice" apply $validate --server-side --field-manager=alice -f "$tmp/ssa-deploy.yaml"
+    if out=$(timeout 30 "$kc" apply $validate --server-side --field-manager=bob -f "$tmp/ssa-deploy2.yaml" 2>&1); then
+        echo "FAIL [kubectl $ver] conflicting keyed-item apply succeeded: $out"; failures=$((failures + 1))
+    else
+        expect "keyed conflict message" 'Apply failed with 1 conflict: conflict with "alice": \.spec\.template\.spec\.containers\[name="web"\]\.image'
+    fi
+    k "apply deploy as bob --force-conflicts" apply $validate --server-side --field-manager=bob --force-conflicts -f "$tmp/ssa-deploy2.yaml"
+    k "image after force" get deploy ssa-app -n e2e -o 'jsonpath={.spec.template.spec.containers[0].image}' && expect "forced image" "^nginx:1.26$"
+    k "managed fields (yaml)" get deploy ssa-app -n e2e -o yaml --show-managed-fields && expect "both managers listed" "manager: alice" && expect "bob listed" "manager: bob"
+    k "alice's fields" get deploy ssa-app -n e2e -o 'jsonpath={.metadata.managedFields[?(@.manager=="alice")].fieldsV1}' --show-managed-fields
+    expect "alice keeps the item" 'k:\{\\?"name\\?":\\?"web\\?"\}'
+    if grep -q 'f:image' <<<"$out"; then echo "FAIL [kubectl $ver] alice still owns the image after bob forced it: $out"; failures=$((failures + 1)); fi
+    k "bob's fields" get deploy ssa-app -n e2e -o 'jsonpath={.metadata.managedFields[?(@.manager=="bob")].fieldsV1}' --show-managed-fields && expect "bob owns the image" 'f:image'
+    k "delete ssa deploy" delete deploy ssa-app -n e2e
 
     # Default strict validation (1.29+ ask the server, which rejects unknown fields of built-in kinds).
     case $ver in

@@ -9,3 +9,5 @@ swift test --parallel --num-workers 2
 tools/e2e-clients.sh
 # Edge mode with real processes: cloud, link-cutting proxy, edge, chained edge (tools/edge_e2e.py).
 python3 tools/edge_e2e.py
+# Edge link health, metrics and mirrored discovery with real processes (tools/edge_observability_e2e.py).
+python3 tools/edge_observability_e2e.py

@@ -33,15 +33,53 @@ public struct APIFrontConfiguration: Sendable {
     }
 }
 
-/// A named health check for `/healthz`, `/livez` and `/readyz`.
+/// The outcome of one health check.
+public enum HealthCheckResult: Sendable, Equatable {
+    /// Passing; `detail` (if any) is shown in verbose output as `[+]name ok (detail)`.
+    case ok(detail: String?)
+    /// Failing: `[-]name failed: reason`, and the endpoint answers 503.
+    case failed(String)
+}
+
+/// A named health check for `/healthz`, `/livez` and `/readyz` (and, as in
+/// kube-apiserver, `/readyz/<name>` for the single check).
 public struct HealthCheck: Sendable {
     public var name: String
-    /// nil when healthy, otherwise why not.
-    public var check: @Sendable () -> String?
+    /// The endpoints that run this check.
+    public var endpoints: Set<HealthEndpoint>
+    /// Runs the check.
+    public var run: @Sendable () -> HealthCheckResult
 
-    public init(name: String, check: @escaping @Sendable () -> String?) {
+    /// A check that fails with a reason: `check` returns nil when healthy, otherwise why not.
+    public init(
+        name: String, endpoints: Set<HealthEndpoint> = [.healthz, .livez, .readyz],
+        check: @escaping @Sendable () -> String?
+    ) {
         self.name = name
-        self.check = check
+        self.endpoints = endpoints
+        self.run = {
+            if let failure = check() { return .failed(failure) }
+            return .ok(detail: nil)
+        }
+    }
+
+    /// A check that reports a detail when it passes (for example the upstream link's state).
+    public init(
+        name: String, endpoints: Set<HealthEndpoint> = [.healthz, .livez, .readyz],
+        result: @escaping @Sendable () -> HealthCheckResult
+    ) {
+        self.name = name
+        self.endpoints = endpoints
+        self.run = result
+    }
+
+    /// nil when healthy, otherwise why not.
+    public var check: @Sendable () -> String? {
+        let run = self.run
+        return {
+            if case .failed(let reason) = run() { return reason }
+            return nil
+        }
     }
 }
 
@@ -73,15 +111,19 @@ public final class APIFront: Sendable {
     let inflight: ConcurrencyLimit
     let watches: ConcurrencyLimit
     let discovery: Discovery
+    let discoverySource: DiscoverySource?
 
     /// - Parameters:
     ///   - registry: the Prometheus registry swift-metrics was bootstrapped with; `/metrics` renders it.
     ///   - healthChecks: checks besides `ping` (for example that the log is readable).
     ///   - logGauges: samples the log's head, horizon and size when `/metrics` is scraped.
+    ///   - discoverySource: documents served instead of the generated discovery and
+    ///     OpenAPI when it has them (edge mode: the upstream's mirrored copies).
     public init(
         endpoint: Endpoint, catalog: ResourceCatalog, configuration: APIFrontConfiguration,
         registry: PrometheusCollectorRegistry, healthChecks: [HealthCheck] = [],
-        logGauges: @escaping @Sendable () -> LogGauges? = { nil }, logger: Logger
+        logGauges: @escaping @Sendable () -> LogGauges? = { nil }, discoverySource: DiscoverySource? = nil,
+        logger: Logger
     ) {
         self.endpoint = endpoint
         self.catalog = catalog
@@ -93,6 +135,7 @@ public final class APIFront: Sendable {
         self.inflight = ConcurrencyLimit(maximum: configuration.maxInflight)
         self.watches = ConcurrencyLimit(maximum: configuration.maxWatches)
         self.discovery = Discovery(catalog: catalog)
+        self.discoverySource = discoverySource
     }
 
     /// The Hummingbird application serving this front; a `Service` for a `ServiceGroup`.

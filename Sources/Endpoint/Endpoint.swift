@@ -264,13 +264,9 @@ public final class Endpoint: Sendable {
         let fieldManager = query.fieldManager
         let force = query.force
         return try await write(request, dryRun: query.dryRun) { writer in
-            if kind == .apply, !force, let (_, current) = try writer.load(info.gvr, namespace: namespace, name: name) {
-                try ServerSideApply.checkConflicts(
-                    applied: patch, current: current, manager: fieldManager ?? "unknown", info: info, name: name)
-            }
             let (written, created) = try writer.patch(
                 info, namespace: namespace, name: name, kind: kind, patch: patch, subresource: subresource,
-                fieldManager: fieldManager)
+                fieldManager: fieldManager, force: force)
             return APIResponse(code: created ? 201 : 200, body: written.bytes)
         }
     }

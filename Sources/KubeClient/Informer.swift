@@ -10,6 +10,10 @@ public enum InformerEvent<T: KubeObject>: Sendable {
 /// List-then-watch with a local cache, like client-go's shared informer.
 ///
 /// It lists (paged), then watches from the list's resourceVersion with bookmarks.
+/// With `useWatchList` it syncs like client-go's WatchListClient reflector instead: one
+/// watch with `sendInitialEvents=true&resourceVersionMatch=NotOlderThan`, whose ADDED
+/// events up to the BOOKMARK annotated `k8s.io/initial-events-end: "true"` are the
+/// current state, and whose later events are followed like an ordinary watch.
 /// A watch that ends or fails is resumed from the last resourceVersion seen (after
 /// a capped, jittered backoff on errors), so a server restart costs no relist; a
 /// 410 Expired (the RV was compacted) forces a relist whose differences from the
@@ -23,6 +27,7 @@ public actor Informer<T: KubeObject> {
     let pageSize: Int
     let watchTimeout: ClosedRange<Int>
     let indexers: [String: IndexFunction]
+    let useWatchList: Bool
     var cache: [String: T] = [:]
     var indices: [String: [String: Set<String>]] = [:]
     var lastResourceVersion = ""
@@ -38,10 +43,13 @@ public actor Informer<T: KubeObject> {
     ///   - pageSize: list page size (`limit`).
     ///   - watchTimeoutSeconds: each watch asks the server to end after a random time in this range.
     ///   - indexers: named index functions for ``byIndex(_:_:)``.
+    ///   - useWatchList: sync with a watch-list stream instead of a (paged) list.
     public init(
         client: ResourceClient<T>, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
-        watchTimeoutSeconds: ClosedRange<Int> = 300...600, indexers: [String: IndexFunction] = [:]
+        watchTimeoutSeconds: ClosedRange<Int> = 300...600, indexers: [String: IndexFunction] = [:],
+        useWatchList: Bool = false
     ) {
+        self.useWatchList = useWatchList
         self.client = client
         self.options = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector)
         self.pageSize = pageSize
@@ -81,11 +89,15 @@ public actor Informer<T: KubeObject> {
         var failures = 0
         while !Task.isCancelled {
             do {
-                if needList {
-                    try await relist()
-                    needList = false
+                if needList && useWatchList {
+                    needList = try await watchListOnce()
+                } else {
+                    if needList {
+                        try await relist()
+                        needList = false
+                    }
+                    needList = try await watchOnce()
                 }
-                needList = try await watchOnce()
                 failures = 0
             } catch let e as KubeAPIError where e.isExpired {
                 needList = true
@@ -110,6 +122,11 @@ public actor Informer<T: KubeObject> {
             if rv.isEmpty { rv = page.resourceVersion }
             opts.continueToken = page.continueToken
         } while opts.continueToken != nil
+        await replace(with: items, resourceVersion: rv)
+    }
+
+    /// Makes the cache hold exactly `items` (one sync), emitting the differences.
+    func replace(with items: [T], resourceVersion rv: String) async {
         listCount += 1
         var fresh: [String: T] = [:]
         for item in items { fresh[item.key] = item }
@@ -137,15 +154,54 @@ public actor Informer<T: KubeObject> {
         }
     }
 
+    /// A watch-list stream: the initial ADDED events up to the `k8s.io/initial-events-end`
+    /// bookmark replace the cache (one sync), then the stream is followed like ``watchOnce()``.
+    /// Returns true when a new sync is needed.
+    func watchListOnce() async throws -> Bool {
+        var opts = options
+        opts.resourceVersion = ""
+        opts.resourceVersionMatch = .notOlderThan
+        opts.sendInitialEvents = true
+        opts.allowWatchBookmarks = true
+        opts.timeoutSeconds = Int.random(in: watchTimeout)
+        return try await follow(client.watch(opts), initialState: true)
+    }
+
     /// One watch from `lastResourceVersion`; returns true when a relist is needed.
     func watchOnce() async throws -> Bool {
         var opts = options
         opts.resourceVersion = lastResourceVersion
         opts.allowWatchBookmarks = true
         opts.timeoutSeconds = Int.random(in: watchTimeout)
-        let stream = try await client.watch(opts)
+        return try await follow(client.watch(opts), initialState: false)
+    }
+
+    /// Applies a watch's events to the cache until it ends; returns true when a new sync is
+    /// needed. With `initialState`, events up to the initial-events-end bookmark are
+    /// collected and replace the cache at once.
+    func follow(_ stream: WatchSequence<T>, initialState: Bool) async throws -> Bool {
+        var initial: [String: T]? = initialState ? [:] : nil
         for try await event in stream {
-            if Task.isCancelled { return false }
+            if Task.isCancelled { return initial != nil }
+            if var state = initial {
+                switch event {
+                case .added(let o), .modified(let o):
+                    state[o.key] = o
+                case .deleted(let o):
+                    state[o.key] = nil
+                case .bookmark(let rv, let annotations):
+                    if annotations["k8s.io/initial-events-end"] == "true" {
+                        await replace(with: Array(state.values), resourceVersion: rv)
+                        initial = nil
+                        continue
+                    }
+                case .error(let e):
+                    if e.isExpired { return true }
+                    throw e
+                }
+                initial = state
+                continue
+            }
             switch event {
             case .added(let o), .modified(let o):
                 if let old = cache[o.key] {
@@ -169,7 +225,8 @@ public actor Informer<T: KubeObject> {
                 throw e
             }
         }
-        return false
+        // A stream that ended before its initial state was complete needs a new sync.
+        return initial != nil
     }
 
     func store(_ o: T) {

@@ -268,6 +268,12 @@ public final class MutationContext {
     /// The RV the next `append` gets.
     public var nextRV: ResourceVersion { txn.nextRV }
 
+    /// Sets an EventLog meta value in the same transaction as the appends (edge sync
+    /// keeps a scope's resume point there, so it never disagrees with the events it covers).
+    public func setMeta(_ key: String, _ value: [UInt8]) throws {
+        try txn.setMeta(key, value)
+    }
+
     /// The current version of an object, including appends made earlier in this body.
     public func current(_ gvr: GroupVersionResource, namespace: String, name: String) throws -> StoredObject? {
         try store.current(txn, gvr, namespace: namespace, name: name, cacheID: false)

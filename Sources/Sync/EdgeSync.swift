@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import KubeModel
 import Logging
+import Metrics
 import NIOHTTP1
 import Projections
 import Synchronization
@@ -20,8 +21,10 @@ public final class EdgeSync: Sendable {
     let logger: Logger
     let ownership = ScopeOwnership()
     let changes = ChangeSignal()
-    /// The discovery/OpenAPI mirror (nil until `start`).
+    /// The discovery/OpenAPI mirror (loaded from disk by `start`, refreshed while online).
     public let discovery: DiscoveryMirror
+    /// `ake_sync_*` and `ake_upstream_link_*` metrics (traffic is counted by the connection).
+    let metrics: SyncMetrics
 
     struct State {
         var scopes: [UInt32: SyncScope] = [:]
@@ -38,12 +41,18 @@ public final class EdgeSync: Sendable {
     }
     let state = Mutex(State())
 
-    public init(store: ObjectStore, connection: UpstreamConnection, options: EdgeSyncOptions = .init(), logger: Logger)
-    {
+    /// - Parameter metricsFactory: where the sync metrics go (see ``SyncMetrics``); the
+    ///   process-wide swift-metrics backend by default. Pass the same factory to the
+    ///   ``UpstreamConnection`` so the traffic counters land beside them.
+    public init(
+        store: ObjectStore, connection: UpstreamConnection, options: EdgeSyncOptions = .init(), logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.store = store
         self.connection = connection
         self.options = options
         self.logger = logger
+        self.metrics = SyncMetrics(factory: metricsFactory)
         self.discovery = DiscoveryMirror(store: store, connection: connection, logger: logger)
     }
 
@@ -65,6 +74,11 @@ public final class EdgeSync: Sendable {
                 s.scopes[scope.id] = scope
                 s.nextID = max(s.nextID, scope.id &+ 1)
             }
+        }
+        metrics.link(online: false)
+        for scope in persisted {
+            metrics.scopeCreated(scope.id, scope.selector.resource)
+            metrics.phase(scope.id, scope.selector.resource, scope.phase)
         }
         for selector in options.preload {
             let existing = state.withLock { s in s.scopes.values.first { $0.selector == selector } }
@@ -211,6 +225,8 @@ public final class EdgeSync: Sendable {
             s.scopes[scope.id] = scope
             return scope
         }
+        metrics.scopeCreated(scope.id, selector.resource)
+        metrics.phase(scope.id, selector.resource, scope.phase)
         try await persist(scope)
         try await persistIndex()
         logger.info("sync scope created", metadata: ["scope": "\(scope.id)", "selector": "\(selector)"])
@@ -227,6 +243,16 @@ public final class EdgeSync: Sendable {
 
     /// Updates a scope in memory and on disk.
     func update(_ id: UInt32, _ change: (inout SyncScope) -> Void) async {
+        if let scope = updateInMemory(id, change) {
+            do { try await persist(scope) } catch {
+                logger.warning("cannot persist sync scope", metadata: ["scope": "\(id)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Updates a scope in memory only (its new state was persisted with the events).
+    @discardableResult
+    func updateInMemory(_ id: UInt32, _ change: (inout SyncScope) -> Void) -> SyncScope? {
         let scope = state.withLock { s -> SyncScope? in
             guard var scope = s.scopes[id] else { return nil }
             change(&scope)
@@ -234,11 +260,16 @@ public final class EdgeSync: Sendable {
             return scope
         }
         changes.signal()
-        if let scope {
-            do { try await persist(scope) } catch {
-                logger.warning("cannot persist sync scope", metadata: ["scope": "\(id)", "error": "\(error)"])
-            }
-        }
+        if let scope { metrics.phase(id, scope.selector.resource, scope.phase) }
+        return scope
+    }
+
+    /// The encoding of the scope as `change` would leave it, for writing in the same
+    /// transaction as the events it covers (memory follows once that commits).
+    func encodedProgress(_ id: UInt32, _ change: (inout SyncScope) -> Void) -> [UInt8]? {
+        guard var scope = state.withLock({ $0.scopes[id] }) else { return nil }
+        change(&scope)
+        return try? [UInt8](JSONEncoder().encode(scope))
     }
 
     func persist(_ scope: SyncScope) async throws {
@@ -290,13 +321,15 @@ public final class EdgeSync: Sendable {
         let gvr = scope.selector.resource
         let ownership = self.ownership
         let keys = ownership.objects(of: id, gvr)
-        _ = try await store.mutate { ctx in
+        metrics.phase(id, gvr, nil)
+        let applied = try await store.mutate { ctx in
             var applied = EdgeStoreWriter.Applied()
             for key in keys where ownership.remove(id, gvr, key).isEmpty {
                 try EdgeStoreWriter.delete(ctx, gvr, key, last: nil, origin: .upstream(scope: id), applied: &applied)
             }
             return applied
         }
+        metrics.applied(id, gvr, applied)
         try await persistIndex()
         changes.signal()
         logger.info("sync scope removed", metadata: ["scope": "\(id)", "selector": "\(scope.selector)"])
@@ -315,13 +348,15 @@ public final class EdgeSync: Sendable {
         let ownership = self.ownership
         // Bounded by cancellation: every branch either awaits I/O or a backoff.
         while !Task.isCancelled {
-            recordCounters(id, machine)
+            recordCounters(id, gvr, machine)
             switch action {
             case .listPage(let token):
                 await waitOnline()
                 if Task.isCancelled { break }
                 do {
-                    let page = try await connection.listPage(selector, continueToken: token, limit: options.pageSize)
+                    let page = try await connection.listPage(
+                        selector, continueToken: token, limit: options.pageSize,
+                        labels: TrafficLabels(scope: id, resource: gvr, purpose: "list"))
                     linkSucceeded()
                     action = machine.listPageReceived(
                         page.objects, continueToken: page.continueToken, upstreamRV: page.upstreamRV)
@@ -336,22 +371,29 @@ public final class EdgeSync: Sendable {
                 }
             case .applyList(let objects, let rv):
                 do {
-                    let applied = try await store.mutate { ctx in
-                        try EdgeStoreWriter.applyList(ctx, scope: id, gvr, objects: objects, ownership: ownership)
+                    let now = Self.now()
+                    let listed: @Sendable (inout SyncScope) -> Void = {
+                        $0.upstreamRV = rv
+                        $0.phase = .synced
+                        $0.lastSync = now
+                        $0.lastError = ""
                     }
+                    // The diff and the scope's new resume point commit together.
+                    let progress = encodedProgress(id, listed)
+                    let applied = try await store.mutate { ctx in
+                        let applied = try EdgeStoreWriter.applyList(
+                            ctx, scope: id, gvr, objects: objects, ownership: ownership)
+                        if let progress { try ctx.setMeta(SyncScope.metaKey(id), progress) }
+                        return applied
+                    }
+                    metrics.applied(id, gvr, applied)
                     logger.info(
                         "sync scope listed",
                         metadata: [
                             "scope": "\(id)", "objects": "\(objects.count)", "added": "\(applied.added)",
                             "modified": "\(applied.modified)", "deleted": "\(applied.deleted)",
                         ])
-                    let now = Self.now()
-                    await update(id) {
-                        $0.upstreamRV = rv
-                        $0.phase = .synced
-                        $0.lastSync = now
-                        $0.lastError = ""
-                    }
+                    updateInMemory(id, listed)
                     action = machine.listApplied(upstreamRV: rv)
                 } catch {
                     _ = failure(id, error)
@@ -376,11 +418,19 @@ public final class EdgeSync: Sendable {
         }
     }
 
-    func recordCounters(_ id: UInt32, _ machine: ReflectorStateMachine) {
-        state.withLock { s in
+    func recordCounters(_ id: UInt32, _ gvr: GroupVersionResource, _ machine: ReflectorStateMachine) {
+        let (relists, resumes) = state.withLock { s in
+            let old = (s.relists[id] ?? 0, s.resumes[id] ?? 0)
             s.relists[id] = machine.relists
             s.resumes[id] = machine.resumes
+            // A new machine for the scope counts from 0 again.
+            return (
+                machine.relists >= old.0 ? machine.relists - old.0 : machine.relists,
+                machine.resumes >= old.1 ? machine.resumes - old.1 : machine.resumes
+            )
         }
+        metrics.relisted(id, gvr, by: relists)
+        metrics.resumed(id, gvr, by: resumes)
     }
 
     /// Records an error on the scope; returns the HTTP code when the upstream answered.
@@ -400,10 +450,11 @@ public final class EdgeSync: Sendable {
 
     func giveUp(_ id: UInt32, _ error: any Error) async {
         logger.warning("sync scope refused upstream", metadata: ["scope": "\(id)", "error": "\(error)"])
-        _ = state.withLock { s in
+        let removed = state.withLock { s in
             s.runners.removeValue(forKey: id)
             return s.scopes.removeValue(forKey: id)
         }
+        if let removed { metrics.phase(id, removed.selector.resource, nil) }
         try? await persistIndex()
         changes.signal()
     }
@@ -420,7 +471,9 @@ public final class EdgeSync: Sendable {
             var machine = start
             let stream: UpstreamWatch
             do {
-                stream = try await connection.watch(selector, fromUpstreamRV: rv, timeoutSeconds: timeoutSeconds)
+                stream = try await connection.watch(
+                    selector, fromUpstreamRV: rv, timeoutSeconds: timeoutSeconds,
+                    labels: TrafficLabels(scope: id, resource: gvr, purpose: "watch"))
             } catch {
                 let code = failure(id, error)
                 let next = machine.watchEnded(code: code, clean: false, message: "\(error)", jitter: .random(in: 0..<1))
@@ -434,37 +487,32 @@ public final class EdgeSync: Sendable {
                 $0.lastError = ""
             }
             do {
-                var lastPersist = ContinuousClock.now
                 for try await event in stream {
                     touchWatch(id)
                     let action = machine.watchEvent(event, jitter: .random(in: 0..<1))
+                    let upstreamRV = machine.lastUpstreamRV
+                    let now = Self.now()
+                    let advanced: @Sendable (inout SyncScope) -> Void = {
+                        $0.upstreamRV = upstreamRV
+                        $0.lastSync = now
+                    }
                     switch action {
                     case .apply(let event):
-                        _ = try await store.mutate { ctx in
-                            try EdgeStoreWriter.applyEvent(ctx, scope: id, gvr, event, ownership: ownership)
+                        // The event and the scope's resume point commit together: after a
+                        // crash the watch resumes exactly after the last applied event.
+                        let progress = encodedProgress(id, advanced)
+                        let applied = try await store.mutate { ctx in
+                            let applied = try EdgeStoreWriter.applyEvent(
+                                ctx, scope: id, gvr, event, ownership: ownership)
+                            if let progress { try ctx.setMeta(SyncScope.metaKey(id), progress) }
+                            return applied
                         }
+                        metrics.applied(id, gvr, applied)
+                        updateInMemory(id, advanced)
                     case .recordBookmark:
-                        break
+                        await update(id, advanced)
                     default:
                         return (machine, action)
-                    }
-                    // The resume point is persisted at most once a second (and on every bookmark).
-                    if case .recordBookmark = action {
-                        lastPersist = .now
-                        let upstreamRV = machine.lastUpstreamRV
-                        let now = Self.now()
-                        await update(id) {
-                            $0.upstreamRV = upstreamRV
-                            $0.lastSync = now
-                        }
-                    } else if ContinuousClock.now - lastPersist > .seconds(1) {
-                        lastPersist = .now
-                        let upstreamRV = machine.lastUpstreamRV
-                        let now = Self.now()
-                        await update(id) {
-                            $0.upstreamRV = upstreamRV
-                            $0.lastSync = now
-                        }
                     }
                 }
                 let upstreamRV = machine.lastUpstreamRV
@@ -504,9 +552,21 @@ public final class EdgeSync: Sendable {
     // MARK: link health
 
     func linkSucceeded() {
-        let transition = state.withLock { $0.link.succeeded(now: Self.now()) }
+        let now = Self.now()
+        let (transition, before) = state.withLock { s in
+            let before = s.link
+            return (s.link.succeeded(now: now), before)
+        }
+        metrics.contact(at: now)
         if transition == .wentOnline {
-            logger.notice("upstream link online", metadata: ["upstream": "\(connection.config.server)"])
+            metrics.linkTransition(online: true)
+            var metadata: Logger.Metadata = ["upstream": "\(connection.config.server)"]
+            if before.state == .offline {
+                metadata["offlineSince"] = "\(LinkStatus.timestamp(before.since))"
+                metadata["offlineFor"] = "\(LinkStatus.duration(now - before.since))"
+                metadata["lastError"] = "\(before.lastError)"
+            }
+            logger.notice("upstream link online", metadata: metadata)
             changes.signal()
         }
     }
@@ -517,19 +577,27 @@ public final class EdgeSync: Sendable {
             return (t, t == .none ? [] : Array(s.watchCancels.values))
         }
         if case .wentOffline(let reason) = transition {
+            metrics.linkTransition(online: false)
+            let lastContact = state.withLock { $0.link.lastContact }
             logger.warning(
-                "upstream link offline", metadata: ["upstream": "\(connection.config.server)", "reason": "\(reason)"])
+                "upstream link offline; serving from the local log",
+                metadata: [
+                    "upstream": "\(connection.config.server)", "reason": "\(reason)",
+                    "lastContact": "\(lastContact > 0 ? LinkStatus.timestamp(lastContact) : "never")",
+                ])
             // Open watches on a dead link may never notice (a blackholed connection):
             // stop them; the reflectors resume from their last RV once the link is back.
             for cancel in watches { cancel() }
-            let now = Self.now()
-            state.withLock { s in
+            let staled = state.withLock { s -> [SyncScope] in
+                var staled: [SyncScope] = []
                 for id in s.scopes.keys where s.scopes[id]?.phase == .synced {
                     s.scopes[id]?.phase = .stale
                     s.scopes[id]?.lastError = "link offline: \(reason)"
-                    _ = now
+                    if let scope = s.scopes[id] { staled.append(scope) }
                 }
+                return staled
             }
+            for scope in staled { metrics.phase(scope.id, scope.selector.resource, .stale) }
             changes.signal()
         }
     }
@@ -541,13 +609,16 @@ public final class EdgeSync: Sendable {
     func probeLoop() async {
         while !Task.isCancelled {
             do {
-                let response = try await connection.send(.GET, path: "/version", timeout: .seconds(3))
+                let response = try await connection.send(
+                    .GET, path: "/version", timeout: .seconds(3), labels: .probe)
                 if response.code >= 500 {
                     linkFailed("/version answered \(response.code)")
                 } else {
                     linkSucceeded()
                 }
             } catch {
+                // Stopping cancels the probe in flight: that says nothing about the link.
+                if Task.isCancelled { return }
                 linkFailed("\(error)")
             }
             // A watch that delivered nothing for too long is on a dead connection.

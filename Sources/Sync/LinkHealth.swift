@@ -66,3 +66,56 @@ public struct LinkStatus: Sendable {
     public var relists: [UInt32: Int]
     public var resumes: [UInt32: Int]
 }
+
+extension LinkStatus {
+    /// The `/readyz` detail of the `upstream-link` check. An offline edge is still ready
+    /// (it serves from its log), so this only says how the link is:
+    ///
+    ///     online since 2026-11-29T01:02:03Z, last contact 2026-11-29T01:05:00Z
+    ///     offline since 2026-11-29T01:06:00Z: <last error>; serving from the local log
+    ///     no contact yet with http://cloud:6443: <last error>; serving from the local log
+    public var readinessDetail: String {
+        switch state {
+        case .online:
+            return "online since \(Self.timestamp(since)), last contact \(Self.timestamp(lastContact))"
+        case .offline:
+            let error = lastError.isEmpty ? "" : ": \(Self.oneLine(lastError))"
+            return "offline since \(Self.timestamp(since))\(error); serving from the local log"
+        case .unknown:
+            let error = lastError.isEmpty ? "" : ": \(Self.oneLine(lastError))"
+            return "no contact yet with \(server)\(error); serving from the local log"
+        }
+    }
+
+    /// RFC 3339 UTC, seconds precision.
+    public static func timestamp(_ secondsSinceEpoch: Double) -> String {
+        let total = Int64(secondsSinceEpoch.rounded(.down))
+        let days = total >= 0 ? total / 86400 : (total - 86399) / 86400
+        let rest = total - days * 86400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
+    }
+
+    /// `1h2m3s`-style, whole seconds.
+    public static func duration(_ seconds: Double) -> String {
+        let s = max(0, Int(seconds.rounded()))
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
+        return "\(s / 3600)h\(s % 3600 / 60)m\(s % 60)s"
+    }
+
+    /// Errors can carry newlines (NIO descriptions); a health line must not.
+    static func oneLine(_ text: String) -> String {
+        String(text.map { $0.isNewline ? " " : $0 }.prefix(300))
+    }
+}

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import KubeModel
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -11,10 +12,13 @@ public struct UpstreamResponse: Sendable {
     public var code: Int
     public var body: [UInt8]
     public var warnings: [String]
-    public init(code: Int, body: [UInt8], warnings: [String] = []) {
+    /// The response's `Content-Type`, if it sent one.
+    public var contentType: String?
+    public init(code: Int, body: [UInt8], warnings: [String] = [], contentType: String? = nil) {
         self.code = code
         self.body = body
         self.warnings = warnings
+        self.contentType = contentType
     }
 
     /// The Status an error response carries (or a synthesized one).
@@ -46,13 +50,21 @@ public final class UpstreamConnection: Sendable {
     private let requests = Atomic<Int>(0)
     private let received = Atomic<Int>(0)
     private let sent = Atomic<Int>(0)
+    /// The same traffic per scope/resource/purpose, as swift-metrics counters.
+    let meters: UpstreamMeters
 
-    public init(config: Kubeconfig, requestTimeout: TimeAmount = .seconds(30)) throws {
+    /// - Parameter metricsFactory: where the traffic counters go (`ake_upstream_*`, see
+    ///   ``TrafficLabels``); the process-wide swift-metrics backend by default.
+    public init(
+        config: Kubeconfig, requestTimeout: TimeAmount = .seconds(30),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) throws {
         guard config.server.hasPrefix("https://") || config.server.hasPrefix("http://") else {
             throw SyncError.badUpstream("server \"\(config.server)\" is not an http(s) URL")
         }
         self.config = config
         self.requestTimeout = requestTimeout
+        self.meters = UpstreamMeters(factory: metricsFactory)
         var configuration: HTTPClient.Configuration
         do {
             configuration = try config.httpClientConfiguration()
@@ -85,38 +97,50 @@ public final class UpstreamConnection: Sendable {
     }
 
     func makeRequest(
-        method: HTTPMethod, path: String, query: [String: [String]], body: [UInt8]?, contentType: String?
+        method: HTTPMethod, path: String, query: [String: [String]], body: [UInt8]?, contentType: String?,
+        accept: String = "application/json", labels: TrafficLabels
     ) -> HTTPClientRequest {
         var url = config.server + path
         let qs = Kubeconfig.queryString(query)
         if !qs.isEmpty { url += "?" + qs }
         var req = HTTPClientRequest(url: url)
         req.method = method
-        req.headers.add(name: "Accept", value: "application/json")
+        req.headers.add(name: "Accept", value: accept)
         req.headers.add(name: "User-Agent", value: "ake-edge")
         if let token = bearerToken() { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        var bytes = url.utf8.count + 64
         if let body {
             req.headers.add(name: "Content-Type", value: contentType ?? "application/json")
             req.body = .bytes(body)
-            sent.add(body.count, ordering: .relaxed)
+            bytes += body.count
         }
-        sent.add(url.utf8.count + 64, ordering: .relaxed)
+        sent.add(bytes, ordering: .relaxed)
         requests.add(1, ordering: .relaxed)
+        let m = meters.meters(labels)
+        m.sent.increment(by: bytes)
+        m.requests.increment()
         return req
     }
 
     /// One request with a bounded deadline; the whole body is read (at most 1 GiB).
+    /// `labels` say what it is for in the traffic metrics; `accept` overrides the
+    /// `Accept: application/json` header (aggregated discovery asks for more).
     public func send(
         _ method: HTTPMethod, path: String, query: [String: [String]] = [:], body: [UInt8]? = nil,
-        contentType: String? = nil, timeout: TimeAmount? = nil
+        contentType: String? = nil, accept: String = "application/json", timeout: TimeAmount? = nil,
+        labels: TrafficLabels = .other
     ) async throws -> UpstreamResponse {
-        let request = makeRequest(method: method, path: path, query: query, body: body, contentType: contentType)
+        let request = makeRequest(
+            method: method, path: path, query: query, body: body, contentType: contentType, accept: accept,
+            labels: labels)
         do {
             let response = try await client.execute(request, timeout: timeout ?? requestTimeout)
             var buffer = try await response.body.collect(upTo: 1 << 30)
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-            received.add(bytes.count + 64, ordering: .relaxed)
-            return UpstreamResponse(code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"])
+            countReceived(bytes.count + 64, labels)
+            return UpstreamResponse(
+                code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"],
+                contentType: response.headers.first(name: "Content-Type"))
         } catch let error as SyncError {
             throw error
         } catch {
@@ -125,13 +149,15 @@ public final class UpstreamConnection: Sendable {
     }
 
     /// One list page of a scope (limit/continue), decoded.
-    public func listPage(_ scope: ScopeSelector, continueToken: String?, limit: Int = 500) async throws -> ListPage {
+    public func listPage(
+        _ scope: ScopeSelector, continueToken: String?, limit: Int = 500, labels: TrafficLabels = .other
+    ) async throws -> ListPage {
         var query: [String: [String]] = ["limit": [String(limit)]]
         if let continueToken { query["continue"] = [continueToken] }
         if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
         if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
         let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
-        let response = try await send(.GET, path: path, query: query)
+        let response = try await send(.GET, path: path, query: query, labels: labels)
         guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
         return try ListPage(decoding: response.body)
     }
@@ -139,9 +165,9 @@ public final class UpstreamConnection: Sendable {
     /// Opens a watch of a scope from `upstreamRV` with bookmarks; the server ends it
     /// after `timeoutSeconds`. Throws `SyncError.upstream` (410 included) when the
     /// server refuses.
-    public func watch(_ scope: ScopeSelector, fromUpstreamRV rv: String, timeoutSeconds: Int = 300) async throws
-        -> UpstreamWatch
-    {
+    public func watch(
+        _ scope: ScopeSelector, fromUpstreamRV rv: String, timeoutSeconds: Int = 300, labels: TrafficLabels = .other
+    ) async throws -> UpstreamWatch {
         var query: [String: [String]] = [
             "watch": ["true"], "allowWatchBookmarks": ["true"], "timeoutSeconds": [String(timeoutSeconds)],
             "resourceVersion": [rv],
@@ -149,7 +175,7 @@ public final class UpstreamConnection: Sendable {
         if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
         if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
         let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
-        let request = makeRequest(method: .GET, path: path, query: query, body: nil, contentType: nil)
+        let request = makeRequest(method: .GET, path: path, query: query, body: nil, contentType: nil, labels: labels)
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .seconds(Int64(timeoutSeconds) + 60))
@@ -159,12 +185,22 @@ public final class UpstreamConnection: Sendable {
         if response.status.code != 200 {
             var buffer = try await response.body.collect(upTo: 1 << 20)
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            countReceived(bytes.count + 64, labels)
             throw SyncError.upstream(UpstreamResponse(code: Int(response.status.code), body: bytes).statusError)
         }
-        return UpstreamWatch(body: response.body, counter: self)
+        countReceived(64, labels)
+        return UpstreamWatch(body: response.body, counter: self, meters: meters.meters(labels))
     }
 
-    func countReceived(_ n: Int) { received.add(n, ordering: .relaxed) }
+    func countReceived(_ n: Int, _ labels: TrafficLabels) {
+        received.add(n, ordering: .relaxed)
+        meters.meters(labels).received.increment(by: n)
+    }
+
+    func countReceived(_ n: Int, _ meters: UpstreamMeters.Meters) {
+        received.add(n, ordering: .relaxed)
+        meters.received.increment(by: n)
+    }
 }
 
 /// One decoded list page.
@@ -217,20 +253,22 @@ public struct UpstreamWatch: AsyncSequence, Sendable {
     public typealias Element = UpstreamWatchEvent
     let body: HTTPClientResponse.Body
     let counter: UpstreamConnection
+    let meters: UpstreamMeters.Meters
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var lines: WatchLineSplitter<HTTPClientResponse.Body.AsyncIterator>
         let counter: UpstreamConnection
+        let meters: UpstreamMeters.Meters
 
         public mutating func next() async throws -> UpstreamWatchEvent? {
             guard let line = try await lines.next() else { return nil }
-            counter.countReceived(line.count + 1)
+            counter.countReceived(line.count + 1, meters)
             return try UpstreamWatchEvent(line: line)
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(lines: WatchLineSplitter(body.makeAsyncIterator()), counter: counter)
+        AsyncIterator(lines: WatchLineSplitter(body.makeAsyncIterator()), counter: counter, meters: meters)
     }
 }
 

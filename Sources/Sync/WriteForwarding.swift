@@ -60,9 +60,11 @@ extension EdgeSync {
         let path = Kubeconfig.path(
             write.resource, namespace: write.namespace, name: write.name, subresource: write.subresource)
         let response: UpstreamResponse
+        let labels = TrafficLabels(resource: SyncMetrics.label(write.resource), purpose: "write")
         do {
             response = try await connection.send(
-                method, path: path, query: write.query, body: write.body, contentType: write.contentType)
+                method, path: path, query: write.query, body: write.body, contentType: write.contentType,
+                labels: labels)
         } catch {
             linkFailed("\(error)")
             throw unreachable("the write could not be forwarded (\(error))")
@@ -82,7 +84,8 @@ extension EdgeSync {
             // Deleted at once, or still there (finalizers, graceful deletion): ask.
             let key = ObjectKey(namespace: write.namespace ?? "", name: write.name ?? "")
             let check = try? await connection.send(
-                .GET, path: Kubeconfig.path(gvr, namespace: write.namespace, name: write.name, subresource: nil))
+                .GET, path: Kubeconfig.path(gvr, namespace: write.namespace, name: write.name, subresource: nil),
+                labels: labels)
             if let check, check.code == 200, let object = try? UpstreamObject(json: JSONValue(parsing: check.body)) {
                 let stored = try await storeWritten(gvr, object)
                 let body = isStatus(response.body) ? hideUpstreamRVs(response.body) : stored
@@ -91,13 +94,14 @@ extension EdgeSync {
             let ownership = self.ownership
             let last = try? UpstreamObject(json: JSONValue(parsing: response.body))
             let lastObject = (last.map { $0.name == key.name } ?? false) ? last : nil
-            _ = try await store.mutate { ctx in
+            let applied = try await store.mutate { ctx in
                 ownership.removeAll(gvr, key)
                 var applied = EdgeStoreWriter.Applied()
                 try EdgeStoreWriter.delete(
                     ctx, gvr, key, last: lastObject, origin: .upstream(scope: 0), applied: &applied)
                 return applied
             }
+            metrics.applied(nil, gvr, applied)
             return ForwardedResponse(
                 code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
         }
@@ -118,13 +122,15 @@ extension EdgeSync {
                 .map(\.id)
         }
         let ownership = self.ownership
-        return try await store.mutate { ctx in
+        let (bytes, applied) = try await store.mutate { ctx in
             for id in owners { ownership.add(id, gvr, object.key) }
             var applied = EdgeStoreWriter.Applied()
             try EdgeStoreWriter.upsert(
                 ctx, gvr, object, origin: .upstream(scope: owners.first ?? 0), authoritative: false, applied: &applied)
-            return try ctx.current(gvr, namespace: object.namespace, name: object.name)?.bytes ?? []
+            return (try ctx.current(gvr, namespace: object.namespace, name: object.name)?.bytes ?? [], applied)
         }
+        metrics.applied(nil, gvr, applied)
+        return bytes
     }
 
     func isStatus(_ bytes: [UInt8]) -> Bool {

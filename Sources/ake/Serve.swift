@@ -6,9 +6,9 @@ import KubeModel
 import Logging
 import Metrics
 import Projections
-import Sync
 import Prometheus
 import ServiceLifecycle
+import Sync
 
 // FoundationEssentials is enough here (FileManager) and keeps full Foundation's
 // start-up work out of the server process.
@@ -96,28 +96,58 @@ struct Serve: AsyncParsableCommand {
         } else {
             try await endpoint.bootstrap()
         }
-        defer { if let edge { Task { await edge.stop() } } }
+        do {
+            try await serve(
+                store: store, catalog: catalog, endpoint: endpoint, edge: edge, address: address, registry: registry,
+                logger: logger)
+        } catch {
+            // The sync loops write to the store: they stop before it closes (the defer above).
+            await edge?.stop()
+            throw error
+        }
+    }
 
+    func serve(
+        store: ObjectStore, catalog: ResourceCatalog, endpoint: Endpoint, edge: EdgeSync?, address: ListenAddress,
+        registry: PrometheusCollectorRegistry, logger: Logger
+    ) async throws {
+        var healthChecks = [
+            HealthCheck(name: "log") {
+                do {
+                    _ = try store.log.statistics()
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+        ]
+        if let edge {
+            // An offline edge is still ready (it serves from its log); the line says how the link is.
+            healthChecks.append(
+                HealthCheck(name: "upstream-link", endpoints: [.readyz]) { .ok(detail: edge.status.readinessDetail) })
+        }
+        let discoverySource: DiscoverySource? = edge.map { edge in
+            let mirror = edge.discovery
+            return { path, variant in
+                var version: String?
+                if case .aggregated(let v) = variant { version = v }
+                return mirror.document(path: path, aggregatedVersion: version).map {
+                    DiscoveryDocument(body: $0.body, contentType: $0.contentType)
+                }
+            }
+        }
         let front = APIFront(
             endpoint: endpoint, catalog: catalog,
             configuration: APIFrontConfiguration(
                 host: address.host, port: address.port, maxBodyBytes: maxBodyBytes, maxInflight: maxInflight,
                 maxWatches: maxWatches),
             registry: registry,
-            healthChecks: [
-                HealthCheck(name: "log") {
-                    do {
-                        _ = try store.log.statistics()
-                        return nil
-                    } catch {
-                        return "\(error)"
-                    }
-                }
-            ],
+            healthChecks: healthChecks,
             logGauges: {
                 guard let s = try? store.log.statistics() else { return nil }
                 return LogGauges(head: store.log.head, horizon: store.log.horizon, databaseBytes: UInt64(s.fileSize))
             },
+            discoverySource: discoverySource,
             logger: logger)
         let application = front.application { host, port in
             // Tests and scripts parse this line to find the port.
@@ -129,11 +159,14 @@ struct Serve: AsyncParsableCommand {
             policy: RetentionPolicy(maxAge: retentionMaxAge.flatMap(parseDuration), maxEvents: retentionMaxEvents),
             interval: parseDuration(compactionInterval) ?? .seconds(60), logger: logger)
 
+        // Graceful shutdown runs in reverse order: the front stops taking requests, then
+        // the compactor, then edge sync — all before `run` returns and the store closes,
+        // so the reflectors' last progress is persisted.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let edge { services.append(.init(service: EdgeSyncService(edge: edge))) }
+        services += [.init(service: compactor), .init(service: application)]
         var config = ServiceGroupConfiguration(
-            services: [
-                .init(service: application),
-                .init(service: compactor),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         config.maximumGracefulShutdownDuration = parseDuration(shutdownTimeout) ?? .seconds(10)
@@ -142,6 +175,17 @@ struct Serve: AsyncParsableCommand {
         logger.info("starting", metadata: ["dataDir": "\(dataDir)", "head": "\(store.log.head)"])
         try await group.run()
         logger.info("stopped")
+    }
+}
+
+/// Edge sync as a service of the group: it was started before the server (so the edge
+/// answers from disk at once); it stops on graceful shutdown, before the store closes.
+struct EdgeSyncService: Service {
+    let edge: EdgeSync
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await edge.stop()
     }
 }
 

@@ -69,7 +69,7 @@ struct RoutingTests {
         #expect(KubeRoute(path: "/apis/apps/v1") == .resourceList(group: "apps", version: "v1"))
         #expect(KubeRoute(path: "/version") == .version)
         #expect(KubeRoute(path: "/healthz") == .health(.healthz))
-        #expect(KubeRoute(path: "/readyz/ping") == .health(.readyz))
+        #expect(KubeRoute(path: "/readyz/ping") == .healthCheck(.readyz, "ping"))
         #expect(KubeRoute(path: "/livez") == .health(.livez))
         #expect(KubeRoute(path: "/metrics") == .metrics)
     }

@@ -97,25 +97,4 @@ struct FieldValidationSpecs {
             #expect(throws: Never.self, "\(name)") { _ = try FieldValidation.apply(to: &r, info: info) }
         }
     }
-
-    @Test("applying a field another manager owns with a new value is a FieldManagerConflict")
-    func applyConflict() throws {
-        let info = try #require(ResourceCatalog.builtIn().resource(group: "", version: "v1", resource: "configmaps"))
-        let current = try JSONValue(
-            parsing: Array(
-                #"{"metadata":{"name":"c","managedFields":[{"manager":"alice","operation":"Apply","fieldsV1":{"f:data":{"f:owner":{}}}}]},"data":{"owner":"alice"}}"#
-                    .utf8))
-        let mine = try JSONValue(parsing: Array(#"{"data":{"owner":"bob"}}"#.utf8))
-        do {
-            try ServerSideApply.checkConflicts(applied: mine, current: current, manager: "bob", info: info, name: "c")
-            Issue.record("expected a conflict")
-        } catch {
-            #expect(error.code == 409)
-            #expect(error.message == #"Apply failed with 1 conflict: conflict with "alice": .data.owner"#)
-        }
-        // The same value, or the owner itself, does not conflict.
-        let same = try JSONValue(parsing: Array(#"{"data":{"owner":"alice"}}"#.utf8))
-        try ServerSideApply.checkConflicts(applied: same, current: current, manager: "bob", info: info, name: "c")
-        try ServerSideApply.checkConflicts(applied: mine, current: current, manager: "alice", info: info, name: "c")
-    }
 }

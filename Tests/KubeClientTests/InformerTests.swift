@@ -48,12 +48,13 @@ actor EventRecorder {
 
 @Suite("Informer", .serialized)
 struct InformerTests {
-    @Test("an informer syncs, follows changes and survives a compaction that forces a relist",
-          arguments: ClientFixture.Kind.allCases)
-    func informer(kind: ClientFixture.Kind) async throws {
+    @Test(
+        "an informer syncs, follows changes and survives a compaction that forces a relist",
+        arguments: ClientFixture.Kind.allCases, [false, true])
+    func informer(kind: ClientFixture.Kind, useWatchList: Bool) async throws {
         let f = try await ClientFixture.make(kind)
         do {
-            try await scenario(f)
+            try await scenario(f, useWatchList: useWatchList)
         } catch {
             await f.tearDown()
             throw error
@@ -61,7 +62,9 @@ struct InformerTests {
         await f.tearDown()
     }
 
-    func scenario(_ f: ClientFixture) async throws {
+    /// With `useWatchList` the syncs are watch-list streams (initial events, then the
+    /// initial-events-end bookmark) instead of paged lists; the observable behaviour is the same.
+    func scenario(_ f: ClientFixture, useWatchList: Bool) async throws {
         let cms = f.clientset.coreV1.configMaps("default")
         for n in ["a", "b", "c"] {
             var cm = ConfigMap(name: n, data: ["v": "0"])
@@ -70,7 +73,7 @@ struct InformerTests {
         }
         let informer = Informer(
             client: cms, pageSize: 2, watchTimeoutSeconds: 30...30,
-            indexers: ["group": { [$0.labels["group"] ?? ""] }])
+            indexers: ["group": { [$0.labels["group"] ?? ""] }], useWatchList: useWatchList)
         let recorder = EventRecorder()
         await informer.addHandler { await recorder.record($0) }
         var run = Task { await informer.run() }

@@ -202,6 +202,40 @@ struct EdgeSyncTests {
         await cloud.stop()
     }
 
+    @Test("a scope's persisted resume point covers every event the edge has applied, written in the same transaction")
+    func resumePointCommitsWithEvents() async throws {
+        let cloud = try await Cloud()
+        let dir = try TempDir("ake-edge")
+        let edge = try await Edge(
+            directory: dir.path, upstream: cloud.server.url,
+            options: EdgeSyncOptions(
+                preload: [ScopeSelector(resource: configmaps, namespace: "default")], probeInterval: .milliseconds(200))
+        )
+        do {
+            try await edge.eventually("scope synced") { edge.sync.scopes.first?.phase == .synced }
+            let id = try #require(edge.sync.scopes.first?.id)
+            for i in 0..<5 {
+                try await cloud.endpoint.createConfigMap("default", "e\(i)")
+                try await edge.eventually("e\(i) at the edge") {
+                    try edge.store.get(configmaps, namespace: "default", name: "e\(i)") != nil
+                }
+                // Read at once: no second write may be needed for the resume point to move.
+                let stored = try #require(try edge.store.get(configmaps, namespace: "default", name: "e\(i)"))
+                let raw = try #require(try await edge.store.log.write { txn in try txn.meta(SyncScope.metaKey(id)) })
+                let persisted = try JSONDecoder().decode(SyncScope.self, from: Data(raw))
+                let persistedRV = try #require(UInt64(persisted.upstreamRV))
+                let eventRV = try #require(UInt64(stored.upstreamRV))
+                #expect(persistedRV >= eventRV, "persisted \(persistedRV) < applied \(eventRV)")
+            }
+        } catch {
+            await edge.stop()
+            await cloud.stop()
+            throw error
+        }
+        await edge.stop()
+        await cloud.stop()
+    }
+
     @Test("an edge restarted while the cloud is unreachable serves its data at once")
     func restartOffline() async throws {
         let cloud = try await Cloud()

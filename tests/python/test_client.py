@@ -3,56 +3,16 @@
 Run: python3 -m pytest tests/python (after `swift build`; AKE_BINARY overrides the binary).
 """
 
-import os
-import re
-import shutil
-import subprocess
-import tempfile
+import json
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 from kubernetes import client, dynamic, utils, watch
 from kubernetes.client.rest import ApiException
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-AKE = os.environ.get("AKE_BINARY", os.path.join(ROOT, ".build", "debug", "ake"))
-
-
-@pytest.fixture(scope="module")
-def api_client():
-    """Starts `ake serve` on a free port with a temp data dir; stops it afterwards."""
-    data = tempfile.mkdtemp(prefix="ake-py-")
-    proc = subprocess.Popen(
-        [AKE, "serve", "--listen", "127.0.0.1:0", "--data-dir", os.path.join(data, "db")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        m = re.search(r"http://[0-9.]+:[0-9]+", line)
-        assert m, "ake did not print its URL: %r" % line
-        cfg = client.Configuration()
-        cfg.host = m.group(0)
-        with client.ApiClient(cfg) as c:
-            yield c
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(data, ignore_errors=True)
-
-
-@pytest.fixture
-def namespace(api_client, request):
-    core = client.CoreV1Api(api_client)
-    name = re.sub(r"[^a-z0-9-]", "-", request.node.name.lower())[:50].strip("-")
-    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
-    return name
 
 
 def test_configmap_crud(api_client, namespace):
@@ -246,3 +206,27 @@ def test_informer_syncs_and_follows_changes(api_client, namespace):
         assert keys == ["%s/i1" % namespace]
     finally:
         inf.stop()
+
+
+def test_table_with_invalid_include_object_is_a_400(api_client, namespace):
+    """kubectl-style Table requests validate includeObject like the apiserver (ValidateTableOptions)."""
+    accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+    for params in ({"includeObject": "Everything"}, {"includeObject": "Everything", "watch": "1"}):
+        url = "%s/api/v1/namespaces/%s/configmaps?%s" % (
+            api_client.configuration.host, namespace, urllib.parse.urlencode(params))
+        req = urllib.request.Request(url, headers={"Accept": accept})
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(req, timeout=30)
+        assert e.value.code == 400, (url, e.value.code)
+        body = json.loads(e.value.read())
+        assert body["message"] == (
+            "Unable to convert to Table as requested: includeObject: Invalid value: \"Everything\": "
+            "must be 'Metadata', 'Object', 'None', or empty"
+        ), (url, body)
+    req = urllib.request.Request(
+        "%s/api/v1/namespaces/%s/configmaps?includeObject=None" % (api_client.configuration.host, namespace),
+        headers={"Accept": accept},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        table = json.loads(r.read())
+    assert table["kind"] == "Table" and [c["name"] for c in table["columnDefinitions"]] == ["Name", "Data", "Age"]

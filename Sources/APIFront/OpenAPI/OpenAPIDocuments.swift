@@ -9,7 +9,7 @@ import NIOCore
 /// What clients use them for: kubectl 1.29+ `create`/`apply` look for a `patch`
 /// operation with `x-kubernetes-group-version-kind` and a `fieldValidation` parameter
 /// and then leave validation to the server; `kubectl explain` reads the schemas.
-/// kubectl 1.27–1.28 only fetch `/openapi/v2` as protobuf, which AKE does not serve.
+/// kubectl 1.27–1.28 fetch `/openapi/v2` as protobuf (``OpenAPIv2Protobuf``).
 struct OpenAPIDocuments {
     let catalog: ResourceCatalog
     /// CRD objects currently stored.
@@ -282,12 +282,15 @@ extension APIFront {
         }
         let docs = OpenAPIDocuments(catalog: catalog, crds: crds)
         if path == "/openapi/v2" {
-            if let accept = request.headers[.accept], accept.contains("protobuf"), !accept.contains("json"),
-                !accept.contains("*/*")
-            {
-                return status(.notAcceptable)
+            let document = docs.v2Document()
+            if OpenAPIv2Protobuf.isRequested(byAccept: request.headers[.accept]) {
+                var headers = HTTPFields()
+                headers[.contentType] = OpenAPIv2Protobuf.contentType
+                return Response(
+                    status: .ok, headers: headers,
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIv2Protobuf.encode(document))))
             }
-            return json(docs.v2Document())
+            return json(document)
         }
         if path == "/openapi/v3" { return json(docs.v3Index()) }
         let key = String(path.dropFirst("/openapi/v3/".count))

@@ -5,8 +5,10 @@ import KubeModel
 /// Parsing is pure: it knows the shape of Kubernetes REST paths but not which
 /// resources exist; ``KubeRouter`` checks the catalog afterwards.
 public enum KubeRoute: Sendable, Equatable {
-    /// `/healthz`, `/livez`, `/readyz` (optionally with a check name after it).
+    /// `/healthz`, `/livez`, `/readyz`.
     case health(HealthEndpoint)
+    /// `/readyz/<check>` (and the same below `/healthz`, `/livez`): one named check.
+    case healthCheck(HealthEndpoint, String)
     /// `/metrics` in Prometheus text format.
     case metrics
     /// `/version`.
@@ -68,9 +70,8 @@ extension KubeRoute {
         guard let first = segments.first else { return nil }
         switch first {
         case "healthz", "livez", "readyz":
-            // `/readyz/ping`-style single checks are answered like the whole endpoint.
             guard segments.count <= 2, let h = HealthEndpoint(rawValue: first) else { return nil }
-            self = .health(h)
+            self = segments.count == 2 ? .healthCheck(h, segments[1]) : .health(h)
         case "metrics":
             guard segments.count == 1 else { return nil }
             self = .metrics

@@ -18,6 +18,7 @@ extension APIFront {
     /// Answers one HTTP request. Never throws: every failure is a Status response.
     func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
+        if let mirrored = mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
             return finish(status(.notFound), verb: verbLabel(request.method), resource: "", start: start)
@@ -25,6 +26,8 @@ extension APIFront {
         switch route {
         case .health(let which):
             return health(which, request: request)
+        case .healthCheck(let which, let name):
+            return health(which, check: name, request: request)
         case .metrics:
             guard request.method == .get || request.method == .head else {
                 return status(.methodNotAllowed(request.method.rawValue))
@@ -105,6 +108,13 @@ extension APIFront {
                 resource: path.resource, start: start)
         }
         let label = verb.rawValue.uppercased()
+        // A Table watch checks its options before streaming (get and list after reading, below).
+        if verb == .watch,
+            TableConverter.requestedVersion(accept: request.headers[.accept]) != nil,
+            let problem = TableConverter.invalidIncludeObject(query["includeObject"]?.last)
+        {
+            return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
+        }
         guard !(path.legacyWatch && verb != .watch) else {
             return finish(status(.notFound), verb: label, resource: path.resource, start: start)
         }
@@ -190,6 +200,12 @@ extension APIFront {
         switch result {
         case .response(let r):
             slot.release()
+            if r.code == 200, verb == .get || verb == .list,
+                TableConverter.requestedVersion(accept: request.headers[.accept]) != nil,
+                let problem = TableConverter.invalidIncludeObject(query["includeObject"]?.last)
+            {
+                return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
+            }
             let body = tableIfAsked(r, verb: verb, info: info, request: request)  // Table/TableConverter.swift
             var response = objectResponse(code: r.code, body: body, encoding: encoding)
             for w in r.warnings {
@@ -204,7 +220,8 @@ extension APIFront {
             metrics.request(
                 verb: label, resource: path.resource, subresource: path.subresource ?? "", code: 200,
                 duration: ContinuousClock.now - start)
-            return watchResponse(stream, request: request, slot: slot)
+            return watchResponse(
+                stream, request: request, slot: slot, table: tableWatchFraming(info: info, request: request))
         }
     }
 
@@ -263,7 +280,10 @@ extension APIFront {
     /// Streams a watch: one `{"type":..,"object":..}\n` line per event, each written
     /// (and so flushed) on its own. The socket's backpressure paces the cursor; the
     /// stream ends when the watch ends, the client goes away, or the server shuts down.
-    func watchResponse(_ stream: WatchStream, request: Request, slot: ConcurrencyLimit.Slot) -> Response {
+    /// With `table`, each event's object is sent as a Table (`kubectl get -w`).
+    func watchResponse(
+        _ stream: WatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil
+    ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache, private"
@@ -288,7 +308,9 @@ extension APIFront {
                                     group.cancelAll()
                                 }
                                 var allocator = ByteBufferAllocator()
-                                while let event = await handoff.receive() {
+                                var table = table
+                                while var event = await handoff.receive() {
+                                    if table != nil { event = table?.frame(event) ?? event }
                                     try await writer.write(Self.watchLine(event, allocator: &allocator))
                                 }
                             }
@@ -420,32 +442,84 @@ extension APIFront {
 
     // MARK: - Health and metrics
 
+    /// The checks of one health endpoint, in kube-apiserver's order: `ping`, the
+    /// configured ones, then (readyz only) `shutdown`.
+    func healthChecks(for which: HealthEndpoint) -> [(name: String, run: @Sendable () -> HealthCheckResult)] {
+        var checks: [(name: String, run: @Sendable () -> HealthCheckResult)] = [("ping", { .ok(detail: nil) })]
+        for c in healthChecks where c.endpoints.contains(which) { checks.append((c.name, c.run)) }
+        if which == .readyz {
+            checks.append(
+                (
+                    "shutdown",
+                    {
+                        Task.isShuttingDownGracefully ? .failed("the server is shutting down") : .ok(detail: nil)
+                    }
+                ))
+        }
+        return checks
+    }
+
+    /// `/healthz`, `/livez`, `/readyz` as kube-apiserver answers them: `ok`, or with
+    /// `?verbose` (or on failure) one `[+]name ok` / `[-]name failed: reason` line per
+    /// check and `<endpoint> check passed|failed`. A passing check with a detail prints
+    /// `[+]name ok (detail)`. `?exclude=name` skips a check (`[+]name excluded: ok`).
     func health(_ which: HealthEndpoint, request: Request) -> Response {
         guard request.method == .get || request.method == .head else {
             return status(.methodNotAllowed(request.method.rawValue))
         }
-        var results: [(String, String?)] = [("ping", nil)]
-        for c in healthChecks { results.append((c.name, c.check())) }
-        if which == .readyz {
-            results.append(("shutdown", Task.isShuttingDownGracefully ? "the server is shutting down" : nil))
+        let query = parseQuery(request.uri.query) ?? [:]
+        var excluded = Set(query["exclude"] ?? [])
+        var lines = ""
+        var healthy = true
+        for check in healthChecks(for: which) {
+            if excluded.remove(check.name) != nil {
+                lines += "[+]\(check.name) excluded: ok\n"
+                continue
+            }
+            switch check.run() {
+            case .ok(let detail):
+                lines += "[+]\(check.name) ok" + (detail.map { " (\($0))" } ?? "") + "\n"
+            case .failed(let reason):
+                healthy = false
+                lines += "[-]\(check.name) failed: \(reason)\n"
+            }
         }
-        let healthy = results.allSatisfy { $0.1 == nil }
-        let verbose = parseQuery(request.uri.query)?["verbose"] != nil
+        if !excluded.isEmpty {
+            lines +=
+                "warn: some health checks cannot be excluded: no matches for \(excluded.sorted().joined(separator: ","))\n"
+        }
+        let verbose = query["verbose"] != nil
         var text = ""
         if verbose || !healthy {
-            for (name, failure) in results {
-                text += failure == nil ? "[+]\(name) ok\n" : "[-]\(name) failed: \(failure ?? "")\n"
-            }
-            text += healthy ? "\(which.rawValue) check passed\n" : "\(which.rawValue) check failed\n"
+            text = lines + (healthy ? "\(which.rawValue) check passed\n" : "\(which.rawValue) check failed\n")
         } else {
             text = "ok"
         }
+        return healthText(text, code: healthy ? .ok : .serviceUnavailable)
+    }
+
+    /// `/readyz/<name>`: one check. `ok` (with its detail in parentheses, if any) or 503
+    /// with the reason; 404 for a check the endpoint does not have.
+    func health(_ which: HealthEndpoint, check name: String, request: Request) -> Response {
+        guard request.method == .get || request.method == .head else {
+            return status(.methodNotAllowed(request.method.rawValue))
+        }
+        guard let check = healthChecks(for: which).first(where: { $0.name == name }) else {
+            return status(.notFound)
+        }
+        switch check.run() {
+        case .ok(let detail):
+            return healthText("ok" + (detail.map { " (\($0))" } ?? ""), code: .ok)
+        case .failed(let reason):
+            return healthText("internal server error: \(reason)\n", code: .serviceUnavailable)
+        }
+    }
+
+    func healthText(_ text: String, code: HTTPResponse.Status) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; charset=utf-8"
         headers[.cacheControl] = "no-cache, private"
-        return Response(
-            status: healthy ? .ok : .serviceUnavailable, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: code, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     func metricsResponse() -> Response {

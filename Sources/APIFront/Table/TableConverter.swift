@@ -2,6 +2,7 @@ import Endpoint
 import Foundation
 import Hummingbird
 import KubeModel
+import Projections
 
 /// Server-side printing: turns a get/list answer into a `meta.k8s.io` `Table` when the
 /// client asks for one (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`), with
@@ -31,6 +32,14 @@ struct TableConverter {
             return nil  // the first acceptable non-Table choice wins
         }
         return nil
+    }
+
+    /// The apiserver's 400 message for an `includeObject` that `ValidateTableOptions`
+    /// rejects (k8s.io/apiserver endpoints/handlers/response.go `optionsForTransform`), nil when valid.
+    static func invalidIncludeObject(_ value: String?) -> String? {
+        guard let value, !["", "Metadata", "None", "Object"].contains(value) else { return nil }
+        return "Unable to convert to Table as requested: includeObject: Invalid value: \(goQuoted(value)): "
+            + "must be 'Metadata', 'Object', 'None', or empty"
     }
 
     let info: ResourceInfo
@@ -182,8 +191,9 @@ struct TableConverter {
         }
     }
 
-    /// Converts an object or list body into a Table body.
-    func table(body: [UInt8], version: String, includeObject: String) -> [UInt8]? {
+    /// Converts an object or list body into a Table body. With `noHeaders` the Table's
+    /// `columnDefinitions` is `null`, as the apiserver sends it after a watch's first event.
+    func table(body: [UInt8], version: String, includeObject: String, noHeaders: Bool = false) -> [UInt8]? {
         guard let value = try? JSONValue(parsing: body), value["kind"]?.stringValue != "Status" else { return nil }
         let isList = value["items"] != nil
         let items = isList ? (value["items"]?.arrayValue ?? []) : [value]
@@ -212,13 +222,15 @@ struct TableConverter {
         }
         let table: JSONValue = [
             "kind": "Table", "apiVersion": .string("meta.k8s.io/\(version)"), "metadata": .object(metadata),
-            "columnDefinitions": .array(
-                cols.map {
-                    [
-                        "name": .string($0.name), "type": .string($0.type), "format": .string($0.format),
-                        "description": .string($0.description), "priority": .number(JSONNumber($0.priority)),
-                    ]
-                }),
+            "columnDefinitions": noHeaders
+                ? .null
+                : .array(
+                    cols.map {
+                        [
+                            "name": .string($0.name), "type": .string($0.type), "format": .string($0.format),
+                            "description": .string($0.description), "priority": .number(JSONNumber($0.priority)),
+                        ]
+                    }),
             "rows": .array(rows),
         ]
         return table.serialized()
@@ -249,7 +261,43 @@ struct TableConverter {
     }
 }
 
+/// Table framing of a watch (`kubectl get -w`): every event's object becomes a Table
+/// holding that object's row, like the apiserver's `watchEmbeddedEncoder`
+/// (k8s.io/apiserver/pkg/endpoints/handlers/response.go): only the first encoded event
+/// carries `columnDefinitions` (later ones have `null`; kubectl reuses the columns it
+/// saw last); BOOKMARK objects are converted like any object; ERROR Status objects pass
+/// unchanged but still use up the headers, as `doEncode` sets `NoHeaders` after any event.
+struct TableWatchFraming: Sendable {
+    let info: ResourceInfo
+    let version: String
+    let includeObject: String
+    private(set) var headersSent = false
+
+    init(info: ResourceInfo, version: String, includeObject: String) {
+        self.info = info
+        self.version = version
+        self.includeObject = includeObject
+    }
+
+    /// The event with its object in Table form (a Status object is left as it is).
+    mutating func frame(_ event: WatchEvent, now: Date = Date()) -> WatchEvent {
+        defer { headersSent = true }
+        guard
+            let table = TableConverter(info: info, now: now).table(
+                body: event.object, version: version, includeObject: includeObject, noHeaders: headersSent)
+        else { return event }
+        return WatchEvent(type: event.type, rv: event.rv, object: table)
+    }
+}
+
 extension APIFront {
+    /// The Table framing for a watch when the client asked for Tables.
+    func tableWatchFraming(info: ResourceInfo, request: Request) -> TableWatchFraming? {
+        guard let version = TableConverter.requestedVersion(accept: request.headers[.accept]) else { return nil }
+        let include = parseQuery(request.uri.query)?["includeObject"]?.last ?? "Metadata"
+        return TableWatchFraming(info: info, version: version, includeObject: include)
+    }
+
     /// The response body in Table form when the client asked for one (get and list only).
     func tableIfAsked(_ response: APIResponse, verb: APIVerb, info: ResourceInfo, request: Request) -> [UInt8] {
         guard response.code == 200, verb == .get || verb == .list,

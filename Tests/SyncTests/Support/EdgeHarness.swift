@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import KubeModel
 import Logging
+import Metrics
 import Projections
 import Testing
 
@@ -50,16 +51,19 @@ final class Edge: Sendable {
     let sync: EdgeSync
     let endpoint: Endpoint
 
-    init(directory: String, upstream: String, options: EdgeSyncOptions = .init(probeInterval: .milliseconds(200)))
-        async throws
-    {
+    init(
+        directory: String, upstream: String, options: EdgeSyncOptions = .init(probeInterval: .milliseconds(200)),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) async throws {
         let catalog = ResourceCatalog.builtIn()
         var logger = Logger(label: "edge")
         logger.logLevel = ProcessInfo.processInfo.environment["AKE_TEST_EDGE_LOG"] == "1" ? .debug : .warning
         store = try ObjectStore(
             directory: directory, catalog: catalog, options: .init(mapSize: 256 << 20), logger: logger)
-        let connection = try UpstreamConnection(config: Kubeconfig(server: upstream), requestTimeout: .seconds(5))
-        sync = EdgeSync(store: store, connection: connection, options: options, logger: logger)
+        let connection = try UpstreamConnection(
+            config: Kubeconfig(server: upstream), requestTimeout: .seconds(5), metricsFactory: metricsFactory)
+        sync = EdgeSync(
+            store: store, connection: connection, options: options, logger: logger, metricsFactory: metricsFactory)
         endpoint = Endpoint(store: store, catalog: catalog, logger: logger, edge: sync)
         try await sync.start()
     }
