@@ -19,10 +19,8 @@ struct BackupCommand: AsyncParsableCommand {
     var directory: String
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
+        try await data.withDatabase { db in
             let summary = try db.backup(to: directory)
-            db.close()
             Output.write(
                 "backed up \(data.dataDir) to \(directory): RV \(summary.horizon)..\(summary.head), \(summary.fileSize) bytes\n"
             )

@@ -82,9 +82,7 @@ struct LogTail: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
-            defer { db.close() }
+        try await data.withDatabase { db in
             let filter = try makeFilter(db)
             if follow { StopSignal.install() }
             let renderer = secrets.renderer
@@ -195,9 +193,7 @@ struct LogShow: AsyncParsableCommand {
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
-            defer { db.close() }
+        try await data.withDatabase { db in
             guard let event = try db.event(at: rv) else {
                 let (head, horizon) = try db.bounds()
                 if rv > head { throw ForensicsError.beyondHead(requested: rv, head: head) }
@@ -251,9 +247,7 @@ struct LogStats: AsyncParsableCommand {
     var output: OutputFormat = .table
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
-            defer { db.close() }
+        try await data.withDatabase { db in
             let report = try db.stats()
             switch output {
             case .table: Output.write(report.renderText())

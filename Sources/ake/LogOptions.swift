@@ -19,6 +19,16 @@ struct DataDirOptions: ParsableArguments {
 
     /// Opens the database read-only; safe while `ake serve` runs on it.
     func open() throws -> ForensicDatabase { try ForensicDatabase(directory: dataDir) }
+
+    /// Runs a forensic command's `body` on the opened database (closed afterwards),
+    /// turning failures into the tool's one-line message and exit code 2.
+    func withDatabase(_ body: (ForensicDatabase) async throws -> Void) async throws {
+        try await runForensicTool {
+            let db = try open()
+            defer { db.close() }
+            try await body(db)
+        }
+    }
 }
 
 /// `--reveal-secrets`.

@@ -56,9 +56,7 @@ struct ReplayState: AsyncParsableCommand {
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
-            defer { db.close() }
+        try await data.withDatabase { db in
             let rv = try at.map { try LogPoint(parsing: $0).resolve(in: db) } ?? db.bounds().head
             let objects = try db.state(
                 at: rv, resources: db.resourcePatterns(scope.resource), namespace: scope.namespace)
@@ -117,9 +115,7 @@ struct ReplayHistory: AsyncParsableCommand {
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
-            defer { db.close() }
+        try await data.withDatabase { db in
             guard let pattern = db.resourcePatterns([resource]).first else { return }
             let parts = object.split(separator: "/", maxSplits: 1).map(String.init)
             var versions: [EventRecord]
@@ -178,9 +174,7 @@ struct ReplayDiff: AsyncParsableCommand {
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
-            defer { db.close() }
+        try await data.withDatabase { db in
             let a = try LogPoint(parsing: from).resolve(in: db)
             let b = try LogPoint(parsing: to).resolve(in: db)
             let patterns = db.resourcePatterns(scope.resource)
@@ -214,9 +208,7 @@ struct ReplayVerify: AsyncParsableCommand {
     @OptionGroup var data: DataDirOptions
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
-            defer { db.close() }
+        try await data.withDatabase { db in
             let (head, horizon) = try db.bounds()
             let problems = try db.store.verify()
             if problems.isEmpty {
@@ -252,9 +244,7 @@ struct ReplayExport: AsyncParsableCommand {
     @OptionGroup var secrets: SecretOptions
 
     func run() async throws {
-        try await runForensicTool {
-            let db = try data.open()
-            defer { db.close() }
+        try await data.withDatabase { db in
             let rv = try LogPoint(parsing: at).resolve(in: db)
             let written = try db.export(
                 at: rv, to: directory, resources: db.resourcePatterns(scope.resource), namespace: scope.namespace,
