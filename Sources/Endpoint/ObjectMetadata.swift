@@ -75,15 +75,8 @@ enum Generated {
 
     /// RFC 3339 with second precision in UTC, as the apiserver writes timestamps.
     static func timestamp(_ date: Date = Date()) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
-            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2))Z"
+        let seconds = date.timeIntervalSince1970.rounded(.down)
+        return RFC3339.format(seconds: Int64(seconds)) ?? "1970-01-01T00:00:00Z"
     }
 
     /// The apiserver's generateName: the prefix (cut to 58 characters) plus 5 random characters.

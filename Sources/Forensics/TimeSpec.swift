@@ -1,3 +1,5 @@
+import KubeModel
+
 /// Times as the forensic tools read and print them: microseconds since the Unix
 /// epoch inside, RFC 3339 (UTC) outside.
 ///
@@ -104,7 +106,7 @@ public enum TimeSpec {
             return nil
         }
         guard i == b.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = Int(RFC3339.days(year: Int64(year), month: Int64(month), day: Int64(day)))
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         guard seconds >= 0 else { return nil }
         return UInt64(seconds) * 1_000_000 + UInt64(micros)
@@ -112,41 +114,9 @@ public enum TimeSpec {
 
     /// Formats microseconds since the epoch as RFC 3339 UTC; `fractional` adds `.ffffff`.
     public static func format(_ micros: UInt64, fractional: Bool = true) -> String {
-        let seconds = Int(micros / 1_000_000)
-        let frac = Int(micros % 1_000_000)
-        let days = seconds / 86_400
-        let secOfDay = seconds % 86_400
-        let (y, m, d) = civilFromDays(days)
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
-        }
-        var out = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secOfDay / 3600, 2)):\(pad(secOfDay / 60 % 60, 2)):"
-        out += pad(secOfDay % 60, 2)
-        if fractional { out += "." + pad(frac, 6) }
-        return out + "Z"
+        let seconds = Int64(clamping: micros / 1_000_000)
+        let nanos = Int32(micros % 1_000_000) * 1000
+        return RFC3339.format(seconds: seconds, nanos: nanos, microseconds: fractional) ?? "\(micros)µs"
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
 }

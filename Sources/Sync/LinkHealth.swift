@@ -1,3 +1,5 @@
+import KubeModel
+
 /// Whether the upstream link is usable, as a plain state machine: probes (`/readyz`
 /// or `/version`) and watch-stream traffic feed it; it says when the state flips so
 /// the driver can log and react (cancel dead watches, wake waiting reflectors).
@@ -89,21 +91,7 @@ extension LinkStatus {
 
     /// RFC 3339 UTC, seconds precision.
     public static func timestamp(_ secondsSinceEpoch: Double) -> String {
-        let total = Int64(secondsSinceEpoch.rounded(.down))
-        let days = total >= 0 ? total / 86400 : (total - 86399) / 86400
-        let rest = total - days * 86400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest % 3600 / 60)):\(two(rest % 60))Z"
+        RFC3339.format(seconds: Int64(secondsSinceEpoch.rounded(.down))) ?? "\(secondsSinceEpoch)"
     }
 
     /// `1h2m3s`-style, whole seconds.

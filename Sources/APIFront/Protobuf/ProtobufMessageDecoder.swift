@@ -269,35 +269,6 @@ private struct PackedReader {
     }
 }
 
-/// RFC 3339 in UTC, as metav1.Time (seconds) and metav1.MicroTime (microseconds) marshal.
-enum RFC3339 {
-    static func format(seconds: Int64, nanos: Int32, microseconds: Bool) -> String? {
-        // Years 0…9999 only, as Go's RFC 3339 marshalling requires.
-        guard seconds >= -62_135_596_800, seconds < 253_402_300_800 else { return nil }
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let secondOfDay = seconds - days * 86400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        var text =
-            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if microseconds { text += "." + pad(Int64(max(0, nanos)) / 1000, 6) }
-        return text + "Z"
-    }
-}
-
 /// Go's `time.Duration.String()` ("1h2m3.5s", "150ms", "0s"), as metav1.Duration marshals.
 enum GoDuration {
     static func string(nanoseconds d: Int64) -> String {
