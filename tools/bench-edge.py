@@ -26,7 +26,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,64 +36,28 @@ import urllib.error
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from akeprocs import Procs  # noqa: E402
+
 NS = "bench"
 CHURN_NS = "churn"
-procs = []
 
 
-def die(step, detail):
-    raise SystemExit("bench-edge FAILED at %s: %s" % (step, detail))
+P = Procs("bench-edge", None)
+die = P.fail
 
 
 def start_ake(ake, data, *extra, log=None):
-    stderr = open(log, "a") if log else subprocess.DEVNULL
-    level = "info" if log else "warning"
-    p = subprocess.Popen([ake, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--log-level", level, *extra],
-                         stdout=subprocess.PIPE, stderr=stderr, text=True)
-    if log:
-        stderr.close()
-    procs.append(p)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = p.stdout.readline()
-        if line.startswith("ake listening on "):
-            return p, line.split()[-1]
-        if not line and p.poll() is not None:
-            break
-    die("starting ake " + " ".join(extra), "no listening line (rc=%s)" % p.poll())
+    P.ake = ake
+    return P.start_ake(data, *extra, log=log, stderr=subprocess.DEVNULL)
 
 
 def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(30)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(10)
+    P.stop(p, "ake", strict=False)
 
 
-class Proxy:
-    def __init__(self, target_url):
-        port = target_url.rsplit(":", 1)[1]
-        self.p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "linkproxy.py"), "--target",
-                                   "127.0.0.1:" + port, "--stdin-control", "--max-seconds", "7200"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        procs.append(self.p)
-        self.url = "http://127.0.0.1:%s" % self.p.stdout.readline().split()[1]
-
-    def ctl(self, cmd):
-        self.p.stdin.write(cmd + "\n")
-        self.p.stdin.flush()
-        reply = self.p.stdout.readline().strip()
-        if not reply.startswith("ok"):
-            die("proxy " + cmd, reply or "no answer")
-        return reply
-
-    def down(self):
-        """bytes_down so far (upstream → edge)."""
-        fields = dict(kv.split("=") for kv in self.ctl("stats").split()[1:])
-        return int(fields["bytes_down"])
+def Proxy(target_url):
+    return P.proxy(target_url, max_seconds=7200)
 
 
 class Client:
@@ -163,14 +126,9 @@ def parallel(url, jobs, threads=16):
         raise SystemExit(errors[0])
 
 
+
 def until(what, cond, seconds, interval=0.02):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(interval)
-    die(what, "timed out after %d s" % seconds)
+    return P.until(what, cond, seconds, interval)
 
 
 def count_listed(log):
@@ -327,13 +285,7 @@ def main():
         summarize(results, list_bytes)
         print("load after: " + subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        P.cleanup()
         if a.keep:
             print("kept " + tmp)
         else:

@@ -25,8 +25,6 @@ A failure names the step and what the server answered.
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,82 +35,12 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AKE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "ake")
-procs = []
-files = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from akeprocs import Procs  # noqa: E402
 
-
-def fail(step, detail):
-    raise SystemExit("edge e2e FAILED at %s: %s" % (step, detail))
-
-
-def start_ake(data, *extra, log=None):
-    """Starts `ake serve` on a free port; returns (process, url). With `log` (a path),
-    logs at info level go to that file (to check what the edge did)."""
-    level = "info" if log else "warning"
-    stderr = None
-    if log:
-        stderr = open(log, "a")
-        files.append(stderr)
-    p = subprocess.Popen([AKE, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--log-level", level, *extra],
-                         stdout=subprocess.PIPE, stderr=stderr, text=True)
-    procs.append(p)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = p.stdout.readline()
-        if line.startswith("ake listening on "):
-            return p, line.split()[-1]
-        if not line and p.poll() is not None:
-            break
-    fail("starting ake " + " ".join(extra), "it exited or printed no listening line (rc=%s)" % p.poll())
-
-
-def stop(p, what):
-    """SIGTERM and wait (bounded) for a clean exit."""
-    p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(30)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        fail("stopping " + what, "no exit within 30 s of SIGTERM")
-    if rc != 0:
-        fail("stopping " + what, "exit code %d after SIGTERM" % rc)
-
-
-class Proxy:
-    """tools/linkproxy.py in front of `target_url`, controlled over stdin."""
-
-    def __init__(self, target_url):
-        port = target_url.rsplit(":", 1)[1]
-        self.p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "linkproxy.py"), "--target",
-                                   "127.0.0.1:" + port, "--stdin-control", "--max-seconds", "900"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        procs.append(self.p)
-        self.url = "http://127.0.0.1:%s" % self.p.stdout.readline().split()[1]
-
-    def ctl(self, cmd):
-        self.p.stdin.write(cmd + "\n")
-        self.p.stdin.flush()
-        reply = self.p.stdout.readline().strip()
-        if not reply.startswith("ok"):
-            fail("proxy " + cmd, reply or "no answer")
-        return reply
-
-
-def kubectl(server, *args, check=True, timeout="30s"):
-    r = subprocess.run(["kubectl", "--server", server, "--request-timeout", timeout, *args],
-                       capture_output=True, text=True, timeout=90)
-    if check and r.returncode != 0:
-        fail("kubectl " + " ".join(args), r.stderr.strip())
-    return r
-
-
-def until(what, cond, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.2)
-    fail(what, "timed out after %d s" % seconds)
+P = Procs("edge e2e", AKE)
+fail, start_ake, stop, kubectl, until = P.fail, P.start_ake, P.stop, P.kubectl, P.until
+Proxy = P.proxy
 
 
 def names(server, ns, *extra):
@@ -356,15 +284,7 @@ def main():
         relist_scenario(tmp)
         print("edge e2e: OK")
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-        for f in files:
-            f.close()
+        P.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

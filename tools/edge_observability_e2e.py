@@ -18,12 +18,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+from akeprocs import Procs  # noqa: E402
+
 AKE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "ake")
-procs = []
 KUBE_CACHE = tempfile.mkdtemp(prefix="ake-edge-obs-kubecache-")
 
 WIDGET_CRD = """
@@ -49,30 +50,12 @@ spec:
 """
 
 
-def fail(step, detail):
-    raise SystemExit("edge observability e2e FAILED at %s: %s" % (step, detail))
-
-
-def start_ake(data, *extra, stderr=None):
-    p = subprocess.Popen([AKE, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, *extra],
-                         stdout=subprocess.PIPE, stderr=stderr, text=True)
-    procs.append(p)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        line = p.stdout.readline()
-        if line.startswith("ake listening on "):
-            return p, line.split()[-1]
-        if not line and p.poll() is not None:
-            break
-    fail("starting ake " + " ".join(extra), "no listening line (rc=%s)" % p.poll())
+P = Procs("edge observability e2e", AKE)
+fail, start_ake = P.fail, P.start_ake
 
 
 def kubectl(server, *args, check=True, stdin=None):
-    r = subprocess.run(["kubectl", "--server", server, "--request-timeout", "30s", "--cache-dir", KUBE_CACHE, *args],
-                       capture_output=True, text=True, timeout=60, input=stdin)
-    if check and r.returncode != 0:
-        fail("kubectl " + " ".join(args), r.stderr)
-    return r
+    return P.kubectl(server, *args, check=check, stdin=stdin, flags=("--cache-dir", KUBE_CACHE))
 
 
 def get(server, path):
@@ -82,14 +65,7 @@ def get(server, path):
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
 
-
-def until(what, cond, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.2)
-    fail(what, "timed out after %ss" % seconds)
+until = P.until
 
 
 def offline_reads(edge, step):
@@ -123,17 +99,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ake-edge-obs-e2e-")
     try:
         _, cloud = start_ake(os.path.join(tmp, "cloud"), "--log-level", "warning")
-        port = cloud.rsplit(":", 1)[1]
-        proxy = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "linkproxy.py"), "--target",
-                                  "127.0.0.1:" + port, "--stdin-control", "--max-seconds", "600"],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        procs.append(proxy)
-        proxy_url = "http://127.0.0.1:%s" % proxy.stdout.readline().split()[1]
-
-        def ctl(cmd):
-            proxy.stdin.write(cmd + "\n")
-            proxy.stdin.flush()
-            return proxy.stdout.readline().strip()
+        proxy = P.proxy(cloud, max_seconds=600)
+        proxy_url, ctl = proxy.url, proxy.ctl
 
         for i in range(3):
             kubectl(cloud, "create", "configmap", "c%d" % i, "-n", "default", "--from-literal=k=v")
@@ -197,13 +164,7 @@ def main():
             fail("shutdown order", [l for l in log.splitlines() if "cannot persist" in l])
         print("edge observability e2e: OK")
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+        P.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
         shutil.rmtree(KUBE_CACHE, ignore_errors=True)
 
