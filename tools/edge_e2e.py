@@ -48,8 +48,9 @@ def names(server, ns, *extra):
     return sorted(i["metadata"]["name"] for i in json.loads(out)["items"])
 
 
-def request(step, method, url, body=None, expect=(200, 201), timeout=30):
-    """One HTTP request; returns (code, decoded JSON). An unexpected code fails the step."""
+def request(step, method, url, body=None, expect=(200, 201), timeout=30, text=False):
+    """One HTTP request; returns (code, decoded JSON, or the body as text with `text`). An
+    unexpected code fails the step."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
     try:
@@ -59,6 +60,8 @@ def request(step, method, url, body=None, expect=(200, 201), timeout=30):
         code, raw = e.code, e.read()
     if code not in expect:
         fail(step, "%s %s answered %d: %s" % (method, url, code, raw[:500].decode(errors="replace")))
+    if text:
+        return code, raw.decode(errors="replace")
     return code, (json.loads(raw) if raw else None)
 
 
@@ -188,8 +191,15 @@ def main_scenarios(tmp):
                       ("DELETED", "c0"), ("ADDED", "during-cut")})
     if any(e["type"] == "ERROR" for e in long.events):
         fail("(3) pre-cut watch", "got an ERROR event: %s" % long.summary())
-    # (7) chaining
-    node_proc, node = start_ake(os.path.join(tmp, "node"), "--upstream", edge, "--probe-interval", "1s")
+    # (7) chaining; the node preloads its scope from a --sync-file, so it syncs before any request.
+    sync_file = os.path.join(tmp, "node-scopes")
+    with open(sync_file, "w") as f:
+        f.write("# scopes this node keeps\n\nconfigmaps/default\n")
+    node_proc, node = start_ake(os.path.join(tmp, "node"), "--upstream", edge, "--probe-interval", "1s",
+                                "--sync-file", sync_file)
+    until("(7) the node's preloaded scope synced (from --sync-file, before any request)",
+          lambda: 'resource="configmaps",phase="synced"} 1' in request("(7) node metrics", "GET", node + "/metrics",
+                                                                   text=True)[1])
     until("(7) node sees the cloud through the edge", lambda: names(node, "default") == names(cloud, "default"))
     stop(node_proc, "the chained node")
     # (5) restart while the cloud is unreachable: answers from disk at once

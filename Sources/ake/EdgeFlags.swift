@@ -5,6 +5,12 @@ import Logging
 import Projections
 import Sync
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// The edge-mode flags of `ake serve` (`--upstream`, `--sync`, ...).
 struct EdgeFlags: ParsableArguments {
     @Option(
@@ -22,6 +28,12 @@ struct EdgeFlags: ParsableArguments {
             "Preload a sync scope: RESOURCE[/NAMESPACE][@LABEL_SELECTOR][:FIELD_SELECTOR], e.g. pods:spec.nodeName=node1, configmaps/kube-system. Repeatable.",
             valueName: "scope"))
     var syncScopes: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Preload the sync scopes listed in this file: one --sync value per line; blank lines and lines starting with # are ignored.",
+            valueName: "path"))
+    var syncFile: String?
 
     @Option(help: "Drop on-demand sync scopes unused for this long, e.g. 1h (0 = never).")
     var scopeExpiry = "1h"
@@ -47,6 +59,13 @@ struct EdgeFlags: ParsableArguments {
                 throw ValidationError("--sync \(text): \(error)")
             }
         }
+        if let syncFile {
+            for (number, text) in try Self.scopeLines(syncFile) {
+                do { preload.append(try ScopeSelector.parse(text, catalog: catalog)) } catch {
+                    throw ValidationError("--sync-file \(syncFile):\(number): \(text): \(error)")
+                }
+            }
+        }
         guard let expiry = parseDuration(scopeExpiry), let firstSync = parseDuration(firstSyncTimeout),
             let probe = parseDuration(probeInterval)
         else { throw ValidationError("bad --scope-expiry, --first-sync-timeout or --probe-interval") }
@@ -55,5 +74,22 @@ struct EdgeFlags: ParsableArguments {
             scopeExpiry: expiry == .zero ? nil : expiry)
         let connection = try UpstreamConnection(config: config)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
+    }
+
+    /// The scope lines of a `--sync-file` with their line numbers (comments and blank lines dropped).
+    static func scopeLines(_ path: String) throws -> [(Int, String)] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("--sync-file \(path): cannot read the file")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ValidationError("--sync-file \(path): not UTF-8 text")
+        }
+        var lines: [(Int, String)] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            lines.append((index + 1, line))
+        }
+        return lines
     }
 }
