@@ -207,7 +207,9 @@ extension ManagedFields {
         -> FieldSet
     {
         guard let object else { return FieldSet() }
-        let all = fieldSet(of: object, schema: schema, includeStatus: true)
+        var all = fieldSet(of: object, schema: schema, includeStatus: true)
+        // A null (`creationTimestamp: null` in a pod template) is no value anyone owns.
+        all.paths = all.paths.filter { ServerSideApply.value(at: $0, in: object) != .null }
         if subresource == "status" {
             return FieldSet(all.paths.filter { $0.first == "f:status" })
         }

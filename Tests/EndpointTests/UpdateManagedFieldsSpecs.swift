@@ -62,6 +62,36 @@ struct UpdateManagedFieldsSpecs {
         }
     }
 
+    @Test("what kubectl create deployment sends: keyed containers, no ownership of null values")
+    func createDeployment() async throws {
+        try await Harness.run { h in
+            let deployment: JSONValue = [
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": ["name": "web", "creationTimestamp": .null, "labels": ["app": "web"]],
+                "spec": [
+                    "replicas": 1, "selector": ["matchLabels": ["app": "web"]],
+                    "template": [
+                        "metadata": ["creationTimestamp": .null, "labels": ["app": "web"]],
+                        "spec": ["containers": [["name": "nginx", "image": "nginx", "resources": [:]]]],
+                    ],
+                ],
+                "status": [:],
+            ]
+            let r = await h.call(
+                .create, Harness.deployments, namespace: "default", query: ["fieldManager": ["kubectl-create"]],
+                body: deployment)
+            #expect(r.code == 201)
+            let fields = try #require(entry(r.object, "kubectl-create")?["fieldsV1"])
+            #expect(fields["f:spec"]?["f:replicas"] == [:])
+            #expect(fields["f:spec"]?["f:template"]?["f:metadata"] == ["f:labels": ["f:app": [:]]])
+            #expect(
+                fields["f:spec"]?["f:template"]?["f:spec"]?["f:containers"]
+                    == [#"k:{"name":"nginx"}"#: [".": [:], "f:image": [:], "f:name": [:], "f:resources": [:]]])
+            #expect(fields["f:status"] == nil)
+            #expect(fields["f:metadata"] == ["f:labels": ["f:app": [:]]])
+        }
+    }
+
     @Test("?fieldManager= names the manager instead of the User-Agent; the Python client is OpenAPI-Generator")
     func managerNames() async throws {
         try await Harness.run { h in
