@@ -260,6 +260,21 @@ EOF2
     expect "alice keeps the item" 'k:\{\\?"name\\?":\\?"web\\?"\}'
     if grep -q 'f:image' <<<"$out"; then echo "FAIL [kubectl $ver] alice still owns the image after bob forced it: $out"; failures=$((failures + 1)); fi
     k "bob's fields" get deploy ssa-app -n e2e -o 'jsonpath={.metadata.managedFields[?(@.manager=="bob")].fieldsV1}' --show-managed-fields && expect "bob owns the image" 'f:image'
+    # kubectl edit is recorded as an Update manager of .spec.replicas (taking it from both
+    # appliers): applying other replicas conflicts with it, named with its apiVersion, and
+    # --force-conflicts takes the field back. (kubectl scale needs the scale subresource,
+    # which AKE does not serve.)
+    KUBE_EDITOR="sed -i -e 's/^  replicas: 1\$/  replicas: 3/'" k "edit replicas" edit deploy ssa-app -n e2e
+    k "edited replicas" get deploy ssa-app -n e2e -o 'jsonpath={.spec.replicas}' && expect "edited replicas" "^3$"
+    k "edit manager listed" get deploy ssa-app -n e2e -o yaml --show-managed-fields && expect "Update entry" "manager: kubectl-edit" && expect "Update operation" "operation: Update"
+    sed 's/replicas: 1/replicas: 5/' "$tmp/ssa-deploy2.yaml" >"$tmp/ssa-deploy3.yaml"
+    if out=$(timeout 30 "$kc" apply $validate --server-side --field-manager=bob -f "$tmp/ssa-deploy3.yaml" 2>&1); then
+        echo "FAIL [kubectl $ver] apply of replicas owned by kubectl-edit succeeded: $out"; failures=$((failures + 1))
+    else
+        expect "conflict names the edit manager" 'Apply failed with 1 conflict: conflict with "kubectl-edit" using apps/v1: \.spec\.replicas'
+    fi
+    k "apply replicas --force-conflicts" apply $validate --server-side --field-manager=bob --force-conflicts -f "$tmp/ssa-deploy3.yaml"
+    k "replicas after force" get deploy ssa-app -n e2e -o 'jsonpath={.spec.replicas}' && expect "forced replicas" "^5$"
     k "delete ssa deploy" delete deploy ssa-app -n e2e
 
     # Default strict validation (1.29+ ask the server, which rejects unknown fields of built-in kinds).

@@ -21,8 +21,8 @@ import Sync
 ///   namespace content cleanup, CRD status (NamesAccepted/Established) and CRD cleanup —
 ///   see `Writer`;
 /// - pods are deleted at once (no kubelet to wait for during a grace period);
-/// - server-side apply merges the applied configuration like a JSON merge patch and records
-///   one `Apply` managedFields entry per manager; no conflict detection yet;
+/// - managedFields: server-side apply (`ServerSideApply`) and `Update` entries for other
+///   writes (`ManagedFields.recordUpdate`); the endpoint's own writes record nothing;
 /// - strict field validation (`fieldValidation=Strict`) is accepted but not enforced
 ///   (no schemas); an unknown `dryRun` value is 422 as in the apiserver's option validation.
 public final class Endpoint: Sendable {
@@ -203,7 +203,7 @@ public final class Endpoint: Sendable {
             object.setObjectMeta("namespace", nil)
         }
         let body = object
-        return try await write(request, dryRun: query.dryRun) { writer in
+        return try await write(request, dryRun: query.dryRun, fieldManager: query.fieldManager) { writer in
             let written = try writer.create(info, namespace: namespace, object: body)
             return APIResponse(code: 201, body: written.bytes)
         }
@@ -224,7 +224,7 @@ public final class Endpoint: Sendable {
             )
         }
         let subresource = request.subresource
-        return try await write(request, dryRun: query.dryRun) { writer in
+        return try await write(request, dryRun: query.dryRun, fieldManager: query.fieldManager) { writer in
             let written = try writer.replace(
                 info, namespace: namespace, name: name, body: object, subresource: subresource)
             return APIResponse(code: 200, body: written.bytes)
@@ -263,7 +263,7 @@ public final class Endpoint: Sendable {
         let subresource = request.subresource
         let fieldManager = query.fieldManager
         let force = query.force
-        return try await write(request, dryRun: query.dryRun) { writer in
+        return try await write(request, dryRun: query.dryRun, fieldManager: fieldManager) { writer in
             let (written, created) = try writer.patch(
                 info, namespace: namespace, name: name, kind: kind, patch: patch, subresource: subresource,
                 fieldManager: fieldManager, force: force)
@@ -328,8 +328,11 @@ public final class Endpoint: Sendable {
     }
 
     /// Runs `body` in one write transaction; applies catalog changes once it committed.
+    /// A create, update or patch passes its `fieldManager` query (nil: the User-Agent names
+    /// the manager) so that the writer records `Update` managedFields entries.
     private func write(
-        _ request: APIRequest, dryRun: Bool, _ body: @escaping @Sendable (Writer) throws -> APIResponse
+        _ request: APIRequest, dryRun: Bool, fieldManager: String?? = nil,
+        _ body: @escaping @Sendable (Writer) throws -> APIResponse
     ) async throws -> APIResponse {
         let catalog = self.catalog
         let origin = EventOrigin.local(client: request.client)
@@ -337,6 +340,9 @@ public final class Endpoint: Sendable {
         do {
             outcome = try await store.mutate { ctx in
                 let writer = Writer(ctx: ctx, catalog: catalog, origin: origin, dryRun: dryRun)
+                if let fieldManager {
+                    writer.fieldManager = ManagedFields.manager(fieldManager: fieldManager, userAgent: request.client)
+                }
                 let response = try body(writer)
                 if dryRun { throw DryRunRollback(response: response) }
                 return WriteOutcome(response: response, catalogChanges: writer.catalogChanges)

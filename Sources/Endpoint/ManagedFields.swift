@@ -60,7 +60,7 @@ enum ManagedFields {
     /// lists whose strategic-merge strategy is `merge` with a key own their items by key
     /// (`k:{"name":"web"}`), merged lists of primitives own their values (`v:"a"`), other
     /// lists are atomic leaves. Identity and type fields are not owned.
-    static func fieldSet(of applied: JSONValue, schema: StrategicMergeSchema) -> FieldSet {
+    static func fieldSet(of applied: JSONValue, schema: StrategicMergeSchema, includeStatus: Bool = false) -> FieldSet {
         var out = Set<[String]>()
         func walk(_ value: JSONValue, _ path: [String], _ dotted: [String]) {
             switch value {
@@ -70,7 +70,9 @@ enum ManagedFields {
                     return
                 }
                 for (k, v) in o {
-                    if path.isEmpty && (k == "kind" || k == "apiVersion" || k == "status") { continue }
+                    if path.isEmpty && (k == "kind" || k == "apiVersion" || (k == "status" && !includeStatus)) {
+                        continue
+                    }
                     if dotted == ["metadata"] && ignoredMetadata.contains(k) { continue }
                     walk(v, path + ["f:" + k], dotted + [k])
                 }
@@ -142,5 +144,198 @@ enum ManagedFields {
             }
         }
         return strip(a) == strip(b)
+    }
+}
+
+/// `Update` entries: what kube-apiserver's field manager records for every create, update
+/// (PUT) and non-apply patch (k8s.io/apiserver `fieldmanager`: `managedFieldsUpdater`,
+/// `skipNonAppliedManager`, `buildManagerInfoManager`, `capManagersManager`).
+///
+/// - the manager is `?fieldManager=` or the User-Agent before its first `/`;
+/// - the write owns the fields it added or changed (a create: every field it set), merged
+///   into the manager's `Update` entry for that apiVersion and subresource, whose time moves;
+/// - those fields leave every other manager's set (an update never conflicts), removed
+///   fields leave every set, and managers left with nothing are dropped;
+/// - an update of an object that has no managedFields records nothing (the apiserver
+///   only starts tracking at creation);
+/// - the request's own non-empty managedFields replace the live ones (`[{}]` resets them;
+///   `[]` is ignored, so clients unaware of the field never strip it); status writes keep
+///   the live ones;
+/// - main-resource writes of types with a status subresource do not own `status`, status
+///   writes own only `status` (the strategies' reset fields);
+/// - more than ten `Update` entries: the oldest merge into one `ancient-changes` entry.
+///
+/// Approximation: object nodes are not owned themselves (no `".": {}` for maps a write
+/// added), only their leaves and list items.
+extension ManagedFields {
+    /// The apiserver's `DefaultMaxUpdateManagers`.
+    static let maxUpdateManagers = 10
+
+    /// `prefixFromUserAgent`: the part before the first `/`, printable characters only, at most 128 bytes.
+    static func manager(fieldManager: String?, userAgent: String) -> String {
+        if let fieldManager, !fieldManager.isEmpty { return fieldManager }
+        var out = ""
+        var bytes = 0
+        for ch in userAgent.prefix(while: { $0 != "/" }) {
+            guard ch.unicodeScalars.allSatisfy(isPrintable) else { continue }
+            let n = String(ch).utf8.count
+            if bytes + n > 128 { break }
+            out.append(ch)
+            bytes += n
+        }
+        return out
+    }
+
+    /// Go's `unicode.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space.
+    static func isPrintable(_ s: Unicode.Scalar) -> Bool {
+        if s == " " { return true }
+        switch s.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .nonspacingMark,
+            .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber, .connectorPunctuation,
+            .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation, .finalPunctuation,
+            .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The fields of `object` a write through `subresource` can own.
+    static func updateFields(
+        of object: JSONValue?, subresource: String?, info: ResourceInfo, schema: StrategicMergeSchema
+    )
+        -> FieldSet
+    {
+        guard let object else { return FieldSet() }
+        var all = fieldSet(of: object, schema: schema, includeStatus: true)
+        // A null (`creationTimestamp: null` in a pod template) is no value anyone owns.
+        all.paths = all.paths.filter { ServerSideApply.value(at: $0, in: object) != .null }
+        if subresource == "status" {
+            return FieldSet(all.paths.filter { $0.first == "f:status" })
+        }
+        if ResourceStrategy.hasStatusSubresource(info) {
+            return FieldSet(all.paths.filter { $0.first != "f:status" })
+        }
+        return all
+    }
+
+    /// The managedFields after a non-apply write of `new` over `old` (nil for a create) by
+    /// `manager`, or nil when the object carries none.
+    static func recordUpdate(
+        old: JSONValue?, new: JSONValue, manager: String, subresource: String?, info: ResourceInfo, now: String
+    ) -> JSONValue? {
+        let requested = new.objectMeta("managedFields")?.arrayValue ?? []
+        let base: [JSONValue]
+        if !requested.isEmpty && subresource == nil {
+            base = requested
+        } else {
+            base = old?.objectMeta("managedFields")?.arrayValue ?? []
+            // An object that exists without managedFields stays untracked.
+            if old != nil && base.isEmpty { return nil }
+        }
+        let schema =
+            info.isCustom
+            ? StrategicMergeSchema()
+            : (StrategicMergeSchema.forKind(group: info.gvr.group, kind: info.kind) ?? StrategicMergeSchema())
+        let before = updateFields(of: old, subresource: subresource, info: info, schema: schema)
+        let after = updateFields(of: new, subresource: subresource, info: info, schema: schema)
+        let removed = before.paths.subtracting(after.paths)
+        var touched = after.paths.subtracting(before.paths)
+        if let old {
+            for path in after.paths.intersection(before.paths) where ServerSideApply.changes(path, from: old, to: new) {
+                touched.insert(path)
+            }
+        }
+        let sub = subresource ?? ""
+        func isMine(_ e: JSONValue) -> Bool {
+            e["manager"]?.stringValue == manager && e["operation"]?.stringValue == "Update"
+                && e["apiVersion"]?.stringValue == info.gvr.groupVersion && (e["subresource"]?.stringValue ?? "") == sub
+        }
+        var out: [JSONValue] = []
+        var mine: FieldSet?
+        var changed = false
+        for (entry, fields) in entries(.array(base)) {
+            var kept = fields
+            kept.paths.subtract(touched)
+            kept.paths.subtract(removed)
+            // An entry without a manager (the `[{}]` reset) owns nothing.
+            if (entry["manager"]?.stringValue ?? "").isEmpty && (entry["operation"]?.stringValue ?? "").isEmpty {
+                changed = true
+                continue
+            }
+            if isMine(entry) {
+                mine = kept
+                if touched.isEmpty {
+                    if kept.isEmpty { changed = true } else { out.append(refreshed(entry, fields, kept, &changed)) }
+                }
+                continue
+            }
+            if kept.isEmpty {
+                changed = true
+                continue
+            }
+            out.append(refreshed(entry, fields, kept, &changed))
+        }
+        if !touched.isEmpty {
+            var fields = mine ?? FieldSet()
+            fields.paths.formUnion(touched)
+            var entry: JSONValue = [
+                "manager": .string(manager),
+                "operation": "Update",
+                "apiVersion": .string(info.gvr.groupVersion),
+                "time": .string(now),
+                "fieldsType": "FieldsV1",
+                "fieldsV1": fields.fieldsV1,
+            ]
+            if !sub.isEmpty { entry["subresource"] = .string(sub) }
+            out.append(entry)
+            changed = true
+        }
+        out = capUpdateManagers(out, now: now)
+        if out.isEmpty { return nil }
+        if !changed && base == (old?.objectMeta("managedFields")?.arrayValue ?? []) { return .array(base) }
+        return .array(ServerSideApply.sorted(out))
+    }
+
+    /// `entry` with `kept` as its fields (unchanged when they did not change).
+    private static func refreshed(_ entry: JSONValue, _ fields: FieldSet, _ kept: FieldSet, _ changed: inout Bool)
+        -> JSONValue
+    {
+        guard kept != fields else { return entry }
+        changed = true
+        var e = entry
+        e["fieldsV1"] = kept.fieldsV1
+        return e
+    }
+
+    /// `capManagersManager`: beyond `maxUpdateManagers` Update entries, the oldest are merged
+    /// into an `ancient-changes` entry (itself counted).
+    static func capUpdateManagers(_ entries: [JSONValue], now: String) -> [JSONValue] {
+        let updates = entries.enumerated().filter {
+            $0.element["operation"]?.stringValue == "Update" && ($0.element["subresource"]?.stringValue ?? "").isEmpty
+        }
+        guard updates.count > maxUpdateManagers else { return entries }
+        let byAge = updates.sorted {
+            let (a, b) = ($0.element["time"]?.stringValue ?? "", $1.element["time"]?.stringValue ?? "")
+            return a != b ? a < b : $0.offset < $1.offset
+        }
+        let excess = updates.count - maxUpdateManagers + 1
+        // An earlier ancient-changes entry merges into the new one wherever its age.
+        let ancient = updates.filter { $0.element["manager"]?.stringValue == "ancient-changes" }
+        let oldest = byAge.prefix(excess).filter { $0.element["manager"]?.stringValue != "ancient-changes" }
+        var merged = FieldSet()
+        var drop = Set<Int>()
+        var apiVersion = ""
+        for (i, e) in ancient + oldest.prefix(max(0, excess - ancient.count)) {
+            merged.paths.formUnion(FieldSet(fieldsV1: e["fieldsV1"]).paths)
+            drop.insert(i)
+            apiVersion = e["apiVersion"]?.stringValue ?? apiVersion
+        }
+        var out = entries.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+        out.append([
+            "manager": "ancient-changes", "operation": "Update", "apiVersion": .string(apiVersion),
+            "time": .string(now), "fieldsType": "FieldsV1", "fieldsV1": merged.fieldsV1,
+        ])
+        return out
     }
 }

@@ -21,7 +21,7 @@ enum ServerSideApply {
     }
 
     struct Conflict: Equatable {
-        /// The other manager as the apiserver prints it (`"alice"`, `"kubectl-edit" using v1 at …`).
+        /// The other manager as the apiserver prints it (`"alice"`, `"kubectl-edit" using v1`).
         var manager: String
         /// The field path as structured-merge-diff prints it: `.spec.containers[name="web"].image`.
         var field: String
@@ -178,13 +178,16 @@ enum ServerSideApply {
         return s
     }
 
-    /// The apiserver's `printManager`: Update managers also name their apiVersion and time.
+    /// The apiserver's `printManager` of a manager identifier (`BuildManagerIdentifier`,
+    /// which leaves the time out): `"kubectl-edit" using apps/v1`,
+    /// `"kubectl" with subresource "scale" using apps/v1`, `"alice"` for an applier.
     static func describe(_ entry: JSONValue) -> String {
-        let name = FieldCause.quoted(entry["manager"]?.stringValue ?? "")
+        var name = FieldCause.quoted(entry["manager"]?.stringValue ?? "")
+        if let sub = entry["subresource"]?.stringValue, !sub.isEmpty {
+            name += " with subresource \(FieldCause.quoted(sub))"
+        }
         guard entry["operation"]?.stringValue == "Update" else { return name }
-        let apiVersion = entry["apiVersion"]?.stringValue ?? ""
-        guard let time = entry["time"]?.stringValue else { return "\(name) using \(apiVersion)" }
-        return "\(name) using \(apiVersion) at \(time)"
+        return "\(name) using \(entry["apiVersion"]?.stringValue ?? "")"
     }
 
     /// `NewConflictError`: 409 Conflict, one cause per field, details without name or kind.

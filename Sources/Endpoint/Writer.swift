@@ -48,6 +48,10 @@ final class Writer {
     let now: String
     /// Dry run: every rule runs, nothing is appended (reads see the state before the request).
     let dryRun: Bool
+    /// The field manager of a client's create, update or non-apply patch, recorded as an
+    /// `Update` managedFields entry (`ManagedFields.recordUpdate`); nil for the endpoint's
+    /// own writes (bootstrap, garbage collection, namespace cleanup), which record nothing.
+    var fieldManager: String?
     private(set) var catalogChanges: [CatalogChange] = []
 
     struct ObjectKey: Hashable {
@@ -121,6 +125,7 @@ final class Writer {
         origin: EventOrigin? = nil
     ) throws -> Written {
         var obj = input
+        let requestedManagedFields = input.objectMeta("managedFields")
         // etcd3's Create refuses a set (numeric, non-zero) resourceVersion with an untyped
         // error, which the apiserver answers as a 500 without reason; clients know the text.
         if let rv = UInt64(obj.objectResourceVersion), rv != 0 {
@@ -167,6 +172,13 @@ final class Writer {
         if ResourceStrategy.isCRDs(info) {
             try CRDLifecycle.validate(obj, info: info)
             obj = CRDLifecycle.withStatus(obj, old: nil, now: now)
+        }
+        if managedFields == nil, let fieldManager {
+            obj.setObjectMeta("managedFields", requestedManagedFields)
+            obj.setObjectMeta(
+                "managedFields",
+                ManagedFields.recordUpdate(
+                    old: nil, new: obj, manager: fieldManager, subresource: nil, info: info, now: now))
         }
         if try ctx.current(info.gvr, namespace: namespace, name: obj.objectName) != nil {
             throw APIErrors.alreadyExists(info.gvr, name: obj.objectName)
@@ -277,7 +289,7 @@ final class Writer {
         new.setObjectMeta("selfLink", nil)
         if let managedFields {
             new.setObjectMeta("managedFields", managedFields)
-        } else if new.objectMeta("managedFields") == nil {
+        } else if fieldManager == nil, new.objectMeta("managedFields") == nil {
             new.setObjectMeta("managedFields", old.objectMeta("managedFields"))
         }
         if old.objectDeletionTimestamp != nil {
@@ -295,6 +307,12 @@ final class Writer {
         ResourceStrategy.prepareForUpdate(&new, old: old, info)
         if subresource != "status" && new.generationRelevantContent != old.generationRelevantContent {
             new.setObjectMeta("generation", .number(JSONNumber((old.objectGeneration ?? 0) &+ 1)))
+        }
+        if managedFields == nil, let fieldManager {
+            new.setObjectMeta(
+                "managedFields",
+                ManagedFields.recordUpdate(
+                    old: old, new: new, manager: fieldManager, subresource: subresource, info: info, now: now))
         }
         causes += MetadataValidation.validate(new, info: info)
         if !causes.isEmpty { throw APIErrors.invalid(info, name: old.objectName, causes: causes) }

@@ -51,11 +51,11 @@ struct Harness: Sendable {
     func call(
         _ verb: APIVerb, _ gvr: GroupVersionResource, namespace: String? = nil, name: String? = nil,
         subresource: String? = nil, query: [String: [String]] = [:], body: JSONValue? = nil, raw: [UInt8]? = nil,
-        contentType: String? = nil
+        contentType: String? = nil, client: String = "endpoint-tests"
     ) async -> APIResponse {
         let request = APIRequest(
             verb: verb, resource: gvr, namespace: namespace, name: name, subresource: subresource, query: query,
-            body: raw ?? body?.serialized(), contentType: contentType, client: "endpoint-tests")
+            body: raw ?? body?.serialized(), contentType: contentType, client: client)
         switch await endpoint.handle(request) {
         case .response(let r): return r
         case .watch: return APIResponse(code: -1, body: Array("unexpected watch".utf8))

@@ -78,6 +78,12 @@ struct EdgeSyncTests {
                 .get, configmaps, namespace: "default", name: "mine")
             #expect(cloudCode == 200)
             #expect(inCloud.resourceVersion == edgeCopy.upstreamRV)
+            // The cloud records the client's Update entry (named from its User-Agent, not the
+            // edge's); the edge keeps the cloud's managedFields as synced and adds none.
+            let managers = inCloud["metadata"]?["managedFields"]?.arrayValue ?? []
+            #expect(managers.map { $0["manager"]?.stringValue } == ["test"])
+            #expect(managers.first?["operation"] == "Update")
+            #expect(created["metadata"]?["managedFields"] == inCloud["metadata"]?["managedFields"])
 
             // Update with the edge's RV as precondition: translated to the cloud's.
             var update = created

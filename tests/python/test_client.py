@@ -40,6 +40,21 @@ def test_configmap_crud(api_client, namespace):
     assert e.value.status == 404
 
 
+def test_writes_record_update_managed_fields(api_client, namespace):
+    """The client's User-Agent (OpenAPI-Generator/...) names the Update manager; field_manager overrides it."""
+    core = client.CoreV1Api(api_client)
+    cm = core.create_namespaced_config_map(
+        namespace, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="owned"), data={"a": "1", "b": "1"})
+    )
+    [created] = cm.metadata.managed_fields
+    assert (created.manager, created.operation, created.api_version) == ("OpenAPI-Generator", "Update", "v1")
+    assert created.fields_type == "FieldsV1" and created.time is not None
+    assert created.fields_v1 == {"f:data": {"f:a": {}, "f:b": {}}}
+    patched = core.patch_namespaced_config_map("owned", namespace, {"data": {"a": "2"}}, field_manager="py-patcher")
+    owners = {e.manager: e.fields_v1 for e in patched.metadata.managed_fields}
+    assert owners == {"OpenAPI-Generator": {"f:data": {"f:b": {}}}, "py-patcher": {"f:data": {"f:a": {}}}}
+
+
 def test_service_and_secret_crud(api_client, namespace):
     core = client.CoreV1Api(api_client)
     svc = client.V1Service(
