@@ -105,6 +105,7 @@ public final class Endpoint: Sendable {
     private func routeVerb(_ verb: APIVerb, _ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery)
         async throws -> APIResult
     {
+        if request.subresource == "scale" { return .response(try await routeScale(verb, info, request, query)) }
         switch verb {
         case .get: return .response(try get(info, request))
         case .list: return .response(try await list(info, request, query))
@@ -122,7 +123,7 @@ public final class Endpoint: Sendable {
     private func resolve(_ request: APIRequest, verb: APIVerb) throws -> ResourceInfo {
         guard let info = catalog.resource(for: request.resource) else { throw APIErrors.noRoute() }
         if let sub = request.subresource, !sub.isEmpty {
-            guard sub == "status", ResourceStrategy.hasStatusSubresource(info),
+            guard sub == "status" || sub == "scale", info.subresources.contains(sub),
                 verb == .get || verb == .update || verb == .patch
             else { throw APIErrors.noRoute() }
         } else if !info.verbs.contains(verb.rawValue) {
@@ -330,7 +331,7 @@ public final class Endpoint: Sendable {
     /// Runs `body` in one write transaction; applies catalog changes once it committed.
     /// A create, update or patch passes its `fieldManager` query (nil: the User-Agent names
     /// the manager) so that the writer records `Update` managedFields entries.
-    private func write(
+    func write(
         _ request: APIRequest, dryRun: Bool, fieldManager: String?? = nil,
         _ body: @escaping @Sendable (Writer) throws -> APIResponse
     ) async throws -> APIResponse {

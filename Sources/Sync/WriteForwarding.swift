@@ -105,12 +105,38 @@ extension EdgeSync {
             return ForwardedResponse(
                 code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
         }
+        if write.subresource == "scale" {
+            return try await storeScaledParent(write, response, labels: labels)
+        }
         let object: UpstreamObject
         do { object = try UpstreamObject(json: JSONValue(parsing: response.body)) } catch {
             return ForwardedResponse(code: response.code, body: response.body, warnings: response.warnings)
         }
         let stored = try await storeWritten(gvr, object)
         return ForwardedResponse(code: response.code, body: stored, warnings: response.warnings)
+    }
+
+    /// A `/scale` write answers a Scale, not the parent: fetch the parent the write changed
+    /// and store it (read-your-writes), then answer the Scale with the edge's RV of the parent.
+    func storeScaledParent(_ write: ForwardedWrite, _ response: UpstreamResponse, labels: TrafficLabels)
+        async throws -> ForwardedResponse
+    {
+        let gvr = write.resource
+        let check = try? await connection.send(
+            .GET, path: Kubeconfig.path(gvr, namespace: write.namespace, name: write.name, subresource: nil),
+            labels: labels)
+        guard let check, check.code == 200, let parent = try? UpstreamObject(json: JSONValue(parsing: check.body))
+        else {
+            // The watch brings the change; answer without the cloud's RV.
+            return ForwardedResponse(
+                code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
+        }
+        let stored = try await storeWritten(gvr, parent)
+        guard var scale = try? JSONValue(parsing: response.body), scale.metadata != nil else {
+            return ForwardedResponse(code: response.code, body: response.body, warnings: response.warnings)
+        }
+        scale.resourceVersion = (try? JSONValue(parsing: stored))?.resourceVersion
+        return ForwardedResponse(code: response.code, body: scale.serialized(), warnings: response.warnings)
     }
 
     /// Appends an object the cloud returned; owned by every scope whose selector matches it.
