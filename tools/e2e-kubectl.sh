@@ -262,8 +262,7 @@ EOF2
     k "bob's fields" get deploy ssa-app -n e2e -o 'jsonpath={.metadata.managedFields[?(@.manager=="bob")].fieldsV1}' --show-managed-fields && expect "bob owns the image" 'f:image'
     # kubectl edit is recorded as an Update manager of .spec.replicas (taking it from both
     # appliers): applying other replicas conflicts with it, named with its apiVersion, and
-    # --force-conflicts takes the field back. (kubectl scale needs the scale subresource,
-    # which AKE does not serve.)
+    # --force-conflicts takes the field back.
     KUBE_EDITOR="sed -i -e 's/^  replicas: 1\$/  replicas: 3/'" k "edit replicas" edit deploy ssa-app -n e2e
     k "edited replicas" get deploy ssa-app -n e2e -o 'jsonpath={.spec.replicas}' && expect "edited replicas" "^3$"
     k "edit manager listed" get deploy ssa-app -n e2e -o yaml --show-managed-fields && expect "Update entry" "manager: kubectl-edit" && expect "Update operation" "operation: Update"
@@ -275,6 +274,25 @@ EOF2
     fi
     k "apply replicas --force-conflicts" apply $validate --server-side --field-manager=bob --force-conflicts -f "$tmp/ssa-deploy3.yaml"
     k "replicas after force" get deploy ssa-app -n e2e -o 'jsonpath={.spec.replicas}' && expect "forced replicas" "^5$"
+    # kubectl scale: a merge patch of /scale; --current-replicas reads the Scale first and
+    # PUTs it back with its resourceVersion. The write is an Update of .spec.replicas with
+    # subresource scale, which a later apply conflicts with.
+    k "scale deploy" scale deploy ssa-app -n e2e --replicas=3 && expect "scaled" "deployment.apps/ssa-app scaled"
+    k "replicas after scale" get deploy ssa-app -n e2e -o 'jsonpath={.spec.replicas}' && expect "scaled replicas" "^3$"
+    k "scale subresource" get --raw /apis/apps/v1/namespaces/e2e/deployments/ssa-app/scale && expect "a Scale" '"kind":"Scale","apiVersion":"autoscaling/v1"' && expect "scale replicas" '"spec":\{"replicas":3\}'
+    if out=$(timeout 30 "$kc" scale deploy ssa-app -n e2e --current-replicas=1 --replicas=2 2>&1); then
+        echo "FAIL [kubectl $ver] scale with a wrong --current-replicas succeeded: $out"; failures=$((failures + 1))
+    else
+        expect "current-replicas precondition" "Expected replicas to be 1, was 3"
+    fi
+    k "scale with --current-replicas" scale deploy ssa-app -n e2e --current-replicas=3 --replicas=2
+    k "replicas after precondition scale" get deploy ssa-app -n e2e -o 'jsonpath={.spec.replicas}' && expect "replicas 2" "^2$"
+    k "scale manager" get deploy ssa-app -n e2e -o 'jsonpath={.metadata.managedFields[?(@.subresource=="scale")].manager}' --show-managed-fields && expect "scale entry (User-Agent product: the binary name)" "^kubectl"
+    if out=$(timeout 30 "$kc" apply $validate --server-side --field-manager=bob -f "$tmp/ssa-deploy3.yaml" 2>&1); then
+        echo "FAIL [kubectl $ver] apply of replicas owned by kubectl scale succeeded: $out"; failures=$((failures + 1))
+    else
+        expect "conflict names the scale manager" 'conflict with "kubectl[^"]*" with subresource "scale" using apps/v1: \.spec\.replicas'
+    fi
     k "delete ssa deploy" delete deploy ssa-app -n e2e
 
     # Default strict validation (1.29+ ask the server, which rejects unknown fields of built-in kinds).
