@@ -161,6 +161,29 @@ def main_scenarios(tmp):
     kubectl(edge, "create", "configmap", "from-edge", "-n", "default", "--from-literal=k=e")
     kubectl(edge, "get", "configmap", "from-edge", "-n", "default")
     kubectl(cloud, "get", "configmap", "from-edge", "-n", "default")
+    # (6) kubectl scale through the edge: forwarded to the cloud's /scale; the edge stores
+    # the changed Deployment before answering (read-your-writes) and answers the Scale
+    # with the edge's resourceVersion of it.
+    kubectl(edge, "create", "deployment", "web", "-n", "default", "--image=nginx")
+    kubectl(edge, "scale", "deployment", "web", "-n", "default", "--replicas=3")
+    for side, server in (("edge", edge), ("cloud", cloud)):
+        got = kubectl(server, "get", "deployment", "web", "-n", "default", "-o", "jsonpath={.spec.replicas}").stdout
+        if got != "3":
+            fail("(6) replicas at the %s right after kubectl scale at the edge" % side, repr(got))
+    scale_url = edge + "/apis/apps/v1/namespaces/default/deployments/web/scale"
+    req = urllib.request.Request(scale_url, data=b'{"spec":{"replicas":4}}', method="PATCH",
+                                 headers={"Content-Type": "application/merge-patch+json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        scale = json.loads(r.read())
+    _, dep = request("(6) deployment at the edge", "GET", edge + "/apis/apps/v1/namespaces/default/deployments/web")
+    if scale.get("kind") != "Scale" or scale["spec"].get("replicas") != 4 or dep["spec"]["replicas"] != 4:
+        fail("(6) PATCH /scale at the edge", "Scale %s, deployment replicas %s" % (scale, dep["spec"]["replicas"]))
+    if scale["metadata"]["resourceVersion"] != dep["metadata"]["resourceVersion"]:
+        fail("(6) Scale RV at the edge", "Scale RV %s != edge deployment RV %s" % (
+            scale["metadata"]["resourceVersion"], dep["metadata"]["resourceVersion"]))
+    _, got = request("(6) GET /scale at the edge", "GET", scale_url)
+    if got["spec"] != {"replicas": 4} or got["metadata"]["resourceVersion"] != dep["metadata"]["resourceVersion"]:
+        fail("(6) GET /scale at the edge", got)
     # (3) watches opened before the cut: a short one that must end, with a BOOKMARK,
     # while the link is still down; a long one that must deliver the cut-time changes.
     _, rv0 = configmaps("(3) list before the cut", edge, "default")
