@@ -286,6 +286,7 @@ EOF2
         expect "current-replicas precondition" "Expected replicas to be 1, was 3"
     fi
     k "scale with --current-replicas" scale deploy ssa-app -n e2e --current-replicas=3 --replicas=2
+    k "get --subresource=scale" get deploy ssa-app -n e2e --subresource=scale && expect "printScale columns" "^NAME +DESIRED +AVAILABLE" && expect "scale row" "^ssa-app +2 +0"
     k "replicas after precondition scale" get deploy ssa-app -n e2e -o 'jsonpath={.spec.replicas}' && expect "replicas 2" "^2$"
     k "scale manager" get deploy ssa-app -n e2e -o 'jsonpath={.metadata.managedFields[?(@.subresource=="scale")].manager}' --show-managed-fields && expect "scale entry (User-Agent product: the binary name)" "^kubectl"
     if out=$(timeout 30 "$kc" apply $validate --server-side --field-manager=bob -f "$tmp/ssa-deploy3.yaml" 2>&1); then

@@ -38,6 +38,22 @@ struct TableConverterTests {
         #expect(row[path: ["object", "metadata", "namespace"]] == "n")
     }
 
+    @Test("a Scale (kubectl get --subresource=scale) prints printScale's NAME/DESIRED/AVAILABLE")
+    func scale() throws {
+        let info = try #require(
+            ResourceCatalog.builtIn().resource(group: "apps", version: "v1", resource: "deployments"))
+        let body =
+            #"{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"web","namespace":"n","resourceVersion":"9","creationTimestamp":"2026-01-01T00:00:00Z"},"spec":{"replicas":3},"status":{"replicas":1,"selector":"app=web"}}"#
+        var converter = TableConverter(info: info, now: Date())
+        converter.scale = true
+        let table = try JSONValue(
+            parsing: try #require(converter.table(body: Array(body.utf8), version: "v1", includeObject: "Metadata")))
+        #expect(
+            table["columnDefinitions"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
+                == ["Name", "Desired", "Available"])
+        #expect(table["rows"]?.arrayValue?.first?["cells"] == ["web", 3, 1])
+    }
+
     @Test("ages read like kubectl's")
     func ages() throws {
         let t0 = "2026-01-01T00:00:00Z"

@@ -206,7 +206,7 @@ extension APIFront {
             {
                 return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
             }
-            let body = tableIfAsked(r, verb: verb, info: info, request: request)  // Table/TableConverter.swift
+            let body = tableIfAsked(r, verb: verb, info: info, request: request, subresource: path.subresource)
             var response = objectResponse(code: r.code, body: body, encoding: encoding)
             for w in r.warnings {
                 response.headers.append(HTTPField(name: .warning, value: "299 - \"\(w.replacingQuotes())\""))

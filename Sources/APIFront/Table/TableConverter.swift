@@ -44,12 +44,27 @@ struct TableConverter {
 
     let info: ResourceInfo
     let now: Date
+    /// A `/scale` answer (an autoscaling/v1 Scale), printed with `printScale`'s columns.
+    var scale = false
 
     func columns() -> [Column] {
         let name = Column(
             name: "Name", type: "string", format: "name", description: "Name must be unique within a namespace."
         ) {
             .string($0["metadata"]?["name"]?.stringValue ?? "")
+        }
+        if scale {
+            return [
+                name,
+                Column(
+                    name: "Desired", type: "integer",
+                    description: "replicas is the desired number of instances for the scaled object."
+                ) { .number(JSONNumber($0["spec"]?["replicas"]?.int64Value ?? 0)) },
+                Column(
+                    name: "Available", type: "integer",
+                    description: "replicas is the actual number of observed instances of the scaled object."
+                ) { .number(JSONNumber($0["status"]?["replicas"]?.int64Value ?? 0)) },
+            ]
         }
         let age = Column(name: "Age", type: "string", description: "CreationTimestamp.") {
             .string(Self.age($0["metadata"]?["creationTimestamp"]?.stringValue, now: now))
@@ -299,12 +314,16 @@ extension APIFront {
     }
 
     /// The response body in Table form when the client asked for one (get and list only).
-    func tableIfAsked(_ response: APIResponse, verb: APIVerb, info: ResourceInfo, request: Request) -> [UInt8] {
+    func tableIfAsked(
+        _ response: APIResponse, verb: APIVerb, info: ResourceInfo, request: Request, subresource: String? = nil
+    ) -> [UInt8] {
         guard response.code == 200, verb == .get || verb == .list,
             let version = TableConverter.requestedVersion(accept: request.headers[.accept])
         else { return response.body }
         let include = parseQuery(request.uri.query)?["includeObject"]?.last ?? "Metadata"
-        return TableConverter(info: info, now: Date()).table(
+        var converter = TableConverter(info: info, now: Date())
+        converter.scale = subresource == "scale"
+        return converter.table(
             body: response.body, version: version, includeObject: include)
             ?? response.body
     }
