@@ -176,13 +176,16 @@ def main_scenarios(tmp):
     with urllib.request.urlopen(req, timeout=30) as r:
         scale = json.loads(r.read())
     _, dep = request("(6) deployment at the edge", "GET", edge + "/apis/apps/v1/namespaces/default/deployments/web")
+    if dep.get("kind") != "Deployment" or "template" not in dep["spec"] or "selector" not in dep["spec"]:
+        fail("(6) the edge's Deployment right after PATCH /scale", "not the whole Deployment: %s" % dep)
     if scale.get("kind") != "Scale" or scale["spec"].get("replicas") != 4 or dep["spec"]["replicas"] != 4:
         fail("(6) PATCH /scale at the edge", "Scale %s, deployment replicas %s" % (scale, dep["spec"]["replicas"]))
     if scale["metadata"]["resourceVersion"] != dep["metadata"]["resourceVersion"]:
         fail("(6) Scale RV at the edge", "Scale RV %s != edge deployment RV %s" % (
             scale["metadata"]["resourceVersion"], dep["metadata"]["resourceVersion"]))
     _, got = request("(6) GET /scale at the edge", "GET", scale_url)
-    if got["spec"] != {"replicas": 4} or got["metadata"]["resourceVersion"] != dep["metadata"]["resourceVersion"]:
+    if got["spec"] != {"replicas": 4} or got["status"].get("selector") != "app=web" or \
+            got["metadata"]["resourceVersion"] != dep["metadata"]["resourceVersion"]:
         fail("(6) GET /scale at the edge", got)
     # (3) watches opened before the cut: a short one that must end, with a BOOKMARK,
     # while the link is still down; a long one that must deliver the cut-time changes.
