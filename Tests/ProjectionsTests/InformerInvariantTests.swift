@@ -124,7 +124,9 @@ struct InformerInvariantTests {
                         fieldSelector: try FieldSelector(parsing: spec.fieldSelector),
                         resourceVersion: spec.startRV.map { String($0) } ?? (mode == 2 ? "0" : nil),
                         sendInitialEvents: spec.watchList ? true : nil, allowBookmarks: true,
-                        timeout: .seconds(20), bookmarkInterval: .milliseconds(20))
+                        // The timeout only bounds a hang: consume() stops at the first bookmark at the
+                        // final head. A short one ended slow watches early on a loaded CI machine.
+                        timeout: .seconds(600), bookmarkInterval: .milliseconds(20))
                     let stream = try store.watch(wgvr, options)
                     if spec.live {
                         liveTasks[watches.count] = Task { await consume(stream, until: finalHead) }
