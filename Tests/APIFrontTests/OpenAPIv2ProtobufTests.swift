@@ -3,12 +3,13 @@ import Testing
 
 @testable import APIFront
 
-/// A protobuf message read back for assertions: its fields in order, each with its wire
-/// type and payload (varint value or bytes).
+/// A protobuf message read back for assertions (with the decoder's ``ProtoReader``): its
+/// fields in order, each with its varint, fixed64 or length-delimited payload.
 private struct Message {
     struct Field {
         var number: Int
         var varint: UInt64 = 0
+        var fixed64: UInt64 = 0
         var payload: [UInt8] = []
         var text: String { String(decoding: payload, as: UTF8.self) }
         var message: Message? { Message(payload) }
@@ -17,37 +18,20 @@ private struct Message {
 
     /// Parses `bytes`; nil when they are not a well-formed message.
     init?(_ bytes: [UInt8]) {
-        var i = 0
-        func varint() -> UInt64? {
-            var v: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < bytes.count, shift < 64 {
-                let b = bytes[i]
-                i += 1
-                v |= UInt64(b & 0x7F) << shift
-                if b < 0x80 { return v }
-                shift += 7
+        var reader = ProtoReader(bytes[...])
+        do {
+            while let (number, value) = try reader.next() {
+                var field = Field(number: number)
+                switch value {
+                case .varint(let v): field.varint = v
+                case .fixed64(let v): field.fixed64 = v
+                case .bytes(let b): field.payload = Array(b)
+                case .fixed32: return nil
+                }
+                fields.append(field)
             }
+        } catch {
             return nil
-        }
-        while i < bytes.count {
-            guard let key = varint() else { return nil }
-            var field = Field(number: Int(key >> 3))
-            switch key & 7 {
-            case 0:
-                guard let v = varint() else { return nil }
-                field.varint = v
-            case 1:
-                guard i + 8 <= bytes.count else { return nil }
-                field.payload = Array(bytes[i..<i + 8])
-                i += 8
-            case 2:
-                guard let n = varint(), i + Int(n) <= bytes.count else { return nil }
-                field.payload = Array(bytes[i..<i + Int(n)])
-                i += Int(n)
-            default: return nil
-            }
-            fields.append(field)
         }
     }
 
@@ -124,7 +108,7 @@ struct OpenAPIv2ProtobufTests {
         let closed = try #require(m.first(9)?.message?.named(1, "Closed"))
         let additional = try #require(closed.first(21)?.message?.first(2))
         #expect(additional.varint == 0)  // present, false
-        #expect(closed.first(7)?.payload == Array((2.5).bitPattern.littleEndianBytes))
+        #expect(closed.first(7)?.fixed64 == (2.5).bitPattern)
         #expect(closed.first(12)?.varint == 3)
         #expect(closed.all(20).compactMap { $0.message?.first(2)?.text } == ["\"a\"", "\"b\""])
         #expect(closed.first(23)?.message?.first(1)?.message?.first(22)?.message?.first(1)?.text == "integer")
@@ -144,8 +128,4 @@ struct OpenAPIv2ProtobufTests {
         #expect(!OpenAPIv2Protobuf.isRequested(byAccept: "application/json, */*"))
         #expect(!OpenAPIv2Protobuf.isRequested(byAccept: nil))
     }
-}
-
-extension UInt64 {
-    fileprivate var littleEndianBytes: [UInt8] { (0..<8).map { UInt8((self >> (8 * $0)) & 0xFF) } }
 }
