@@ -62,24 +62,6 @@ enum ProtobufBody {
         for (k, v) in try decoder.decode(raw, message, depth: 0) { object[k] = v }
         return JSONValue.object(object).serialized()
     }
-
-    static func base64(_ bytes: ArraySlice<UInt8>) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let b0 = bytes[i]
-            let b1: UInt8 = i + 1 < bytes.endIndex ? bytes[i + 1] : 0
-            let b2: UInt8 = i + 2 < bytes.endIndex ? bytes[i + 2] : 0
-            out.append(table[Int(b0 >> 2)])
-            out.append(table[Int((b0 & 0x03) << 4 | b1 >> 4)])
-            out.append(i + 1 < bytes.endIndex ? table[Int((b1 & 0x0F) << 2 | b2 >> 6)] : UInt8(ascii: "="))
-            out.append(i + 2 < bytes.endIndex ? table[Int(b2 & 0x3F)] : UInt8(ascii: "="))
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }
 
 /// One field value of the protobuf wire format.

@@ -1,3 +1,4 @@
+import Foundation
 import KubeModel
 
 /// Decodes one gogo-protobuf message of a built-in Go struct into the JSON members
@@ -93,7 +94,7 @@ struct MessageDecoder {
                 throw .init(description: "expected a double in \(message.name)")
             }
             return .number(JSONNumber(Double(bitPattern: bits)))
-        case .bytes: return .string(ProtobufBody.base64(try value.bytes()))
+        case .bytes: return .string(Data(try value.bytes()).base64EncodedString())
         case .message(let name):
             guard let inner = types.messages[name] else {
                 throw .init(description: "no type description for \(name)")
