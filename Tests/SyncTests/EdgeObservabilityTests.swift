@@ -166,7 +166,13 @@ struct EdgeObservabilityTests {
             edgeFront = nil
             edge = nil
         }
-        do {
+        try await withCleanup({
+            await stopEdge()
+            await cloudHTTP.shutdown()
+            proxy.stop()
+            await cloudFront.stop()
+            cloudStore.close()
+        }) {
             let widget: JSONValue = [
                 "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
                 "metadata": ["name": "widgets.example.ake.dev"],
@@ -292,19 +298,7 @@ struct EdgeObservabilityTests {
             #expect(restartCode == 200)
             #expect(restartReady.contains("[+]upstream-link ok ("))
             #expect(restartReady.contains("serving from the local log)"))
-        } catch {
-            await stopEdge()
-            await cloudHTTP.shutdown()
-            proxy.stop()
-            await cloudFront.stop()
-            cloudStore.close()
-            throw error
         }
-        await stopEdge()
-        await cloudHTTP.shutdown()
-        proxy.stop()
-        await cloudFront.stop()
-        cloudStore.close()
     }
 
     /// The edge answers discovery and OpenAPI with the cloud's documents.
@@ -372,7 +366,11 @@ struct FrontHealthAndDiscoverySourceTests {
                 HealthCheck(name: "link", endpoints: [.readyz]) { .ok(detail: "fine") },
             ])
         let http = try HTTP(front.url)
-        do {
+        try await withCleanup({
+            await http.shutdown()
+            await front.stop()
+            s.close()
+        }) {
             let (failCode, failText) = try await http.text("/readyz")
             #expect(failCode == 503)
             #expect(failText.contains("[-]broken failed: disk on fire\n"))
@@ -393,15 +391,7 @@ struct FrontHealthAndDiscoverySourceTests {
             #expect(try await http.text("/readyz/ping") == (200, "ok"))
             #expect(try await http.text("/readyz/broken") == (503, "internal server error: disk on fire\n"))
             #expect(try await http.text("/livez/link").0 == 404)
-        } catch {
-            await http.shutdown()
-            await front.stop()
-            s.close()
-            throw error
         }
-        await http.shutdown()
-        await front.stop()
-        s.close()
     }
 
     @Test(
@@ -433,7 +423,11 @@ struct FrontHealthAndDiscoverySourceTests {
                 }
             })
         let http = try HTTP(front.url)
-        do {
+        try await withCleanup({
+            await http.shutdown()
+            await front.stop()
+            s.close()
+        }) {
             let plain = try await http.get("/apis")
             #expect(String(decoding: plain.body, as: UTF8.self) == #"{"kind":"APIGroupList","mirrored":1}"#)
             #expect(plain.contentType == "application/json")
@@ -458,15 +452,7 @@ struct FrontHealthAndDiscoverySourceTests {
             let coreAggregated = try await http.get("/api", accept: aggregatedAccept)
             #expect(coreAggregated.contentType?.contains("as=APIGroupDiscoveryList") == true)
             #expect(!String(decoding: coreAggregated.body, as: UTF8.self).contains("mirrored"))
-        } catch {
-            await http.shutdown()
-            await front.stop()
-            s.close()
-            throw error
         }
-        await http.shutdown()
-        await front.stop()
-        s.close()
     }
 }
 

@@ -17,7 +17,10 @@ struct EdgeSyncTests {
         let dir = try TempDir("ake-edge")
         let edge = try await Edge(directory: dir.path, upstream: cloud.server.url)
         defer { _ = dir }
-        do {
+        try await withCleanup({
+            await edge.stop()
+            await cloud.stop()
+        }) {
             let a = try await cloud.endpoint.createConfigMap("default", "a", labels: ["app": "web"])
             try await cloud.endpoint.createConfigMap("default", "b", labels: ["app": "db"])
             try await edge.eventually("link online") { edge.sync.isOnline }
@@ -51,13 +54,7 @@ struct EdgeSyncTests {
             let edgeA = try #require(try edge.store.get(configmaps, namespace: "default", name: "a"))
             #expect(got.first?.1.resourceVersion == String(edgeA.rv))
             #expect(edgeA.upstreamRV == modified.resourceVersion)
-        } catch {
-            await edge.stop()
-            await cloud.stop()
-            throw error
         }
-        await edge.stop()
-        await cloud.stop()
     }
 
     @Test(
@@ -69,7 +66,10 @@ struct EdgeSyncTests {
         let edge = try await Edge(
             directory: dir.path, upstream: cloud.server.url,
             options: EdgeSyncOptions(preload: [ScopeSelector(resource: configmaps)], probeInterval: .milliseconds(200)))
-        do {
+        try await withCleanup({
+            await edge.stop()
+            await cloud.stop()
+        }) {
             try await edge.eventually("scope synced") { edge.sync.scopes.first?.phase == .synced }
             let created = try await edge.endpoint.createConfigMap("default", "mine", data: "x")
             let edgeCopy = try #require(try edge.store.get(configmaps, namespace: "default", name: "mine"))
@@ -116,13 +116,7 @@ struct EdgeSyncTests {
             let (deleteCode, _) = try await edge.endpoint.call(.delete, configmaps, namespace: "default", name: "mine")
             #expect(deleteCode == 200)
             #expect(try edge.store.get(configmaps, namespace: "default", name: "mine") == nil)
-        } catch {
-            await edge.stop()
-            await cloud.stop()
-            throw error
         }
-        await edge.stop()
-        await cloud.stop()
     }
 
     @Test(
@@ -137,7 +131,11 @@ struct EdgeSyncTests {
             options: EdgeSyncOptions(
                 preload: [ScopeSelector(resource: configmaps, namespace: "default")], probeInterval: .milliseconds(200),
                 initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500)))
-        do {
+        try await withCleanup({
+            await edge.stop()
+            proxy.stop()
+            await cloud.stop()
+        }) {
             for i in 0..<20 { try await cloud.endpoint.createConfigMap("default", "cm\(i)") }
             try await edge.eventually("20 objects at the edge") {
                 try await edge.endpoint.configMapData("default").count == 20
@@ -197,15 +195,7 @@ struct EdgeSyncTests {
                 try await edge.endpoint.configMapData("default") == cloud.endpoint.configMapData("default")
             }
             #expect(edge.sync.status.relists.values.reduce(0, +) == 1)
-        } catch {
-            await edge.stop()
-            proxy.stop()
-            await cloud.stop()
-            throw error
         }
-        await edge.stop()
-        proxy.stop()
-        await cloud.stop()
     }
 
     @Test("a scope's persisted resume point covers every event the edge has applied, written in the same transaction")
@@ -217,7 +207,10 @@ struct EdgeSyncTests {
             options: EdgeSyncOptions(
                 preload: [ScopeSelector(resource: configmaps, namespace: "default")], probeInterval: .milliseconds(200))
         )
-        do {
+        try await withCleanup({
+            await edge.stop()
+            await cloud.stop()
+        }) {
             try await edge.eventually("scope synced") { edge.sync.scopes.first?.phase == .synced }
             let id = try #require(edge.sync.scopes.first?.id)
             for i in 0..<5 {
@@ -233,13 +226,7 @@ struct EdgeSyncTests {
                 let eventRV = try #require(UInt64(stored.upstreamRV))
                 #expect(persistedRV >= eventRV, "persisted \(persistedRV) < applied \(eventRV)")
             }
-        } catch {
-            await edge.stop()
-            await cloud.stop()
-            throw error
         }
-        await edge.stop()
-        await cloud.stop()
     }
 
     @Test("an edge restarted while the cloud is unreachable serves its data at once")
@@ -247,7 +234,10 @@ struct EdgeSyncTests {
         let cloud = try await Cloud()
         let proxy = try LinkProxy(target: cloud.server.port)
         let dir = try TempDir("ake-edge")
-        do {
+        try await withCleanup({
+            proxy.stop()
+            await cloud.stop()
+        }) {
             for i in 0..<5 { try await cloud.endpoint.createConfigMap("kube-system", "c\(i)") }
             let first = try await Edge(directory: dir.path, upstream: proxy.url)
             #expect(try await first.endpoint.configMapData("kube-system").count == 5)
@@ -258,13 +248,7 @@ struct EdgeSyncTests {
             #expect(code == 200)
             #expect(list["items"]?.arrayValue?.count == 5)
             await second.stop()
-        } catch {
-            proxy.stop()
-            await cloud.stop()
-            throw error
         }
-        proxy.stop()
-        await cloud.stop()
     }
 
     @Test("a second edge syncing from the first edge (chaining) sees the cloud's objects and writes through both")
@@ -275,7 +259,12 @@ struct EdgeSyncTests {
         let site = try await Edge(directory: dir1.path, upstream: cloud.server.url)
         let siteServer = try await TestAPIServer(endpoint: site.endpoint)
         let node = try await Edge(directory: dir2.path, upstream: siteServer.url)
-        do {
+        try await withCleanup({
+            await node.stop()
+            await siteServer.stop()
+            await site.stop()
+            await cloud.stop()
+        }) {
             try await cloud.endpoint.createConfigMap("default", "top", labels: ["tier": "x"])
             let data = try await node.endpoint.configMapData("default")
             #expect(data["default/top"] == "v1")
@@ -286,16 +275,6 @@ struct EdgeSyncTests {
             try await node.eventually("change reaches the node through the site") {
                 try await node.endpoint.configMapData("default")["default/top"] == "v2"
             }
-        } catch {
-            await node.stop()
-            await siteServer.stop()
-            await site.stop()
-            await cloud.stop()
-            throw error
         }
-        await node.stop()
-        await siteServer.stop()
-        await site.stop()
-        await cloud.stop()
     }
 }

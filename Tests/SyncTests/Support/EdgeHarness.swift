@@ -179,3 +179,14 @@ func nextEvents(_ iterator: inout WatchStream.Iterator, count: Int, timeout: Dur
     }
     return out
 }
+
+/// Runs `body`, then `cleanup` — also when `body` throws (there is no async `defer`).
+func withCleanup(_ cleanup: () async -> Void, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        await cleanup()
+        throw error
+    }
+    await cleanup()
+}
