@@ -1,5 +1,5 @@
 // swift-tools-version:6.1
-// AKE — the Autonomic Kube-API Endpoint. Module layout: see ARCHITECTURE.md (shared/).
+// AKE — the Autonomic Kube-API Endpoint. Module layout: docs/ARCHITECTURE.md.
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -53,9 +53,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .target(
+            name: "Admission",
+            dependencies: ["KubeModel"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "Endpoint",
             dependencies: [
-                "Projections", "EventLog", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log"),
+                "Admission", "Projections", "EventLog", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -110,6 +114,10 @@ let package = Package(
         .testTarget(
             name: "KubeModelTests",
             dependencies: ["KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AdmissionTests",
+            dependencies: ["Admission", "KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
         // Child process for EventLogTests' crash and multi-process tests (built by `swift build`).

@@ -1,3 +1,4 @@
+import Admission
 import EventLog
 import Foundation
 import KubeModel
@@ -93,6 +94,25 @@ final class Writer {
         do { return try stored.json() } catch { throw APIErrors.internalError() }
     }
 
+    // MARK: admission
+
+    /// The write as Admission sees it; for a custom resource with the CRD serving it, read
+    /// in this transaction.
+    func admissionRequest(_ info: ResourceInfo, old: JSONValue?, subresource: String?) throws -> AdmissionRequest {
+        var definition: JSONValue?
+        if info.isCustom, let crdName = info.crdName {
+            definition = try load(ResourceStrategy.crds, namespace: "", name: crdName)?.1
+        }
+        return AdmissionRequest(
+            info: info, operation: old == nil ? .create : .update, subresource: subresource, old: old,
+            definition: definition)
+    }
+
+    /// Admission's errors as the causes of a 422.
+    static func causes(_ errors: [FieldError]) -> [FieldCause] {
+        errors.map { FieldCause(reason: $0.kind.rawValue, field: $0.field, message: $0.body) }
+    }
+
     // MARK: appending
 
     /// Stamps the next RV, puts fields in apiserver order, appends the event.
@@ -165,9 +185,12 @@ final class Writer {
             }
             obj.setObjectMeta("name", .string(candidate))
         }
+        let admission = try admissionRequest(info, old: nil, subresource: nil)
+        Admission.applyDefaults(&obj, admission)
         ResourceStrategy.prepareForCreate(&obj, info)
 
-        let causes = MetadataValidation.validate(obj, info: info)
+        var causes = MetadataValidation.validate(obj, info: info)
+        causes += Self.causes(Admission.validate(obj, admission))
         if !causes.isEmpty { throw APIErrors.invalid(info, name: obj.objectName, causes: causes) }
         if ResourceStrategy.isCRDs(info) {
             try CRDLifecycle.validate(obj, info: info)
@@ -304,6 +327,8 @@ final class Writer {
                 )
             }
         }
+        let admission = try admissionRequest(info, old: old, subresource: subresource)
+        Admission.applyDefaults(&new, admission)
         ResourceStrategy.prepareForUpdate(&new, old: old, info)
         if subresource != "status" && new.generationRelevantContent != old.generationRelevantContent {
             new.setObjectMeta("generation", .number(JSONNumber((old.objectGeneration ?? 0) &+ 1)))
@@ -315,6 +340,7 @@ final class Writer {
                     old: old, new: new, manager: fieldManager, subresource: subresource, info: info, now: now))
         }
         causes += MetadataValidation.validate(new, info: info)
+        causes += Self.causes(Admission.validate(new, admission))
         if !causes.isEmpty { throw APIErrors.invalid(info, name: old.objectName, causes: causes) }
         let isCRD = ResourceStrategy.isCRDs(info)
         if isCRD && subresource != "status" {
