@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(
             name: "AdmissionTests",
             dependencies: ["Admission", "KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
-            swiftSettings: swiftSettings),
+            exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
         // Child process for EventLogTests' crash and multi-process tests (built by `swift build`).
         .executableTarget(
