@@ -2,8 +2,8 @@
 # Builds the API reference of AKE's library modules from their doc comments with Swift-DocC
 # (`swift package generate-documentation`), one static site per module under .build-docs/site/.
 # Optional: neither the build nor CI needs it. Arguments: module names (default: all libraries).
-# Open .build-docs/site/<Module>/index.html through any static file server, e.g.
-#   python3 -m http.server -d .build-docs/site/KubeModel
+# Browse them through any static file server rooted at .build-docs/site, e.g.
+#   python3 -m http.server -d .build-docs/site 8000   →   http://127.0.0.1:8000/KubeModel/documentation/kubemodel/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh
