@@ -161,3 +161,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `tools/docs.sh` sets AKE_DOCC=1 to add the DocC plugin (`swift package generate-documentation`);
+// ordinary builds and CI never resolve it.
+if Context.environment["AKE_DOCC"] != nil {
+    package.dependencies.append(.package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"))
+}

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The append-only, LMDB-backed event log (see ARCHITECTURE.md, "the log is the database").
+/// The append-only, LMDB-backed event log (see docs/ARCHITECTURE.md, "The one idea: the log is the database").
 public final class EventLog: Sendable {
     /// How to open the log.
     public struct Options: Sendable {

@@ -1,4 +1,4 @@
-// The basic value types of the event log (see docs/contracts/EventLog.md).
+// The basic value types of the event log (the design: docs/ARCHITECTURE.md).
 import Logging
 
 /// AKE's resource version: strictly increasing, gapless, assigned by the log.

@@ -8,15 +8,20 @@ public struct Kubeconfig: Sendable, Hashable {
     public var server: String
     /// PEM bytes of the CA bundle that verifies the server (nil: system roots).
     public var certificateAuthority: [UInt8]?
+    /// PEM bytes of the client certificate for mutual TLS.
     public var clientCertificate: [UInt8]?
+    /// PEM bytes of the client certificate's private key.
     public var clientKey: [UInt8]?
+    /// A bearer token sent as `Authorization: Bearer …`.
     public var bearerToken: String?
     /// A file whose (trimmed) content is the bearer token, re-read by users that rotate tokens.
     public var tokenFile: String?
+    /// Skip verifying the server's certificate (kubeconfig `insecure-skip-tls-verify`).
     public var insecureSkipTLSVerify: Bool
     /// The context's default namespace.
     public var namespace: String?
 
+    /// Connection facts; a trailing `/` of `server` is dropped.
     public init(
         server: String, certificateAuthority: [UInt8]? = nil, clientCertificate: [UInt8]? = nil,
         clientKey: [UInt8]? = nil, bearerToken: String? = nil, tokenFile: String? = nil,
@@ -36,7 +41,9 @@ public struct Kubeconfig: Sendable, Hashable {
 
     /// Errors reading a kubeconfig, naming the field at fault.
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
+        /// What is wrong, naming the field.
         public var message: String
+        /// The message.
         public var description: String { message }
     }
 

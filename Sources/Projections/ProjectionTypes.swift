@@ -3,10 +3,13 @@ import KubeModel
 
 /// The current version of an object as stored.
 public struct StoredObject: Sendable, Hashable {
+    /// The resource the object belongs to.
     public var resource: GroupVersionResource
     /// `""` for cluster-scoped objects.
     public var namespace: String
+    /// `metadata.name`.
     public var name: String
+    /// `metadata.uid`.
     public var uid: String
     /// Equals `metadata.resourceVersion` inside `bytes`.
     public var rv: ResourceVersion
@@ -15,6 +18,7 @@ public struct StoredObject: Sendable, Hashable {
     /// The object JSON exactly as served.
     public var bytes: [UInt8]
 
+    /// A stored object; see the member docs.
     public init(
         resource: GroupVersionResource, namespace: String, name: String, uid: String, rv: ResourceVersion,
         upstreamRV: String, bytes: [UInt8]
@@ -34,22 +38,30 @@ public struct StoredObject: Sendable, Hashable {
 
 /// How a list's `resourceVersion` is interpreted.
 public enum ResourceVersionMatch: Sendable {
-    case notOlderThan, exact
+    /// `NotOlderThan`: any state at or after the given RV (the latest one is served).
+    case notOlderThan
+    /// `Exact`: the state at exactly the given RV (410 once it is below the horizon).
+    case exact
 }
 
 /// Options of a list, as the apiserver takes them from the query.
 public struct ListOptions: Sendable {
     /// `nil` = all namespaces.
     public var namespace: String?
+    /// Only objects whose labels match; `nil` = all.
     public var labelSelector: LabelSelector?
+    /// Only objects whose selectable fields match; `nil` = all.
     public var fieldSelector: FieldSelector?
     /// `nil`/0 = no limit.
     public var limit: Int?
+    /// The `continue` token of the previous page; the page is read at that page's snapshot.
     public var continueToken: String?
     /// `nil` = latest, `"0"` = any, `"N"` = at least / exactly N.
     public var resourceVersion: String?
+    /// How `resourceVersion` is interpreted; `nil` as the apiserver does without the parameter.
     public var resourceVersionMatch: ResourceVersionMatch?
 
+    /// List options; the defaults list everything at the latest state.
     public init(
         namespace: String? = nil, labelSelector: LabelSelector? = nil, fieldSelector: FieldSelector? = nil,
         limit: Int? = nil, continueToken: String? = nil, resourceVersion: String? = nil,
@@ -71,9 +83,12 @@ public struct ListResult: Sendable {
     public var resourceVersion: ResourceVersion
     /// Object JSON in namespace/name order.
     public var items: [[UInt8]]
+    /// The token for the next page; `nil` on the last page.
     public var continueToken: String?
+    /// How many more objects match after this page, when known without reading them.
     public var remainingItemCount: Int?
 
+    /// One page.
     public init(
         resourceVersion: ResourceVersion, items: [[UInt8]], continueToken: String? = nil,
         remainingItemCount: Int? = nil
@@ -87,21 +102,26 @@ public struct ListResult: Sendable {
 
 /// Options of a watch.
 public struct WatchOptions: Sendable {
+    /// `nil` = all namespaces.
     public var namespace: String?
     /// A `metadata.name` field selector shortcut.
     public var name: String?
+    /// Only objects whose labels match; an object whose labels stop (start) matching is sent as DELETED (ADDED).
     public var labelSelector: LabelSelector?
+    /// Only objects whose selectable fields match; entering and leaving as for labels.
     public var fieldSelector: FieldSelector?
     /// `nil`/`"0"` = synthetic ADDED for the current state first; `"N"` = events after N.
     public var resourceVersion: String?
     /// Watch-list: initial ADDED events sorted by namespace/name, then an initial-events-end BOOKMARK.
     public var sendInitialEvents: Bool?
+    /// Send BOOKMARK events (`allowWatchBookmarks`).
     public var allowBookmarks: Bool
     /// `nil` → server default 1800 s × random[1, 2).
     public var timeout: Duration?
     /// How often a BOOKMARK is sent when `allowBookmarks` (default 60 s).
     public var bookmarkInterval: Duration
 
+    /// Watch options; the defaults watch everything from the current state, without bookmarks.
     public init(
         namespace: String? = nil, name: String? = nil, labelSelector: LabelSelector? = nil,
         fieldSelector: FieldSelector? = nil, resourceVersion: String? = nil, sendInitialEvents: Bool? = nil,
@@ -130,11 +150,14 @@ public enum WatchEventType: String, Sendable {
 
 /// One event of a watch stream.
 public struct WatchEvent: Sendable {
+    /// ADDED, MODIFIED, DELETED, BOOKMARK or ERROR.
     public var type: WatchEventType
+    /// The RV of the event (for a BOOKMARK: the RV the watcher has seen everything up to; 0 for ERROR).
     public var rv: ResourceVersion
     /// Object JSON; for BOOKMARK only kind, apiVersion and metadata.resourceVersion; for ERROR a Status.
     public var object: [UInt8]
 
+    /// An event.
     public init(type: WatchEventType, rv: ResourceVersion, object: [UInt8]) {
         self.type = type
         self.rv = rv

@@ -21,7 +21,7 @@ public struct ScopeSelector: Sendable, Hashable, Codable, CustomStringConvertibl
         self.fieldSelector = fieldSelector
     }
 
-    /// The coverage rule (ARCHITECTURE.md "Sync"): this scope covers a request for the
+    /// The coverage rule (docs/ARCHITECTURE.md, "An edge sync"): this scope covers a request for the
     /// same resource when its namespace is all-or-equal and each of its selectors is
     /// empty or equal to the request's. AKE then answers locally applying the request's
     /// own selectors, so a wider scope always serves a narrower request.

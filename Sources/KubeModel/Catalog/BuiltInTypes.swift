@@ -1,7 +1,7 @@
 /// The Go struct shape of every built-in kind AKE serves: per message, its fields in
 /// Go declaration order with protobuf field number, JSON name, kind, pointer-ness,
 /// `omitempty` and inlining. Generated from k8s.io/api by `tools/gen-proto-types.py`
-/// (see ``tableText`` in BuiltInTypeTable.swift); parsed once, at first use.
+/// (see `tableText` in BuiltInTypeTable.swift); parsed once, at first use.
 ///
 /// The protobuf body decoder uses it to turn `application/vnd.kubernetes.protobuf`
 /// request bodies into the JSON the client would have sent.
@@ -36,10 +36,13 @@ public enum BuiltInTypes {
         public var number: Int
         /// The JSON member name (empty for an inlined embedded struct).
         public var jsonName: String
+        /// The field's type.
         public var kind: Kind
+        /// A Go slice (a repeated protobuf field).
         public var repeated: Bool
         /// A Go pointer: present in JSON whenever set, zero values included.
         public var pointer: Bool
+        /// The JSON tag has `omitempty`: zero values are left out.
         public var omitEmpty: Bool
         /// An embedded struct whose members JSON merges into the parent.
         public var inline: Bool
@@ -69,6 +72,7 @@ public enum BuiltInTypes {
 
     /// The parsed table.
     public struct Table: Sendable {
+        /// Every struct, by name (for example `apps/v1.DeploymentSpec`).
         public var messages: [String: Message] = [:]
         /// Root message name by `apiVersion + " " + kind`.
         public var roots: [String: String] = [:]

@@ -1,10 +1,13 @@
 /// A Kubernetes group/version/resource. The core group is the empty string.
 public struct GroupVersionResource: Sendable, Hashable, CustomStringConvertible {
+    /// The API group, for example `apps`; empty for the core group.
     public var group: String
+    /// The version within the group, for example `v1`.
     public var version: String
     /// The plural resource name, for example `pods`.
     public var resource: String
 
+    /// A resource of a group version.
     public init(group: String, version: String, resource: String) {
         self.group = group
         self.version = version
@@ -25,5 +28,6 @@ public struct GroupVersionResource: Sendable, Hashable, CustomStringConvertible 
     /// `apiVersion` as written in objects: `v1` or `apps/v1`.
     public var groupVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
 
+    /// `resource.version.group` as kubectl writes it (`pods.v1`, `deployments.v1.apps`).
     public var description: String { group.isEmpty ? "\(resource).\(version)" : "\(resource).\(version).\(group)" }
 }

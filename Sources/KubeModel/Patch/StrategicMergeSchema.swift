@@ -1,7 +1,7 @@
 /// How a strategic merge patch treats one field: the `patchStrategy` and
 /// `patchMergeKey` struct tags of the Go API types, as data.
 public struct StrategicMergeField: Sendable, Hashable, CustomStringConvertible {
-    /// The `patchStrategy` tag (without `retainKeys`, which is ``retainKeys``).
+    /// The `patchStrategy` tag (without `retainKeys`, which is the ``StrategicMergeField/retainKeys-property`` flag).
     public enum Strategy: String, Sendable, Hashable {
         /// No tag: objects merge key by key, lists are replaced whole (atomic).
         case `default`
