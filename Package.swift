@@ -59,7 +59,8 @@ let package = Package(
         .target(
             name: "Endpoint",
             dependencies: [
-                "Admission", "Projections", "EventLog", "Sync", "KubeModel", .product(name: "Logging", package: "swift-log"),
+                "Admission", "Projections", "EventLog", "Sync", "KubeModel",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .target(
@@ -111,21 +112,26 @@ let package = Package(
             ],
             path: "Benchmarks/AKEBench",
             swiftSettings: swiftSettings),
+        // Helpers several test targets share (a seeded random generator).
+        .target(name: "AKETestSupport", path: "Tests/Support/AKETestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeModelTests",
-            dependencies: ["KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "KubeModel", "AKETestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AdmissionTests",
             dependencies: ["Admission", "KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Fixtures"], swiftSettings: swiftSettings),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EventLogTests", dependencies: ["EventLog", "AKETestSupport"], swiftSettings: swiftSettings),
         // Child process for EventLogTests' crash and multi-process tests (built by `swift build`).
         .executableTarget(
             name: "EventLogTortureChild", dependencies: ["EventLog"], path: "Tests/Support/EventLogTortureChild",
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel"],
+            name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "KubeModel", "AKETestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ForensicsTests", dependencies: ["Forensics", "Projections", "EventLog", "KubeModel"],

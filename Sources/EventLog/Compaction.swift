@@ -80,7 +80,7 @@ extension EventLog {
 extension WriteTransaction {
     /// Persists a new compaction horizon (applied in memory after the commit).
     func setHorizon(_ horizon: ResourceVersion) throws {
-        try putMeta(MetaKey.horizon, rvKey(horizon))
+        try putMeta(MetaKey.horizon, ResourceVersionKey.encode(horizon))
         newHorizon = horizon
     }
 
@@ -97,8 +97,8 @@ extension WriteTransaction {
         var items: [Item] = []
         items.reserveCapacity(min(limit, 1024))
         // Collect first, then delete: no cursor is open while the tree changes.
-        try core.scan(core.schema.log, from: rvKey(from)) { key, value in
-            guard let rv = decodeRVKey(key), rv < horizon, items.count < limit else { return false }
+        try core.scan(core.schema.log, from: ResourceVersionKey.encode(from)) { key, value in
+            guard let rv = ResourceVersionKey.decode(key), rv < horizon, items.count < limit else { return false }
             let event = try EventView(rv: rv, bytes: value)
             items.append(Item(rv: rv, previousRV: event.previousRV, deleted: event.type == .deleted))
             return true
@@ -110,13 +110,13 @@ extension WriteTransaction {
             if item.deleted, try removeEvent(item.rv) { removed += 1 }
         }
         let next = done ? horizon : (items.last.map { $0.rv + 1 } ?? horizon)
-        try putMeta(MetaKey.compactedTo, rvKey(next))
+        try putMeta(MetaKey.compactedTo, ResourceVersionKey.encode(next))
         return (items.count, removed, done)
     }
 
     /// Removes one event from the log after telling the projector. False when already gone.
     private func removeEvent(_ rv: ResourceVersion) throws -> Bool {
-        let key = rvKey(rv)
+        let key = ResourceVersionKey.encode(rv)
         guard let value = try core.get(core.schema.log, key: key) else { return false }
         // Copy: the projector's own writes may move the page `value` points into.
         let record = Array(value)

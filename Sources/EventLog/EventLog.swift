@@ -34,7 +34,7 @@ public final class EventLog: Sendable {
     }
 
     let core: LogCore
-    private let writer: Writer?
+    private let writer: WriterThread?
     private let path: String
     private let closed = Mutex(false)
     /// The directory holding `data.mdb` and `lock.mdb`.
@@ -90,7 +90,7 @@ public final class EventLog: Sendable {
         if options.readOnly {
             writer = nil
         } else {
-            let writer = Writer(
+            let writer = WriterThread(
                 core: core, projector: projector, maxBatch: options.maxBatch,
                 maxMapSize: max(options.maxMapSize, options.mapSize))
             writer.start()
@@ -168,10 +168,10 @@ public final class EventLog: Sendable {
             // never reissues an RV a client has seen.
             let base = wallClockMicros()
             try put(MetaKey.schema, withUnsafeBytes(of: Schema.version.bigEndian) { Array($0) })
-            try put(MetaKey.rvBase, rvKey(base))
-            try put(MetaKey.head, rvKey(base - 1))
-            try put(MetaKey.horizon, rvKey(base))
-            try put(MetaKey.compactedTo, rvKey(base))
+            try put(MetaKey.rvBase, ResourceVersionKey.encode(base))
+            try put(MetaKey.head, ResourceVersionKey.encode(base - 1))
+            try put(MetaKey.horizon, ResourceVersionKey.encode(base))
+            try put(MetaKey.compactedTo, ResourceVersionKey.encode(base))
         }
         let head = try core.metaUInt64(MetaKey.head) ?? 0
         let horizon = try core.metaUInt64(MetaKey.horizon) ?? 0

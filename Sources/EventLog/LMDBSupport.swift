@@ -1,4 +1,4 @@
-// Thin helpers over the LMDB C API: error mapping, MDB_val conversion, key encoding,
+// Thin helpers over the LMDB C API: error mapping, MDB_val conversion,
 // the in-process transaction gate and the one-environment-per-path registry.
 import CLMDB
 import Foundation
@@ -68,29 +68,6 @@ extension MDB_val {
     var buffer: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(start: mv_data, count: mv_size)
     }
-}
-
-@inline(__always)
-func bigEndianBytes(_ value: UInt64) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
-    let v = value.bigEndian
-    return withUnsafeBytes(of: v) { ($0[0], $0[1], $0[2], $0[3], $0[4], $0[5], $0[6], $0[7]) }
-}
-
-/// The 8-byte big-endian key of an RV (so key order is RV order).
-@inline(__always)
-func rvKey(_ rv: ResourceVersion) -> [UInt8] {
-    withUnsafeBytes(of: rv.bigEndian) { Array($0) }
-}
-
-@inline(__always)
-func decodeRVKey(_ buffer: UnsafeRawBufferPointer) -> ResourceVersion? {
-    guard buffer.count == 8 else { return nil }
-    return UInt64(bigEndian: buffer.loadUnaligned(as: UInt64.self))
-}
-
-func decodeUInt64(_ buffer: UnsafeRawBufferPointer?) -> UInt64? {
-    guard let buffer, buffer.count == 8 else { return nil }
-    return UInt64(bigEndian: buffer.loadUnaligned(as: UInt64.self))
 }
 
 /// Wall-clock microseconds since the Unix epoch.

@@ -23,6 +23,16 @@ public protocol TransactionReader {
     /// Events with RV > `rv` in order, until `body` returns false. Throws
     /// `EventLogError.belowHorizon` if `rv + 1 < horizon` (events were compacted away).
     func events(after rv: ResourceVersion, _ body: (EventView) throws -> Bool) throws
+    /// Every event the log still holds with RV > `rv`, in order: first the compaction
+    /// survivors below the horizon (each live object's version as of the horizon), then
+    /// the whole history from the horizon on. Unlike `events(after:)` it never throws
+    /// `belowHorizon`; for tools that inspect what is stored (forensics, verify).
+    func retainedEvents(after rv: ResourceVersion, _ body: (EventView) throws -> Bool) throws
+    /// A meta value another module stored with `WriteTransaction.setMeta`, or nil.
+    func meta(_ key: String) throws -> [UInt8]?
+    /// Visits the meta values stored with `setMeta` whose key starts with `prefix`, in key
+    /// order, until `body` returns false (keys as given to `setMeta`).
+    func metaEntries(withPrefix prefix: String, _ body: (String, UnsafeRawBufferPointer) throws -> Bool) throws
     /// Head as of this transaction.
     var head: ResourceVersion { get }
     /// Compaction horizon as of this transaction.
@@ -114,15 +124,14 @@ struct TransactionCore {
     }
 
     func metaUInt64(_ key: [UInt8]) throws -> UInt64? {
-        try decodeUInt64(get(schema.meta, key: key))
+        try get(schema.meta, key: key).flatMap { ResourceVersionKey.decode($0) }
     }
 
     var head: ResourceVersion { (try? metaUInt64(MetaKey.head)) ?? 0 }
     var horizon: ResourceVersion { (try? metaUInt64(MetaKey.horizon)) ?? 0 }
 
     func event(at rv: ResourceVersion) throws -> EventView? {
-        var key = rv.bigEndian
-        return try withUnsafeBytes(of: &key) { keyBytes in
+        try ResourceVersionKey.withBytes(of: rv) { keyBytes in
             guard let value = try get(schema.log, key: keyBytes) else { return nil }
             return try EventView(rv: rv, bytes: value)
         }
@@ -131,10 +140,27 @@ struct TransactionCore {
     func events(after rv: ResourceVersion, _ body: (EventView) throws -> Bool) throws {
         let horizon = self.horizon
         if rv &+ 1 < horizon { throw EventLogError.belowHorizon(requested: rv, horizon: horizon) }
+        try retainedEvents(after: rv, body)
+    }
+
+    func retainedEvents(after rv: ResourceVersion, _ body: (EventView) throws -> Bool) throws {
         guard rv < UInt64.max else { return }
-        try scan(schema.log, from: rvKey(rv + 1)) { key, value in
-            guard let eventRV = decodeRVKey(key) else { throw EventLogError.corruptRecord(0) }
+        try scan(schema.log, from: ResourceVersionKey.encode(rv + 1)) { key, value in
+            guard let eventRV = ResourceVersionKey.decode(key) else { throw EventLogError.corruptRecord(0) }
             return try body(EventView(rv: eventRV, bytes: value))
+        }
+    }
+
+    func meta(_ key: String) throws -> [UInt8]? {
+        try get(schema.meta, key: MetaKey.external(key)).map { Array($0) }
+    }
+
+    func metaEntries(withPrefix prefix: String, _ body: (String, UnsafeRawBufferPointer) throws -> Bool) throws {
+        let stored = MetaKey.external(prefix)
+        let external = MetaKey.external("").count
+        try scan(schema.meta, from: stored) { key, value in
+            guard key.starts(with: stored) else { return false }
+            return try body(String(decoding: key.dropFirst(external), as: UTF8.self), value)
         }
     }
 
@@ -183,6 +209,13 @@ public final class ReadTransaction: TransactionReader {
     public func event(at rv: ResourceVersion) throws -> EventView? { try core.event(at: rv) }
     public func events(after rv: ResourceVersion, _ body: (EventView) throws -> Bool) throws {
         try core.events(after: rv, body)
+    }
+    public func retainedEvents(after rv: ResourceVersion, _ body: (EventView) throws -> Bool) throws {
+        try core.retainedEvents(after: rv, body)
+    }
+    public func meta(_ key: String) throws -> [UInt8]? { try core.meta(key) }
+    public func metaEntries(withPrefix prefix: String, _ body: (String, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try core.metaEntries(withPrefix: prefix, body)
     }
     public var head: ResourceVersion { core.head }
     public var horizon: ResourceVersion { core.horizon }
@@ -277,9 +310,8 @@ public final class WriteTransaction: TransactionReader {
         // Borrow the writer's encode buffer (a projector appending from `apply` gets a fresh one).
         var record = context.takeScratch()
         defer { context.returnScratch(record) }
-        EventRecord.encode(event, time: time, into: &record)
-        var key = rv.bigEndian
-        try withUnsafeBytes(of: &key) { keyBytes in
+        EventRecordFormat.encode(event, time: time, into: &record)
+        try ResourceVersionKey.withBytes(of: rv) { keyBytes in
             try record.withUnsafeBytes { value in
                 try rawPut(core.schema.log, key: keyBytes, value: value, flags: MDB_APPEND)
                 if let projector = context.projector {
@@ -342,16 +374,20 @@ public final class WriteTransaction: TransactionReader {
         }
     }
 
-    /// Raw meta access for small values owned by other modules (e.g. sync scopes later).
+    /// Stores a small value owned by another module (edge sync's scopes, the discovery
+    /// mirror) in the log's meta table, in this transaction.
     public func setMeta(_ key: String, _ value: [UInt8]) throws {
         try ensureUsable()
         try putMeta(MetaKey.external(key), value)
     }
 
-    /// Reads a value stored with `setMeta`.
     public func meta(_ key: String) throws -> [UInt8]? {
         try ensureUsable()
-        return try core.get(core.schema.meta, key: MetaKey.external(key)).map { Array($0) }
+        return try core.meta(key)
+    }
+    public func metaEntries(withPrefix prefix: String, _ body: (String, UnsafeRawBufferPointer) throws -> Bool) throws {
+        try ensureUsable()
+        try core.metaEntries(withPrefix: prefix, body)
     }
 
     public func get(_ table: Table, key: some Collection<UInt8>) throws -> UnsafeRawBufferPointer? {
@@ -377,6 +413,10 @@ public final class WriteTransaction: TransactionReader {
     public func events(after rv: ResourceVersion, _ body: (EventView) throws -> Bool) throws {
         try ensureUsable()
         try core.events(after: rv, body)
+    }
+    public func retainedEvents(after rv: ResourceVersion, _ body: (EventView) throws -> Bool) throws {
+        try ensureUsable()
+        try core.retainedEvents(after: rv, body)
     }
     /// The head as of this transaction: the last RV appended so far (including this body's appends).
     public var head: ResourceVersion { next - 1 }

@@ -89,11 +89,9 @@ public final class ForensicDatabase: Sendable {
     ) throws -> ResourceVersion {
         var cursor = after
         var keys: [ResourceID: String] = [:]
-        let logTable = log.table(named: "log")
         while true {
             var visited = 0
             var stop = false
-            let start = cursor
             try log.read { txn in
                 func key(_ id: ResourceID) throws -> String {
                     if let known = keys[id] { return known }
@@ -101,29 +99,9 @@ public final class ForensicDatabase: Sendable {
                     keys[id] = found
                     return found
                 }
-                let horizon = txn.horizon
-                // Compaction keeps, below the horizon, the version each object had at the
-                // horizon; `events(after:)` refuses that range, so read it by key.
-                if start &+ 1 < horizon, let logTable {
-                    var survivors: [ResourceVersion] = []
-                    try txn.scan(logTable, from: Self.rvKey(start + 1)) { key, _ in
-                        guard key.count == 8 else { return true }
-                        let rv = key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                        guard rv < horizon else { return false }
-                        survivors.append(rv)
-                        return true
-                    }
-                    for rv in survivors where !stop {
-                        guard let view = try txn.event(at: rv) else { continue }
-                        let record = Self.record(view, storageKey: try key(view.resource), loadObject: loadObjects)
-                        cursor = record.rv
-                        visited += 1
-                        if try !body(record) { stop = true }
-                    }
-                    if stop { return }
-                }
-                let from = max(cursor, horizon > 0 ? horizon - 1 : 0)
-                try txn.events(after: from) { view in
+                // Below the horizon the log keeps only compaction survivors (each object's
+                // version as of the horizon); `retainedEvents` includes them.
+                try txn.retainedEvents(after: cursor) { view in
                     let record = Self.record(view, storageKey: try key(view.resource), loadObject: loadObjects)
                     cursor = record.rv
                     visited += 1
@@ -145,10 +123,6 @@ public final class ForensicDatabase: Sendable {
             let key = try txn.storageKey(for: view.resource) ?? "#\(view.resource)"
             return Self.record(view, storageKey: key, loadObject: true)
         }
-    }
-
-    static func rvKey(_ rv: ResourceVersion) -> [UInt8] {
-        withUnsafeBytes(of: rv.bigEndian) { Array($0) }
     }
 
     static func record(_ view: EventView, storageKey: String, loadObject: Bool) -> EventRecord {

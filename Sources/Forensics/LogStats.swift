@@ -183,17 +183,11 @@ extension ForensicDatabase {
     }
 
     /// Sync scopes persisted under meta keys `sync.scope.*` (none until the Sync module writes them).
-    ///
-    /// EventLog stores other modules' meta values as `ext/<key>` in its `meta` table
-    /// and offers no read-only accessor, so they are read from that table directly.
     public func syncScopes() throws -> [LogStatsReport.SyncScope] {
-        guard let meta = log.table(named: "meta") else { return [] }
-        let prefix = Array(("ext/" + Self.syncScopePrefix).utf8)
         var out: [LogStatsReport.SyncScope] = []
         try log.read { txn in
-            try txn.scan(meta, from: prefix) { key, value in
-                guard key.starts(with: prefix) else { return false }
-                let id = String(decoding: key.dropFirst(prefix.count), as: UTF8.self)
+            try txn.metaEntries(withPrefix: Self.syncScopePrefix) { key, value in
+                let id = String(key.dropFirst(Self.syncScopePrefix.count))
                 let parsed = (try? JSONValue(parsing: value)) ?? .string(String(decoding: value, as: UTF8.self))
                 let phase = parsed["phase"]?.stringValue ?? "unknown"
                 let lastError = parsed["lastError"]?.stringValue ?? parsed["error"]?.stringValue ?? ""

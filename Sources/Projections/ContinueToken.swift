@@ -10,7 +10,7 @@ struct ContinueToken: Sendable, Equatable {
 
     func encoded() -> String {
         var raw: [UInt8] = [Self.version]
-        StorageKeys.appendUInt64(snapshot, to: &raw)
+        ResourceVersionKey.append(snapshot, to: &raw)
         raw.append(contentsOf: lastKey)
         return Base64.encode(raw)
     }
@@ -18,7 +18,7 @@ struct ContinueToken: Sendable, Equatable {
     /// `nil` when the token was not made by `encoded()`.
     init?(decoding token: String) {
         guard let raw = Base64.decode(token), raw.count > 13, raw[0] == Self.version else { return nil }
-        let rv = raw[1..<9].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard let rv = ResourceVersionKey.decode(raw[1..<9]) else { return nil }
         self.snapshot = rv
         self.lastKey = Array(raw[9...])
     }

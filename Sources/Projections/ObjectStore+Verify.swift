@@ -26,21 +26,11 @@ extension ObjectStore {
     /// and attribute rows, never object bytes) and compares them with the live
     /// projection tables, all in one read transaction. Empty = consistent.
     public func verify() throws -> [String] {
-        guard let logTable = log.table(named: "log") else { return ["the log table is missing"] }
-        return try log.read { txn in
+        try log.read { txn in
             var scratch = MemoryTables(reader: txn)
             var problems: [String] = []
-            try txn.scan(logTable, from: nil) { key, _ in
-                guard key.count == 8 else {
-                    problems.append("log key of \(key.count) bytes")
-                    return true
-                }
-                let rv = StorageKeys.readUInt64(key, at: 0)
-                guard let ev = try txn.event(at: rv) else {
-                    problems.append("log entry \(rv) does not decode")
-                    return true
-                }
-                _ = try Projection.apply(ev, to: &scratch, catalog: catalog, copyObject: false)
+            try txn.retainedEvents(after: 0) { event in
+                _ = try Projection.apply(event, to: &scratch, catalog: catalog, copyObject: false)
                 return true
             }
             problems += try compare(txn, handles.objects, "objects", expected: scratch.objects)

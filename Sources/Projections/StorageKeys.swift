@@ -50,13 +50,6 @@ enum StorageKeys {
         return (ns, name)
     }
 
-    static func decodeObjectKey(_ key: UnsafeRawBufferPointer) -> (ResourceID, String, String)? {
-        guard key.count >= 5 else { return nil }
-        let id = readUInt32(key, at: 0)
-        let (ns, name) = splitNamespaceName(UnsafeRawBufferPointer(rebasing: key[4...]))
-        return (id, ns, name)
-    }
-
     static func indexable(_ value: String, namespace: String, name: String) -> Bool {
         !value.utf8.contains(0) && 6 + value.utf8.count + namespace.utf8.count + name.utf8.count <= 511
     }
@@ -95,16 +88,6 @@ enum StorageKeys {
         return v
     }
 
-    static func readUInt64(_ b: UnsafeRawBufferPointer, at i: Int) -> UInt64 {
-        var v: UInt64 = 0
-        for j in 0..<8 { v = v << 8 | UInt64(b[i + j]) }
-        return v
-    }
-
-    static func appendUInt64(_ v: UInt64, to out: inout [UInt8]) {
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
-    }
-
     static func hasPrefix(_ key: UnsafeRawBufferPointer, _ prefix: [UInt8]) -> Bool {
         guard key.count >= prefix.count else { return false }
         for i in 0..<prefix.count where key[i] != prefix[i] { return false }
@@ -128,7 +111,7 @@ struct ObjectAttributes: Sendable, Hashable {
     func encodeRow(rv: ResourceVersion) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64)
-        StorageKeys.appendUInt64(rv, to: &out)
+        ResourceVersionKey.append(rv, to: &out)
         out.append(deleted ? 1 : 0)
         Self.appendString(uid, to: &out)
         Self.appendMap(labels, to: &out)
@@ -137,7 +120,7 @@ struct ObjectAttributes: Sendable, Hashable {
     }
 
     static func rowRV(_ row: UnsafeRawBufferPointer) -> ResourceVersion? {
-        row.count >= 9 ? StorageKeys.readUInt64(row, at: 0) : nil
+        row.count >= 9 ? ResourceVersionKey.read(row, at: 0) : nil
     }
 
     static func rowDeleted(_ row: UnsafeRawBufferPointer) -> Bool { row.count >= 9 && row[8] == 1 }
@@ -147,7 +130,7 @@ struct ObjectAttributes: Sendable, Hashable {
         var reader = Reader(buffer: row, offset: 9)
         guard let uid = reader.string(), let labels = reader.map(), let fields = reader.map() else { return nil }
         return (
-            StorageKeys.readUInt64(row, at: 0),
+            ResourceVersionKey.read(row, at: 0),
             ObjectAttributes(deleted: row[8] == 1, uid: uid, labels: labels, fields: fields)
         )
     }

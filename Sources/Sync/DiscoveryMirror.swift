@@ -78,21 +78,19 @@ public final class DiscoveryMirror: Sendable {
 
     /// Loads what an earlier run persisted and registers its resources.
     func load() async throws {
-        let loaded: [String: MirroredDocument] = try await store.log.write { txn in
-            guard let index = try txn.meta(Self.indexKey),
-                let keys = try? JSONDecoder().decode([String].self, from: Data(index))
-            else { return [:] }
+        var loaded: [String: MirroredDocument] = [:]
+        if let index = try store.meta(Self.indexKey),
+            let keys = try? JSONDecoder().decode([String].self, from: Data(index))
+        {
             let types =
-                (try txn.meta(Self.typesKey)).flatMap {
+                (try store.meta(Self.typesKey)).flatMap {
                     try? JSONDecoder().decode([String: String].self, from: Data($0))
                 }
                 ?? [:]
-            var out: [String: MirroredDocument] = [:]
             for key in keys {
-                guard let body = try txn.meta(Self.key(key)) else { continue }
-                out[key] = MirroredDocument(body: body, contentType: types[key] ?? "application/json")
+                guard let body = try store.meta(Self.key(key)) else { continue }
+                loaded[key] = MirroredDocument(body: body, contentType: types[key] ?? "application/json")
             }
-            return out
         }
         documents.withLock { $0 = loaded }
         registerResources(loaded.mapValues(\.body))
@@ -164,11 +162,9 @@ public final class DiscoveryMirror: Sendable {
         if !changed.isEmpty || keys != previous.keys.sorted() {
             let indexBytes = try [UInt8](JSONEncoder().encode(keys))
             let typesBytes = try [UInt8](JSONEncoder().encode(fetched.mapValues(\.contentType)))
-            try await store.log.write { txn in
-                for (key, doc) in changed { try txn.setMeta(Self.key(key), doc.body) }
-                try txn.setMeta(Self.indexKey, indexBytes)
-                try txn.setMeta(Self.typesKey, typesBytes)
-            }
+            var values = [Self.indexKey: indexBytes, Self.typesKey: typesBytes]
+            for (key, doc) in changed { values[Self.key(key)] = doc.body }
+            try await store.setMeta(values)
             logger.info("discovery mirrored", metadata: ["documents": "\(keys.count)", "changed": "\(changed.count)"])
         }
         documents.withLock { $0 = fetched }

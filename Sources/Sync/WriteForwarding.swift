@@ -143,10 +143,7 @@ extension EdgeSync {
     func storeWritten(_ gvr: GroupVersionResource, _ object: UpstreamObject) async throws -> [UInt8] {
         let info = store.catalog.resource(for: gvr)
         let json = try JSONValue(parsing: object.bytes)
-        let owners = state.withLock { s in
-            s.scopes.values.filter { $0.selector.resource == gvr && $0.selector.matches(object: json, info: info) }
-                .map(\.id)
-        }
+        let owners = state.withLock { $0.registry.owners(of: json, gvr, info: info) }
         let ownership = self.ownership
         let (bytes, applied) = try await store.mutate { ctx in
             for id in owners { ownership.add(id, gvr, object.key) }

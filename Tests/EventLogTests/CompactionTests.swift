@@ -1,19 +1,8 @@
+import AKETestSupport
 import EventLog
 import Foundation
 import Synchronization
 import Testing
-
-/// A small deterministic generator so failures reproduce (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("EventLog compaction")
 struct CompactionTests {
@@ -47,7 +36,7 @@ struct CompactionTests {
     func modelCheck(seed: UInt64) async throws {
         let projector = RecordingProjector()
         try await withTemporaryLog(projector: projector) { log, _ in
-            var random = SeededGenerator(state: seed)
+            var random = SeededGenerator(seed: seed)
             var history: [Recorded] = []
             var current: [String: (rv: ResourceVersion, object: [UInt8])] = [:]
             var horizon = log.horizon
@@ -79,7 +68,7 @@ struct CompactionTests {
                     // Survivors sit below the horizon: scan the whole log table, in RV order.
                     let logTable = try #require(txn.table(named: "log"))
                     try txn.scan(logTable, from: nil) { key, _ in
-                        let rv = key.loadUnaligned(as: UInt64.self).bigEndian
+                        let rv = try #require(ResourceVersionKey.decode(key))
                         let event = try #require(try txn.event(at: rv))
                         stored.insert(rv)
                         replayed[event.name] = event.type == .deleted ? nil : (rv, Array(event.object))
@@ -101,7 +90,7 @@ struct CompactionTests {
                     let mirror = try #require(txn.table(named: projector.tableName))
                     var mirrored = Set<ResourceVersion>()
                     try txn.scan(mirror, from: nil) { key, _ in
-                        mirrored.insert(key.loadUnaligned(as: UInt64.self).bigEndian)
+                        mirrored.insert(try #require(ResourceVersionKey.decode(key)))
                         return true
                     }
                     #expect(mirrored == stored)
@@ -194,7 +183,7 @@ struct CompactionTests {
                 var stored = Set<ResourceVersion>()
                 let logTable = try #require(txn.table(named: "log"))
                 try txn.scan(logTable, from: nil) { key, _ in
-                    stored.insert(key.loadUnaligned(as: UInt64.self).bigEndian)
+                    stored.insert(try #require(ResourceVersionKey.decode(key)))
                     return true
                 }
                 return stored

@@ -100,7 +100,7 @@ struct EventLogCoreTests {
                 var seen: [ResourceVersion] = []
                 try txn.events(after: start) { event in
                     seen.append(event.rv)
-                    let mirrored = try txn.get(mirror, key: bigEndian(event.rv))
+                    let mirrored = try txn.get(mirror, key: ResourceVersionKey.encode(event.rv))
                     #expect(mirrored.map { String(decoding: $0, as: UTF8.self) } == event.name)
                     return true
                 }

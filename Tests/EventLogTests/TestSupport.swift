@@ -35,8 +35,6 @@ func sampleEvent(
         previousRV: previousRV, object: object ?? Array(#"{"metadata":{"name":"\#(name)"}}"#.utf8))
 }
 
-func bigEndian(_ rv: ResourceVersion) -> [UInt8] { withUnsafeBytes(of: rv.bigEndian) { Array($0) } }
-
 /// A projector that mirrors every applied event into its own table (key: RV, value: name)
 /// and records the callbacks it receives.
 final class RecordingProjector: LogProjector {
@@ -61,13 +59,13 @@ final class RecordingProjector: LogProjector {
     func apply(_ event: EventView, in txn: WriteTransaction) throws {
         if event.name == failOnName { throw Refused() }
         guard let table = txn.table(named: tableName) else { throw Refused() }
-        try txn.put(table, key: bigEndian(event.rv), value: Array(event.name.utf8))
+        try txn.put(table, key: ResourceVersionKey.encode(event.rv), value: Array(event.name.utf8))
         calls.withLock { $0.applied.append(event.rv) }
     }
 
     func willRemove(_ event: EventView, in txn: WriteTransaction) throws {
         guard let table = txn.table(named: tableName) else { throw Refused() }
-        try txn.delete(table, key: bigEndian(event.rv), value: nil)
+        try txn.delete(table, key: ResourceVersionKey.encode(event.rv), value: nil)
         calls.withLock { $0.removed.append(event.rv) }
     }
 

@@ -1,3 +1,4 @@
+import AKETestSupport
 import KubeModel
 import Testing
 
@@ -125,23 +126,11 @@ struct NameValidationTests {
     }
 }
 
-/// A deterministic generator for tests (SplitMix64).
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 @Suite("generateName")
 struct GenerateNameTests {
     @Test("appends five characters from the apiserver's alphabet")
     func suffix() {
-        var rng = SplitMix(state: 42)
+        var rng = SeededGenerator(seed: 42)
         let alphabet = Set("bcdfghjklmnpqrstvwxz2456789")
         var seen = Set<String>()
         for _ in 0..<200 {

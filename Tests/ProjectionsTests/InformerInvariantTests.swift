@@ -1,3 +1,4 @@
+import AKETestSupport
 import EventLog
 import Foundation
 import KubeModel
@@ -65,7 +66,7 @@ struct InformerInvariantTests {
 
     static func run(seed: UInt64, steps: Int, compaction: Bool) async throws {
         let note = Comment(rawValue: "seed \(seed) (rerun with AKE_TEST_SEED=\(seed)), compaction \(compaction)")
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         try await withStore { store in
             // Model: per resource, "ns/name" → object; and the full state after every RV.
             var state: [GroupVersionResource: [String: ModelObject]] = [:]

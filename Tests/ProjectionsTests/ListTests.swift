@@ -1,3 +1,4 @@
+import AKETestSupport
 import EventLog
 import KubeModel
 import Testing
@@ -69,7 +70,7 @@ struct ListTests {
     @Test("the spec.nodeName index answers exactly what a full scan answers, after moves and deletes")
     func indexMatchesScan() async throws {
         try await withStore { store in
-            var rng = SplitMix64(seed: 42)
+            var rng = SeededGenerator(seed: 42)
             for i in 0..<200 {
                 let name = "p\(Int.random(in: 0..<40, using: &rng))"
                 let ns = "ns\(Int.random(in: 0..<3, using: &rng))"

@@ -82,7 +82,9 @@ final class LogCore: Sendable {
     }
 }
 
-final class Writer: @unchecked Sendable {
+/// The log's single writer: one dedicated thread that owns every LMDB write transaction,
+/// group-commits queued `write` bodies and resumes their callers after the commit.
+final class WriterThread: @unchecked Sendable {
     // Safe: `queue` is a Mutex; `context` and the LMDB write transactions are used only on the
     // writer thread (`run`), which is the only caller of `process`.
     private struct Queue {
@@ -286,7 +288,7 @@ final class Writer: @unchecked Sendable {
         let head = nextRV - 1
         if nextRV > startRV {
             var key = MetaKey.head
-            var value = rvKey(head)
+            var value = ResourceVersionKey.encode(head)
             let rc = key.withUnsafeMutableBytes { k in
                 value.withUnsafeMutableBytes { v in
                     var kv = MDB_val(UnsafeRawBufferPointer(k))

@@ -13,7 +13,8 @@
 //   local client (empty unless origin is local), upstream RV
 //   then the object's JSON bytes up to the end — last, so `object` is a plain slice.
 
-enum EventRecord {
+/// The stored byte layout of an event record (encoding; `EventView` decodes).
+enum EventRecordFormat {
     static let currentVersion: UInt8 = 1
     static let headerSize = 28
 
@@ -79,10 +80,10 @@ public struct EventView {
 
     /// Validates the record so the accessors below cannot read out of bounds.
     init(rv: ResourceVersion, bytes: UnsafeRawBufferPointer) throws {
-        guard bytes.count >= EventRecord.headerSize, bytes[0] == EventRecord.currentVersion,
+        guard bytes.count >= EventRecordFormat.headerSize, bytes[0] == EventRecordFormat.currentVersion,
             EventType(rawValue: bytes[1]) != nil, bytes[3] <= 3
         else { throw EventLogError.corruptRecord(rv) }
-        var offset = EventRecord.headerSize
+        var offset = EventRecordFormat.headerSize
         // Returns the offset of the string starting at `offset` and advances past it.
         func skipString() throws -> Int {
             guard offset + 4 <= bytes.count else { throw EventLogError.corruptRecord(rv) }
@@ -120,7 +121,7 @@ public struct EventView {
     /// The interned resource.
     public var resource: ResourceID { load(4, as: UInt32.self) }
     /// The object's namespace ("" for cluster-scoped).
-    public var namespace: String { string(at: EventRecord.headerSize) }
+    public var namespace: String { string(at: EventRecordFormat.headerSize) }
     /// The object's name.
     public var name: String { string(at: nameOffset) }
     /// The object's uid.

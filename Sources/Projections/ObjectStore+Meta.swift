@@ -1,0 +1,19 @@
+import EventLog
+
+/// Small values other layers keep beside the objects, in the log's meta table: edge
+/// sync's scopes and the discovery mirror. The layers above read and write them here
+/// rather than opening log transactions themselves; a value that must commit with the
+/// events it describes goes through `MutationContext.setMeta` instead.
+extension ObjectStore {
+    /// The value stored under `key`, or nil (one short read transaction).
+    public func meta(_ key: String) throws -> [UInt8]? {
+        try log.read { txn in try txn.meta(key) }
+    }
+
+    /// Stores every value in one durable write (they commit together).
+    public func setMeta(_ values: [String: [UInt8]]) async throws {
+        try await log.write { txn in
+            for (key, value) in values { try txn.setMeta(key, value) }
+        }
+    }
+}

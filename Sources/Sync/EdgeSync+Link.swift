@@ -1,0 +1,84 @@
+import Logging
+
+// Link health: the probe loop and every upstream answer feed the `LinkMonitor`;
+// this performs what it decides (logs, metrics, stopping watches, waking waiters).
+extension EdgeSync {
+    /// Something upstream answered (a Status error counts: the server answered).
+    func linkSucceeded() {
+        let now = Self.now()
+        let action = state.withLock { $0.link.contactSucceeded(now: now) }
+        metrics.contact(at: now)
+        perform(action)
+    }
+
+    /// Talking upstream failed (the request never got an answer).
+    func linkFailed(_ error: String) {
+        let now = Self.now()
+        perform(state.withLock { $0.link.contactFailed(now: now, error: error) })
+    }
+
+    func perform(_ action: LinkMonitor.Action) {
+        switch action {
+        case .none:
+            return
+        case .announceOnline(let outage):
+            metrics.linkTransition(online: true)
+            var metadata: Logger.Metadata = ["upstream": "\(connection.config.server)"]
+            if let outage {
+                metadata["offlineSince"] = "\(LinkStatus.timestamp(outage.since))"
+                metadata["offlineFor"] = "\(LinkStatus.duration(outage.duration))"
+                metadata["lastError"] = "\(outage.lastError)"
+            }
+            logger.notice("upstream link online", metadata: metadata)
+            changes.signal()
+        case .stopWatches(let reason, let lastContact):
+            metrics.linkTransition(online: false)
+            logger.warning(
+                "upstream link offline; serving from the local log",
+                metadata: [
+                    "upstream": "\(connection.config.server)", "reason": "\(reason)",
+                    "lastContact": "\(lastContact > 0 ? LinkStatus.timestamp(lastContact) : "never")",
+                ])
+            // The reflectors resume from their last RV once the link is back.
+            let (watches, staled) = state.withLock { s in
+                (Array(s.watchCancels.values), s.registry.linkWentOffline(reason: reason))
+            }
+            for cancel in watches { cancel() }
+            for scope in staled { metrics.phase(scope.id, scope.selector.resource, .stale) }
+            changes.signal()
+        }
+    }
+
+    /// Returns once the link is online (or the edge is stopping).
+    func waitOnline() async {
+        _ = await changes.wait(until: .now + .seconds(3600)) { state.withLock { $0.link.isOnline || $0.stopped } }
+    }
+
+    /// Scope `id`'s watch delivered something (or just opened).
+    func touchWatch(_ id: UInt32) {
+        let now = Self.now()
+        state.withLock { $0.link.watchActive(id, now: now) }
+    }
+
+    /// Probes `/version` every `probeInterval` and stops watches that went quiet.
+    func probeLoop() async {
+        while !Task.isCancelled {
+            do {
+                let response = try await connection.send(.GET, path: "/version", timeout: .seconds(3), labels: .probe)
+                let now = Self.now()
+                let action = state.withLock { $0.link.probeAnswered(code: response.code, now: now) }
+                if response.code < 500 { metrics.contact(at: now) }
+                perform(action)
+            } catch {
+                // Stopping cancels the probe in flight: that says nothing about the link.
+                if Task.isCancelled { return }
+                linkFailed("\(error)")
+            }
+            // A watch that delivered nothing for too long is on a dead connection.
+            let now = Self.now()
+            let stale = state.withLock { s in s.link.idleWatches(now: now).compactMap { s.watchCancels[$0] } }
+            for cancel in stale { cancel() }
+            try? await Task.sleep(for: options.probeInterval)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// Tests for this target live beside this file (Swift Testing).
-import Testing

@@ -1,0 +1,51 @@
+import Testing
+
+@testable import Sync
+
+@Suite("Link monitor")
+struct LinkMonitorTests {
+    @Test("the first contact announces the link without an outage; later contacts announce nothing")
+    func firstContact() {
+        var monitor = LinkMonitor(watchIdleSeconds: 90)
+        #expect(monitor.contactSucceeded(now: 1) == .announceOnline(offline: nil))
+        #expect(monitor.contactSucceeded(now: 2) == .none)
+        #expect(monitor.isOnline)
+    }
+
+    @Test("going offline stops the watches; coming back reports how long the outage lasted and its last error")
+    func outage() {
+        var monitor = LinkMonitor(watchIdleSeconds: 90)
+        _ = monitor.contactSucceeded(now: 10)
+        #expect(monitor.contactFailed(now: 11, error: "reset") == .none)
+        #expect(monitor.contactFailed(now: 12, error: "refused") == .stopWatches(reason: "refused", lastContact: 10))
+        #expect(monitor.contactFailed(now: 13, error: "timeout") == .none)
+        #expect(
+            monitor.contactSucceeded(now: 20)
+                == .announceOnline(offline: .init(since: 12, duration: 8, lastError: "timeout")))
+    }
+
+    @Test("a probe answered with 5xx counts as a failure; any other answer as contact")
+    func probeAnswers() {
+        var monitor = LinkMonitor(watchIdleSeconds: 90)
+        #expect(
+            monitor.probeAnswered(code: 503, now: 1) == .stopWatches(reason: "/version answered 503", lastContact: 0))
+        #expect(
+            monitor.probeAnswered(code: 401, now: 2)
+                == .announceOnline(offline: .init(since: 1, duration: 1, lastError: "/version answered 503")))
+        #expect(monitor.probeAnswered(code: 200, now: 3) == .none)
+        #expect(monitor.health.lastContact == 3)
+    }
+
+    @Test("a watch silent for longer than the idle timeout is reported until it closes")
+    func idleWatches() {
+        var monitor = LinkMonitor(watchIdleSeconds: 90)
+        monitor.watchActive(1, now: 0)
+        monitor.watchActive(2, now: 50)
+        #expect(monitor.idleWatches(now: 90) == [])
+        #expect(monitor.idleWatches(now: 91) == [1])
+        monitor.watchActive(1, now: 91)
+        #expect(monitor.idleWatches(now: 141) == [2])
+        monitor.watchClosed(2)
+        #expect(monitor.idleWatches(now: 1000) == [1])
+    }
+}
