@@ -1,0 +1,25 @@
+import KubeModel
+
+/// Validation of the built-in kinds outside core/v1 and apiextensions, by API group.
+enum GroupValidation {
+    /// The groups this dispatcher validates.
+    static let groups: Set<String> = [
+        "apps", "batch", "networking.k8s.io", "rbac.authorization.k8s.io", "policy", "storage.k8s.io",
+        "discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "scheduling.k8s.io", "node.k8s.io",
+        "certificates.k8s.io",
+    ]
+
+    /// Whether `group` is validated here.
+    static func handles(_ group: String) -> Bool { groups.contains(group) }
+
+    /// All errors of a write of an object of one of `groups`.
+    static func validate(_ object: JSONValue, _ request: AdmissionRequest) -> [FieldError] {
+        switch (request.info.gvr.group, request.info.kind) {
+        case ("apps", _): return AppsValidation.validate(object, request)
+        case ("coordination.k8s.io", "Lease"): return LeaseValidation.validate(object, request)
+        case ("events.k8s.io", "Event"): return EventValidation.validate(object, request)
+        case ("policy", "PodDisruptionBudget"): return PodDisruptionBudgetValidation.validate(object, request)
+        default: return []
+        }
+    }
+}
