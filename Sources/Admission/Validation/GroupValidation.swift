@@ -19,6 +19,8 @@ enum GroupValidation {
         case ("coordination.k8s.io", "Lease"): return LeaseValidation.validate(object, request)
         case ("events.k8s.io", "Event"): return EventValidation.validate(object, request)
         case ("policy", "PodDisruptionBudget"): return PodDisruptionBudgetValidation.validate(object, request)
+        case ("discovery.k8s.io", "EndpointSlice"): return EndpointSliceValidation.validate(object, request)
+        case ("rbac.authorization.k8s.io", _): return RBACValidation.validate(object, request)
         default: return []
         }
     }
