@@ -21,6 +21,7 @@ enum GroupValidation {
         case ("policy", "PodDisruptionBudget"): return PodDisruptionBudgetValidation.validate(object, request)
         case ("discovery.k8s.io", "EndpointSlice"): return EndpointSliceValidation.validate(object, request)
         case ("rbac.authorization.k8s.io", _): return RBACValidation.validate(object, request)
+        case ("batch", _): return JobValidation.validate(object, request)
         default: return []
         }
     }
