@@ -11,6 +11,9 @@ struct IPAddress: Hashable {
         return nil
     }
 
+    /// An address from its 16 bytes.
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
     /// Parses dotted IPv4 or IPv6 text; nil when invalid.
     init?(_ s: String) {
         let b = Array(s.utf8)
