@@ -23,6 +23,7 @@ enum GroupValidation {
         case ("rbac.authorization.k8s.io", _): return RBACValidation.validate(object, request)
         case ("batch", _): return JobValidation.validate(object, request)
         case ("networking.k8s.io", _): return NetworkingValidation.validate(object, request)
+        case ("node.k8s.io", "RuntimeClass"): return RuntimeClassValidation.validate(object, request)
         case ("scheduling.k8s.io", "PriorityClass"): return PriorityClassValidation.validate(object, request)
         case ("storage.k8s.io", "StorageClass"): return StorageClassValidation.validate(object, request)
         default: return []
