@@ -46,11 +46,14 @@ import Testing
     }
 
     /// Go prints struct pointers as addresses that differ on every run, and whole internal
-    /// structs (a `core.PodTemplateSpec`, a `batch.PodFailurePolicy`) with every member
+    /// structs (a `core.PodTemplateSpec`, a `batch.PodFailurePolicy`, a `storage.CSINodeDriver`) with every member
     /// down to timestamps; AKE does not reproduce those, so such bad values compare as `…`.
     static func normalized(_ message: String) -> String {
         var m = message.replacingOccurrences(of: "\\(0x[0-9a-f]+\\)", with: "(0x…)", options: .regularExpression)
-        for type in ["core.PodTemplateSpec{", "batch.PodFailurePolicy{", "batch.SuccessPolicy{"] {
+        for type in [
+            "core.PodTemplateSpec{", "batch.PodFailurePolicy{", "batch.SuccessPolicy{", "storage.CSINodeDriver{",
+            "storage.VolumeAttachmentSpec{",
+        ] {
             guard let start = m.range(of: "Invalid value: " + type),
                 let end = m.range(of: "}: ", options: .backwards, range: start.upperBound..<m.endIndex)
             else { continue }

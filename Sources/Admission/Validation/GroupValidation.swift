@@ -26,6 +26,10 @@ enum GroupValidation {
         case ("node.k8s.io", "RuntimeClass"): return RuntimeClassValidation.validate(object, request)
         case ("scheduling.k8s.io", "PriorityClass"): return PriorityClassValidation.validate(object, request)
         case ("storage.k8s.io", "StorageClass"): return StorageClassValidation.validate(object, request)
+        case ("storage.k8s.io", "CSINode"): return CSIValidation.csiNode(object, request)
+        case ("storage.k8s.io", "CSIDriver"): return CSIValidation.csiDriver(object, request)
+        case ("storage.k8s.io", "VolumeAttachment"):
+            return request.subresource == nil ? CSIValidation.volumeAttachment(object, request) : []
         default: return []
         }
     }
