@@ -11,8 +11,8 @@ import Testing
         .appendingPathComponent("APIFrontTests/Fixtures/protobuf")
 
     static let names = [
-        "clusterrole", "clusterrolebinding", "cronjob", "deployment", "job", "poddisruptionbudget", "priorityclass",
-        "role", "rolebinding",
+        "clusterrole", "clusterrolebinding", "cronjob", "deployment", "ingress", "job", "poddisruptionbudget",
+        "priorityclass", "role", "rolebinding",
     ]
 
     @Test(arguments: names)
