@@ -188,6 +188,7 @@ final class Writer {
         let admission = try admissionRequest(info, old: nil, subresource: nil)
         Admission.applyDefaults(&obj, admission)
         ResourceStrategy.prepareForCreate(&obj, info)
+        Admission.prepareForCreate(&obj, admission)
 
         var causes = MetadataValidation.validate(obj, info: info)
         causes += Self.causes(Admission.validate(obj, admission))

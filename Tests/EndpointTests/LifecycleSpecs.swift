@@ -4,6 +4,17 @@ import Testing
 
 @Suite("Endpoint: deletion, finalizers, namespaces, garbage collection, dry run")
 struct LifecycleSpecs {
+    /// A valid Deployment or ReplicaSet spec (one replica, a selector its template matches).
+    static func workloadSpec(_ app: String) -> JSONValue {
+        [
+            "replicas": 1, "selector": ["matchLabels": ["app": .string(app)]],
+            "template": [
+                "metadata": ["labels": ["app": .string(app)]],
+                "spec": ["containers": [["name": "c", "image": "nginx"]]],
+            ],
+        ]
+    }
+
     @Test("finalizers: delete marks (MODIFIED, deletionTimestamp), removing the last finalizer deletes (DELETED)")
     func finalizerFlow() async throws {
         try await Harness.run { h in
@@ -166,7 +177,7 @@ struct LifecycleSpecs {
         try await Harness.run { h in
             let owner = try await h.create(
                 Harness.deployments, namespace: "default",
-                ["metadata": ["name": "d"], "spec": ["replicas": 1]])
+                ["metadata": ["name": "d"], "spec": Self.workloadSpec("d")])
             try await h.create(
                 Harness.replicasets, namespace: "default",
                 [
@@ -179,7 +190,7 @@ struct LifecycleSpecs {
                             ]
                         ],
                     ],
-                    "spec": ["replicas": 1],
+                    "spec": Self.workloadSpec("d"),
                 ])
             let start = try await h.head()
             let r = await h.call(

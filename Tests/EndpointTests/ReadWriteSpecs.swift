@@ -197,7 +197,13 @@ struct ReadWriteSpecs {
         try await Harness.run { h in
             let deployment: JSONValue = [
                 "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
-                "spec": ["replicas": 1, "selector": ["matchLabels": ["app": "web"]]],
+                "spec": [
+                    "replicas": 1, "selector": ["matchLabels": ["app": "web"]],
+                    "template": [
+                        "metadata": ["labels": ["app": "web"]],
+                        "spec": ["containers": [["name": "c", "image": "nginx"]]],
+                    ],
+                ],
             ]
             var d = try await h.create(Harness.deployments, namespace: "default", deployment)
             #expect(d["metadata"]?["generation"] == 1)
@@ -215,7 +221,14 @@ struct ReadWriteSpecs {
         try await Harness.run { h in
             let deployment: JSONValue = [
                 "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "api"],
-                "spec": ["replicas": 1], "status": ["replicas": 7],
+                "spec": [
+                    "replicas": 1, "selector": ["matchLabels": ["app": "api"]],
+                    "template": [
+                        "metadata": ["labels": ["app": "api"]],
+                        "spec": ["containers": [["name": "c", "image": "nginx"]]],
+                    ],
+                ],
+                "status": ["replicas": 7],
             ]
             var d = try await h.create(Harness.deployments, namespace: "default", deployment)
             #expect(d["status"] == nil)  // dropped on create

@@ -7,6 +7,8 @@ enum BuiltInValidation {
         switch request.info.gvr.group {
         case "apiextensions.k8s.io":
             return CustomResourceDefinitionValidation.validate(object, request)
+        case let group where GroupValidation.handles(group):
+            return GroupValidation.validate(object, request)
         default:
             // Filled in per group in the files beside this one.
             return []
