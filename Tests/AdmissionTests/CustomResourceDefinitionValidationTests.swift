@@ -76,16 +76,25 @@ import Testing
 
     @Test func schemaKeywordsCRDsForbid() throws {
         #expect(
-            try Self.errors(schema: "{type: object, properties: {a: {type: object, properties: {b: {type: string}}, additionalProperties: {type: string}}}}")
-                == ["\(Self.root).properties[a].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive"])
+            try Self.errors(
+                schema:
+                    "{type: object, properties: {a: {type: object, properties: {b: {type: string}}, additionalProperties: {type: string}}}}"
+            )
+                == [
+                    "\(Self.root).properties[a].additionalProperties: Forbidden: additionalProperties and properties are mutual exclusive"
+                ])
         #expect(
-            try Self.errors(schema: "{type: object, properties: {a: {type: array, uniqueItems: true, items: {type: string}}}}")
+            try Self.errors(
+                schema: "{type: object, properties: {a: {type: array, uniqueItems: true, items: {type: string}}}}")
                 == [
                     "\(Self.root).properties[a].uniqueItems: Forbidden: uniqueItems cannot be set to true since the runtime complexity becomes quadratic"
                 ])
         #expect(
-            try Self.errors(schema: "{type: object, properties: {a: {type: object, x-kubernetes-preserve-unknown-fields: false}}}")
-                == ["\(Self.root).properties[a].x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined"])
+            try Self.errors(
+                schema: "{type: object, properties: {a: {type: object, x-kubernetes-preserve-unknown-fields: false}}}")
+                == [
+                    "\(Self.root).properties[a].x-kubernetes-preserve-unknown-fields: Invalid value: false: must be true or undefined"
+                ])
         #expect(
             try Self.errors(schema: "{type: object, properties: {a: {type: thing}}}") == [
                 #"\#(Self.root).properties[a].type: Unsupported value: "thing": supported values: "array", "boolean", "integer", "number", "object", "string""#
@@ -102,14 +111,20 @@ import Testing
 
     @Test func valueValidationsMayNotDeclareStructure() throws {
         #expect(
-            try Self.errors(schema: "{type: object, properties: {a: {type: string, anyOf: [{type: string}, {maxLength: 3}]}}}")
+            try Self.errors(
+                schema: "{type: object, properties: {a: {type: string, anyOf: [{type: string}, {maxLength: 3}]}}}")
                 == ["\(Self.root).properties[a].anyOf[0].type: Forbidden: must be empty to be structural"])
     }
 
     @Test func metadataAtTheRootMayOnlyRestrictNameAndGenerateName() throws {
-        #expect(try Self.errors(schema: "{type: object, properties: {metadata: {type: object, properties: {name: {type: string, maxLength: 5}}}}}") == [])
         #expect(
-            try Self.errors(schema: "{type: object, properties: {metadata: {type: object, properties: {labels: {type: object}}}}}")
+            try Self.errors(
+                schema:
+                    "{type: object, properties: {metadata: {type: object, properties: {name: {type: string, maxLength: 5}}}}}"
+            ) == [])
+        #expect(
+            try Self.errors(
+                schema: "{type: object, properties: {metadata: {type: object, properties: {labels: {type: object}}}}}")
                 == [
                     "\(Self.root).properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified"
                 ])
@@ -121,10 +136,18 @@ import Testing
 
     @Test func listTypesNeedTheirShape() throws {
         #expect(
-            try Self.errors(schema: "{type: object, properties: {a: {type: array, x-kubernetes-list-type: map, items: {type: object, properties: {k: {type: string}}}}}}")
-                == ["\(Self.root).properties[a].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map"])
+            try Self.errors(
+                schema:
+                    "{type: object, properties: {a: {type: array, x-kubernetes-list-type: map, items: {type: object, properties: {k: {type: string}}}}}}"
+            )
+                == [
+                    "\(Self.root).properties[a].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map"
+                ])
         #expect(
-            try Self.errors(schema: "{type: object, properties: {a: {type: array, x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [k], items: {type: object, properties: {k: {type: string}}}}}}")
+            try Self.errors(
+                schema:
+                    "{type: object, properties: {a: {type: array, x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [k], items: {type: object, properties: {k: {type: string}}}}}}"
+            )
                 == [
                     "\(Self.root).properties[a].items.properties[k].default: Required value: this property is in x-kubernetes-list-map-keys, so it must have a default or be a required property"
                 ])
@@ -136,13 +159,19 @@ import Testing
 
     @Test func defaultsMustBeValidAndPruned() throws {
         #expect(
-            try Self.errors(schema: "{type: object, properties: {spec: {type: object, properties: {replicas: {type: integer, default: many}}}}}")
+            try Self.errors(
+                schema:
+                    "{type: object, properties: {spec: {type: object, properties: {replicas: {type: integer, default: many}}}}}"
+            )
                 == [
                     // kube-openapi validates the default on its own: the name in the message is empty.
                     #"\#(Self.root).properties[spec].properties[replicas].default: Invalid value: "string":  in body must be of type integer: "string""#
                 ])
         #expect(
-            try Self.errors(schema: "{type: object, properties: {spec: {type: object, default: {x: 1}, properties: {a: {type: string}}}}}")
+            try Self.errors(
+                schema:
+                    "{type: object, properties: {spec: {type: object, default: {x: 1}, properties: {a: {type: string}}}}}"
+            )
                 == [
                     #"\#(Self.root).properties[spec].default: Invalid value: map[string]interface {}{"x":1}: must not have unknown fields"#
                 ])
@@ -170,7 +199,9 @@ import Testing
         var crd = try Self.crd(schema: "{type: object}")
         crd["spec"]?["conversion"] = ["strategy": "Magic"]
         #expect(
-            try Self.errors(crd) == [#"spec.conversion.strategy: Unsupported value: "Magic": supported values: "None", "Webhook""#])
+            try Self.errors(crd) == [
+                #"spec.conversion.strategy: Unsupported value: "Magic": supported values: "None", "Webhook""#
+            ])
         crd["spec"]?["conversion"] = ["strategy": "Webhook"]
         #expect(
             try Self.errors(crd) == [
@@ -190,7 +221,8 @@ import Testing
 
     @Test func theStatusOfACRDIsNotRevalidated() throws {
         let info = try crdRequest().info
-        let request = AdmissionRequest(info: info, operation: .update, subresource: "status", old: try Self.crd(schema: nil))
+        let request = AdmissionRequest(
+            info: info, operation: .update, subresource: "status", old: try Self.crd(schema: nil))
         #expect(Admission.validate(try Self.crd(schema: nil), request) == [])
     }
 }
@@ -200,7 +232,10 @@ import Testing
         var crd = try CustomResourceDefinitionValidationTests.crd(schema: "{type: object}")
         crd["spec"]?["names"] = ["plural": "widgets", "kind": "Widget"]
         Admission.applyDefaults(&crd, try crdRequest())
-        #expect(crd["spec"]?["names"] == ["plural": "widgets", "kind": "Widget", "singular": "widget", "listKind": "WidgetList"])
+        #expect(
+            crd["spec"]?["names"] == [
+                "plural": "widgets", "kind": "Widget", "singular": "widget", "listKind": "WidgetList",
+            ])
         #expect(crd["spec"]?["conversion"] == ["strategy": "None"])
         #expect(crd["status"]?["storedVersions"] == ["v1"])
     }
@@ -209,7 +244,10 @@ import Testing
         var crd = try CustomResourceDefinitionValidationTests.crd(schema: "{type: object}")
         crd["spec"]?["conversion"] = [
             "strategy": "Webhook",
-            "webhook": ["clientConfig": ["service": ["name": "conv", "namespace": "default"]], "conversionReviewVersions": ["v1"]],
+            "webhook": [
+                "clientConfig": ["service": ["name": "conv", "namespace": "default"]],
+                "conversionReviewVersions": ["v1"],
+            ],
         ]
         Admission.applyDefaults(&crd, try crdRequest())
         #expect(crd["spec"]?["conversion"]?["webhook"]?["clientConfig"]?["service"]?["port"] == 443)

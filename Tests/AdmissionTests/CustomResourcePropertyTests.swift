@@ -154,7 +154,10 @@ enum RandomSchema {
             return .object(s)
         case 1:
             let min = Int.random(in: -5...5, using: &rng)
-            return ["type": "integer", "minimum": .number(JSONNumber(min)), "maximum": .number(JSONNumber(min + Int.random(in: 0...20, using: &rng)))]
+            return [
+                "type": "integer", "minimum": .number(JSONNumber(min)),
+                "maximum": .number(JSONNumber(min + Int.random(in: 0...20, using: &rng))),
+            ]
         case 2:
             return ["type": "number", "minimum": -1.5, "maximum": 10.5]
         case 3:
@@ -189,12 +192,15 @@ enum RandomSchema {
         case "string":
             if let e = schema["enum"]?.arrayValue { return e.randomElement(using: &rng)! }
             if schema["format"]?.stringValue == "date" {
-                return .string("20\(Int.random(in: 10...39, using: &rng))-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))")
+                return .string(
+                    "20\(Int.random(in: 10...39, using: &rng))-0\(Int.random(in: 1...9, using: &rng))-1\(Int.random(in: 0...9, using: &rng))"
+                )
             }
             let min = Int(schema["minLength"]?.int64Value ?? 0)
             let max = Int(schema["maxLength"]?.int64Value ?? 8)
             let letters = Array("abcxyz")
-            return .string(String((0..<Int.random(in: min...max, using: &rng)).map { _ in letters.randomElement(using: &rng)! }))
+            return .string(
+                String((0..<Int.random(in: min...max, using: &rng)).map { _ in letters.randomElement(using: &rng)! }))
         case "integer":
             let min = Int(schema["minimum"]?.int64Value ?? 0)
             let max = Int(schema["maximum"]?.int64Value ?? 10)
@@ -214,7 +220,8 @@ enum RandomSchema {
             }
             let required = Set((schema["required"]?.arrayValue ?? []).compactMap(\.stringValue))
             var o = JSONObject()
-            for (k, p) in schema["properties"]?.objectValue ?? JSONObject() where required.contains(k) || Bool.random(using: &rng) {
+            for (k, p) in schema["properties"]?.objectValue ?? JSONObject()
+            where required.contains(k) || Bool.random(using: &rng) {
                 o[k] = instance(of: p, rng: &rng)
             }
             return .object(o)
@@ -314,7 +321,8 @@ enum RandomSchema {
                 }
                 for (k, v) in o {
                     out += mutations(
-                        of: v, schema: schema["properties"]?[k] ?? [:], path: "\(path).\(k)", location: location + [.key(k)])
+                        of: v, schema: schema["properties"]?[k] ?? [:], path: "\(path).\(k)",
+                        location: location + [.key(k)])
                 }
             }
         default:

@@ -66,7 +66,9 @@ import Testing
         let object: JSONValue = [
             "apiVersion": "example.com/v1", "kind": "Widget",
             "metadata": ["name": "w", "namespace": "default", "labels": ["a": "b"]],
-            "spec": ["replicas": 3, "mode": "slow", "settings": ["level": 1, "color": "red", "shade": "dark"], "bogus": 1],
+            "spec": [
+                "replicas": 3, "mode": "slow", "settings": ["level": 1, "color": "red", "shade": "dark"], "bogus": 1,
+            ],
             "status": ["ready": true, "phase": "x"],
             "unknown": ["x": 1],
         ]
@@ -89,7 +91,9 @@ import Testing
 
     @Test func itemsAndAdditionalPropertiesAreDefaulted() {
         let spec = widgets.defaulted(
-            WidgetDefinition.widget(["containers": [["name": "a"], ["name": "b", "pull": "Always"]], "env": ["A": [:]]])
+            WidgetDefinition.widget([
+                "containers": [["name": "a"], ["name": "b", "pull": "Always"]], "env": ["A": [:]],
+            ])
         )["spec"]
         #expect(spec?["containers"] == [["name": "a", "pull": "IfNotPresent"], ["name": "b", "pull": "Always"]])
         #expect(spec?["env"] == ["A": ["value": "unset"]])
@@ -113,7 +117,8 @@ import Testing
             WidgetDefinition.widget([
                 "template": ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"], "spec": ["x": "y", "z": 1]]
             ]))["spec"]
-        #expect(spec?["template"] == ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"], "spec": ["x": "y"]])
+        #expect(
+            spec?["template"] == ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"], "spec": ["x": "y"]])
     }
 
     @Test func defaultingIsIdempotent() {

@@ -11,11 +11,17 @@ struct WidgetDefinition {
 
     /// A CRD whose version v1 has `schema` (YAML or JSON text); `status` enables the status
     /// subresource, `scale` adds a scale subresource.
-    init(schema: String, status: Bool = false, scale: JSONValue? = nil, uid: String = "uid-\(UInt64.random(in: 0...UInt64.max))") throws {
+    init(
+        schema: String, status: Bool = false, scale: JSONValue? = nil,
+        uid: String = "uid-\(UInt64.random(in: 0...UInt64.max))"
+    ) throws {
         try self.init(schemaValue: JSONValue(yaml: schema), status: status, scale: scale, uid: uid)
     }
 
-    init(schemaValue: JSONValue, status: Bool = false, scale: JSONValue? = nil, uid: String = "uid-\(UInt64.random(in: 0...UInt64.max))") throws {
+    init(
+        schemaValue: JSONValue, status: Bool = false, scale: JSONValue? = nil,
+        uid: String = "uid-\(UInt64.random(in: 0...UInt64.max))"
+    ) throws {
         var version: JSONValue = [
             "name": "v1", "served": true, "storage": true, "schema": ["openAPIV3Schema": schemaValue],
         ]

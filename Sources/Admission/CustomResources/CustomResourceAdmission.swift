@@ -57,7 +57,8 @@ enum CustomResourceAdmission {
             errs += StructuralAlgorithms.validateEmbedded(object, schema, path: "")
             let oldListErrors =
                 request.operation == .update
-                ? StructuralAlgorithms.validateListSetsAndMaps(request.old?.objectValue ?? JSONObject(), schema, path: "")
+                ? StructuralAlgorithms.validateListSetsAndMaps(
+                    request.old?.objectValue ?? JSONObject(), schema, path: "")
                 : []
             if oldListErrors.isEmpty {
                 errs += StructuralAlgorithms.validateListSetsAndMaps(objectMap, schema, path: "")
@@ -75,7 +76,9 @@ enum CustomResourceAdmission {
         switch GoValue(value) {
         case .int(let n):
             if n < 0 {
-                return [FieldError(.invalid, field: path, value: .integer(n), detail: "should be a non-negative integer")]
+                return [
+                    FieldError(.invalid, field: path, value: .integer(n), detail: "should be a non-negative integer")
+                ]
             }
             if n > Int64(Int32.max) {
                 return [
@@ -89,7 +92,8 @@ enum CustomResourceAdmission {
             return [
                 FieldError(
                     .invalid, field: path, value: .integer(0),
-                    detail: "\(accessorPath(fields)) accessor error: \(GoRendering.plainV(value)) is of the type \(goType(value)), expected int64"
+                    detail:
+                        "\(accessorPath(fields)) accessor error: \(GoRendering.plainV(value)) is of the type \(goType(value)), expected int64"
                 )
             ]
         }
@@ -101,7 +105,8 @@ enum CustomResourceAdmission {
         return [
             FieldError(
                 .invalid, field: path, value: .string(""),
-                detail: "\(accessorPath(fields)) accessor error: \(GoRendering.plainV(value)) is of the type \(goType(value)), expected string"
+                detail:
+                    "\(accessorPath(fields)) accessor error: \(GoRendering.plainV(value)) is of the type \(goType(value)), expected string"
             )
         ]
     }

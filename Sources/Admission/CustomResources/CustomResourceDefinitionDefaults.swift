@@ -12,7 +12,9 @@ enum CustomResourceDefinitionDefaults {
         var names = spec["names"]?.objectValue ?? JSONObject()
         let kind = names["kind"]?.stringValue ?? ""
         if (names["singular"]?.stringValue ?? "").isEmpty { names["singular"] = .string(kind.lowercased()) }
-        if (names["listKind"]?.stringValue ?? "").isEmpty && !kind.isEmpty { names["listKind"] = .string(kind + "List") }
+        if (names["listKind"]?.stringValue ?? "").isEmpty && !kind.isEmpty {
+            names["listKind"] = .string(kind + "List")
+        }
         spec["names"] = .object(names)
         if spec["conversion"] == nil || spec["conversion"]?.isNull == true {
             spec["conversion"] = ["strategy": "None"]

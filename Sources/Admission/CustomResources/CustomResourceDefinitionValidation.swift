@@ -234,7 +234,8 @@ enum CustomResourceDefinitionValidation {
         var errs: [FieldError] = []
         if !skipAnyOf {
             for (i, n) in (s["anyOf"]?.arrayValue ?? []).enumerated() {
-                errs += nestedValueValidation(n.objectValue ?? JSONObject(), skipAnyOf: false, path: "\(path).anyOf[\(i)]")
+                errs += nestedValueValidation(
+                    n.objectValue ?? JSONObject(), skipAnyOf: false, path: "\(path).anyOf[\(i)]")
             }
         }
         for (i, n) in (s["allOf"]?.arrayValue ?? []).enumerated() {
@@ -247,11 +248,14 @@ enum CustomResourceDefinitionValidation {
         if let not = s["not"]?.objectValue {
             errs += nestedValueValidation(not, skipAnyOf: false, path: path + ".not")
         }
-        if let pattern = s["pattern"]?.stringValue, !pattern.isEmpty, (try? NSRegularExpression(pattern: pattern)) == nil {
+        if let pattern = s["pattern"]?.stringValue, !pattern.isEmpty,
+            (try? NSRegularExpression(pattern: pattern)) == nil
+        {
             errs.append(
                 .invalid(
                     path + ".pattern", pattern,
-                    "must be a valid regular expression, but isn't: error parsing regexp: invalid pattern: `\(pattern)`"))
+                    "must be a valid regular expression, but isn't: error parsing regexp: invalid pattern: `\(pattern)`"
+                ))
         }
         return errs
     }
@@ -263,7 +267,8 @@ enum CustomResourceDefinitionValidation {
             errs += nestedValueValidation(items, skipAnyOf: false, path: path + ".items")
         }
         for (k, p) in v["properties"]?.objectValue ?? JSONObject() {
-            errs += nestedValueValidation(p.objectValue ?? JSONObject(), skipAnyOf: false, path: "\(path).properties[\(k)]")
+            errs += nestedValueValidation(
+                p.objectValue ?? JSONObject(), skipAnyOf: false, path: "\(path).properties[\(k)]")
         }
         if !(v["type"]?.stringValue ?? "").isEmpty {
             errs.append(.forbidden(path + ".type", "must be empty to be structural"))
@@ -281,7 +286,9 @@ enum CustomResourceDefinitionValidation {
         if v["nullable"]?.boolValue == true {
             errs.append(.forbidden(path + ".nullable", "must be false to be structural"))
         }
-        for ext in ["x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource", "x-kubernetes-int-or-string"]
+        for ext in [
+            "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource", "x-kubernetes-int-or-string",
+        ]
         where v[ext]?.boolValue == true {
             errs.append(.forbidden(path + "." + ext, "must be false to be structural"))
         }
@@ -319,11 +326,14 @@ enum CustomResourceDefinitionValidation {
                         .invalid, field: path + ".default", value: GoRendering.badValue(d),
                         detail: "must not have unknown fields"))
             }
-            let metaErrs = StructuralAlgorithms.validateEmbedded(d, isEmbedded ? embeddedCopy(node, json) : node, path: path + ".default")
+            let metaErrs = StructuralAlgorithms.validateEmbedded(
+                d, isEmbedded ? embeddedCopy(node, json) : node, path: path + ".default")
             if !metaErrs.isEmpty {
                 errs += metaErrs
             } else {
-                errs += SchemaValidator.validate(d, node, path: "", old: nil).map { $0.fieldError(prefix: path + ".default") }
+                errs += SchemaValidator.validate(d, node, path: "", old: nil).map {
+                    $0.fieldError(prefix: path + ".default")
+                }
             }
         }
         if let items = s["items"] {
@@ -359,19 +369,23 @@ enum CustomResourceDefinitionValidation {
         if s["uniqueItems"]?.boolValue == true {
             errs.append(
                 .forbidden(
-                    path + ".uniqueItems", "uniqueItems cannot be set to true since the runtime complexity becomes quadratic"))
+                    path + ".uniqueItems",
+                    "uniqueItems cannot be set to true since the runtime complexity becomes quadratic"))
         }
         if let additional = s["additionalProperties"] {
             if !properties.isEmpty, additional == .bool(false) || additional.objectValue != nil {
                 errs.append(
-                    .forbidden(path + ".additionalProperties", "additionalProperties and properties are mutual exclusive"))
+                    .forbidden(
+                        path + ".additionalProperties", "additionalProperties and properties are mutual exclusive"))
             }
             var sub = context
             sub.isRoot = false
             if context.insideResourceMeta {
                 sub.forbiddenDefaultsReason = "inside additionalProperties applying to object metadata"
             }
-            if let a = additional.objectValue { errs += openAPISchema(a, path: path + ".additionalProperties", context: sub) }
+            if let a = additional.objectValue {
+                errs += openAPISchema(a, path: path + ".additionalProperties", context: sub)
+            }
         }
         let embedded = s["x-kubernetes-embedded-resource"]?.boolValue ?? false
         for (k, p) in properties {
@@ -443,7 +457,8 @@ enum CustomResourceDefinitionValidation {
             errs.append(.forbidden(path + ".items", "items must be a schema object and not an array"))
         }
         if context.insideResourceMeta && s["x-kubernetes-embedded-resource"]?.boolValue == true {
-            errs.append(.forbidden(path + ".x-kubernetes-embedded-resource", "must not be used inside of resource meta"))
+            errs.append(
+                .forbidden(path + ".x-kubernetes-embedded-resource", "must not be used inside of resource meta"))
         }
         return errs
     }
@@ -485,7 +500,8 @@ enum CustomResourceDefinitionValidation {
                     let shown: FieldError.BadValue = .raw("(*string)(nil)")
                     errs.append(
                         FieldError(
-                            .invalid, field: path + ".items.x-kubernetes-map-type", value: listType.map { .string($0) } ?? shown,
+                            .invalid, field: path + ".items.x-kubernetes-map-type",
+                            value: listType.map { .string($0) } ?? shown,
                             detail: "must be atomic as item of a list with x-kubernetes-list-type=set"))
                 }
             default: break
@@ -497,18 +513,21 @@ enum CustomResourceDefinitionValidation {
         if !mapKeys.isEmpty {
             if listType == nil {
                 errs.append(
-                    .required(path + ".x-kubernetes-list-type", "must be map if x-kubernetes-list-map-keys is non-empty"))
+                    .required(
+                        path + ".x-kubernetes-list-type", "must be map if x-kubernetes-list-map-keys is non-empty"))
             } else if let listType, listType != "map" {
                 errs.append(
                     .invalid(
-                        path + ".x-kubernetes-list-type", listType, "must be map if x-kubernetes-list-map-keys is non-empty"))
+                        path + ".x-kubernetes-list-type", listType,
+                        "must be map if x-kubernetes-list-map-keys is non-empty"))
             }
         }
         let keysValue = FieldError.BadValue.raw("[]string{" + mapKeys.map(goQuoted).joined(separator: ", ") + "}")
         if listType == "map" {
             if mapKeys.isEmpty {
                 errs.append(
-                    .required(path + ".x-kubernetes-list-map-keys", "must not be empty if x-kubernetes-list-type is map"))
+                    .required(
+                        path + ".x-kubernetes-list-map-keys", "must not be empty if x-kubernetes-list-type is map"))
             }
             if s["items"] == nil {
                 errs.append(.required(path + ".items", "must have a schema if x-kubernetes-list-type is map"))
@@ -517,7 +536,9 @@ enum CustomResourceDefinitionValidation {
                 let itemType = items["type"]?.stringValue ?? ""
                 if itemType != "object" {
                     errs.append(
-                        .invalid(path + ".items.type", itemType, "must be object if parent array's x-kubernetes-list-type is map"))
+                        .invalid(
+                            path + ".items.type", itemType,
+                            "must be object if parent array's x-kubernetes-list-type is map"))
                 } else {
                     var seen = Set<String>()
                     let props = items["properties"]?.objectValue ?? JSONObject()
@@ -550,7 +571,9 @@ enum CustomResourceDefinitionValidation {
         if let items, listType == "set" || listType == "map" {
             if items["nullable"]?.boolValue == true {
                 errs.append(
-                    .forbidden(path + ".items.nullable", "cannot be nullable when x-kubernetes-list-type is \(listType ?? "")"))
+                    .forbidden(
+                        path + ".items.nullable", "cannot be nullable when x-kubernetes-list-type is \(listType ?? "")")
+                )
             }
             if listType == "map" {
                 let required = Set((items["required"]?.arrayValue ?? []).compactMap(\.stringValue))
@@ -591,7 +614,9 @@ enum CustomResourceDefinitionValidation {
                 errs.append(.required(rPath + ".message", "message must be specified if rule contains line breaks"))
             }
             if let reason = rule["reason"]?.stringValue {
-                let supported = ["FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"]
+                let supported = [
+                    "FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired",
+                ]
                 if !supported.contains(reason) {
                     errs.append(.notSupported(rPath + ".reason", reason, supported: supported))
                 }
@@ -633,7 +658,8 @@ enum CustomResourceDefinitionValidation {
             } else if !selector.hasPrefix(".spec.") && !selector.hasPrefix(".status.") {
                 errs.append(
                     .invalid(
-                        path + ".scale.labelSelectorPath", selector, "should be a json path under either .spec or .status"))
+                        path + ".scale.labelSelectorPath", selector,
+                        "should be a json path under either .spec or .status"))
             }
         }
         return errs
@@ -672,7 +698,8 @@ enum CustomResourceDefinitionValidation {
             }
             if !reviewVersions.isEmpty {
                 errs.append(
-                    .forbidden(path + ".conversionReviewVersions", "should not be set when strategy is not set to Webhook"))
+                    .forbidden(
+                        path + ".conversionReviewVersions", "should not be set when strategy is not set to Webhook"))
             }
         }
         return errs

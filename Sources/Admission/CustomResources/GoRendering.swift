@@ -88,7 +88,8 @@ enum GoRendering {
         case .string(let s): return s
         case .array(let a): return "[" + a.map(plainV).joined(separator: " ") + "]"
         case .object(let o):
-            return "map[" + o.members.sorted { $0.key < $1.key }.map { "\($0.key):\(plainV($0.value))" }
+            return "map["
+                + o.members.sorted { $0.key < $1.key }.map { "\($0.key):\(plainV($0.value))" }
                 .joined(separator: " ") + "]"
         }
     }

@@ -185,7 +185,8 @@ struct SchemaValidator {
                 let op = s.exclusiveMinimum ? "greater than" : "greater than or equal to"
                 errs.append(
                     OpenAPIError(
-                        code: .minimum, name: path, value: .integer(v), message: "\(path) in body should be \(op) \(bound)"))
+                        code: .minimum, name: path, value: .integer(v),
+                        message: "\(path) in body should be \(op) \(bound)"))
             }
         }
         if let max = s.maximum {
@@ -194,7 +195,8 @@ struct SchemaValidator {
                 let op = s.exclusiveMaximum ? "less than" : "less than or equal to"
                 errs.append(
                     OpenAPIError(
-                        code: .maximum, name: path, value: .integer(v), message: "\(path) in body should be \(op) \(bound)"))
+                        code: .maximum, name: path, value: .integer(v),
+                        message: "\(path) in body should be \(op) \(bound)"))
             }
         }
         return errs
@@ -209,7 +211,8 @@ struct SchemaValidator {
                 errs.append(
                     OpenAPIError(
                         code: .multipleOfMustBePositive, name: path, value: .raw(GoRendering.float(factor)),
-                        message: "factor MultipleOf declared for \(path) must be positive: \(GoRendering.float(factor))"))
+                        message: "factor MultipleOf declared for \(path) must be positive: \(GoRendering.float(factor))"
+                    ))
             } else {
                 let mult = factor < 1 ? 1 / factor * v : v / factor
                 if !isJSONInteger(mult) {
@@ -269,7 +272,9 @@ struct SchemaValidator {
             for item in items {
                 if seen.contains(item) {
                     errs.append(
-                        OpenAPIError(code: .unique, name: path, value: nil, message: "\(path) in body shouldn't contain duplicates"))
+                        OpenAPIError(
+                            code: .unique, name: path, value: nil,
+                            message: "\(path) in body shouldn't contain duplicates"))
                     break
                 }
                 seen.append(item)
@@ -313,7 +318,8 @@ struct SchemaValidator {
         case (.float(let a), .int(let b)): return goInt64(a) == b
         case (.int(let a), .string(let b)):
             // Go converts an integer to the string of that code point.
-            return UInt32(exactly: a).flatMap(Unicode.Scalar.init).map { String(Character($0)) == b } ?? (b == "\u{FFFD}")
+            return UInt32(exactly: a).flatMap(Unicode.Scalar.init).map { String(Character($0)) == b }
+                ?? (b == "\u{FFFD}")
         case (.string(let a), .string(let b)): return a == b
         case (.bool(let a), .bool(let b)): return a == b
         case (.array, .array), (.object, .object): return deepEqual(data, allowed)
@@ -374,7 +380,9 @@ struct SchemaValidator {
             errs += validate(v, schema, path: path.isEmpty ? name : path + "." + name, old: correlated(name))
         }
         for k in s.required where o[k] == nil {
-            errs.append(OpenAPIError(code: .required, name: path + "." + k, value: nil, message: "\(path).\(k) in body is required"))
+            errs.append(
+                OpenAPIError(
+                    code: .required, name: path + "." + k, value: nil, message: "\(path).\(k) in body is required"))
         }
         return errs
     }
@@ -416,7 +424,8 @@ struct SchemaValidator {
             if valid != results.count {
                 errs.append(
                     composite(
-                        "\(goQuoted(path)) must validate all the schemas (allOf)" + (valid == 0 ? ". None validated" : "")))
+                        "\(goQuoted(path)) must validate all the schemas (allOf)"
+                            + (valid == 0 ? ". None validated" : "")))
             }
         }
         if let not = s.not, node(value, not, path: path, old: old).isEmpty {

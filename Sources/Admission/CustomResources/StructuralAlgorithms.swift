@@ -192,7 +192,10 @@ enum StructuralAlgorithms {
             switch k {
             case "apiVersion":
                 guard case .string(let apiVersion) = v else {
-                    errs.append(FieldError(.invalid, field: apiVersionPath, value: GoRendering.badValue(v), detail: "must be a string"))
+                    errs.append(
+                        FieldError(
+                            .invalid, field: apiVersionPath, value: GoRendering.badValue(v), detail: "must be a string")
+                    )
                     continue
                 }
                 if apiVersion.isEmpty {
@@ -203,7 +206,9 @@ enum StructuralAlgorithms {
                 }
             case "kind":
                 guard case .string(let kind) = v else {
-                    errs.append(FieldError(.invalid, field: kindPath, value: GoRendering.badValue(v), detail: "must be a string"))
+                    errs.append(
+                        FieldError(
+                            .invalid, field: kindPath, value: GoRendering.badValue(v), detail: "must be a string"))
                     continue
                 }
                 if kind.isEmpty {
@@ -211,7 +216,8 @@ enum StructuralAlgorithms {
                 } else if case let msgs = NameValidation.isDNS1035Label(kind.lowercased()), !msgs.isEmpty {
                     errs.append(
                         .invalid(
-                            kindPath, kind, "may have mixed case, but should otherwise match: " + msgs.joined(separator: ",")))
+                            kindPath, kind,
+                            "may have mixed case, but should otherwise match: " + msgs.joined(separator: ",")))
                 }
             case "metadata":
                 errs += validateEmbeddedMeta(v, path: child(path, "metadata"))
