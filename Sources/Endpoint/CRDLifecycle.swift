@@ -4,17 +4,11 @@ import KubeModel
 /// inside the write: validate it, accept its names, mark it Established, and find the
 /// resources it serves so deleting it can delete their objects.
 enum CRDLifecycle {
-    /// 422 when the CRD cannot be served. Runs the catalog's own registration on a scratch
-    /// catalog so the live catalog only changes after the write commits.
+    /// 422 when the CRD would shadow another resource. The CRD's own rules (names,
+    /// versions, schemas) are Admission's (`CustomResourceDefinitionValidation`), which
+    /// runs first; this registers it on a scratch catalog so the live catalog only
+    /// changes after the write commits.
     static func validate(_ crd: JSONValue, info: ResourceInfo) throws {
-        let name = crd.objectName
-        let group = crd["spec"]?["group"]?.stringValue ?? ""
-        let plural = crd["spec"]?["names"]?["plural"]?.stringValue ?? ""
-        if !plural.isEmpty && !group.isEmpty && name != "\(plural).\(group)" {
-            throw APIErrors.invalid(
-                info, name: name,
-                causes: [.invalid("metadata.name", name, "must be spec.names.plural+\".\"+spec.group")])
-        }
         _ = try ResourceCatalog.builtIn().register(crd: crd)
     }
 

@@ -30,6 +30,22 @@ struct CustomResourceDefinition {
     /// kind + "List"); throws a 422 Invalid `StatusError` listing every problem.
     init(_ crd: JSONValue) throws(StatusError) {
         var errs: [FieldError] = []
+        self.init(parsing: crd, errors: &errs)
+        if !errs.isEmpty {
+            throw StatusError.invalid(
+                kind: "CustomResourceDefinition", group: "apiextensions.k8s.io", name: name, causes: errs)
+        }
+    }
+
+    /// The problems `init` reports, without throwing.
+    static func validationErrors(of crd: JSONValue) -> [FieldError] {
+        var errs: [FieldError] = []
+        _ = CustomResourceDefinition(parsing: crd, errors: &errs)
+        return errs
+    }
+
+    /// Parses `crd`, appending every problem to `errs`.
+    private init(parsing crd: JSONValue, errors errs: inout [FieldError]) {
         let name = crd[path: ["metadata", "name"]]?.stringValue ?? ""
         let spec = crd["spec"]
         let group = spec?["group"]?.stringValue ?? ""
@@ -190,10 +206,6 @@ struct CustomResourceDefinition {
             if !msgs.isEmpty { errs.append(.invalid("spec.names.categories[\(i)]", c, msgs.joined(separator: ","))) }
         }
 
-        if !errs.isEmpty {
-            throw StatusError.invalid(
-                kind: "CustomResourceDefinition", group: "apiextensions.k8s.io", name: name, causes: errs)
-        }
         self.name = name
         self.group = group
         self.plural = plural

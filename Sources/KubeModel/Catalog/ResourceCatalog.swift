@@ -149,6 +149,12 @@ public final class ResourceCatalog: Sendable {
         return infos
     }
 
+    /// The problems with a CustomResourceDefinition object that registering it would
+    /// report (names, scope, versions, printer columns, selectable fields), as field errors.
+    public static func customResourceDefinitionErrors(_ crd: JSONValue) -> [FieldError] {
+        CustomResourceDefinition.validationErrors(of: crd)
+    }
+
     /// Removes the resources a CRD registered; returns them (empty if unknown).
     @discardableResult
     public func unregister(crdName: String) -> [ResourceInfo] {
