@@ -52,6 +52,14 @@ public enum Admission {
         }
     }
 
+    /// Gives a built-in object the shape kube-apiserver's Go encoding gives it (value
+    /// structs present, zero `omitempty` fields dropped). ``applyDefaults`` already does
+    /// this; the registry strategy calls it again after it resets a new object's status.
+    public static func normalizeEncoding(_ object: inout JSONValue, _ info: ResourceInfo) {
+        guard !info.isCustom, info.gvr.group != "apiextensions.k8s.io" else { return }
+        GoEncoding.normalize(&object)
+    }
+
     /// Validates a defaulted object: every error of the request at once, in the
     /// apiserver's order, worded as it words them. Object metadata is validated by the
     /// caller (the generic registry) and not repeated here.

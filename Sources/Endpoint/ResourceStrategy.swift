@@ -1,3 +1,4 @@
+import Admission
 import KubeModel
 
 /// Per-resource rules the apiserver's registry strategies apply on writes, reduced to
@@ -39,6 +40,12 @@ enum ResourceStrategy {
     /// subresource start without the client's status, except Nodes (the kubelet registers
     /// its Node with status), Pods (Pending) and Namespaces (Active).
     static func prepareForCreate(_ object: inout JSONValue, _ info: ResourceInfo) {
+        resetStatusForCreate(&object, info)
+        // The reset status is a Go value too (a Service's is `{"loadBalancer": {}}`).
+        Admission.normalizeEncoding(&object, info)
+    }
+
+    static func resetStatusForCreate(_ object: inout JSONValue, _ info: ResourceInfo) {
         if isNamespaces(info) {
             object["status"] = ["phase": "Active"]
             var spec = object["spec"]?.objectValue ?? JSONObject()
@@ -50,7 +57,7 @@ enum ResourceStrategy {
         guard hasStatusSubresource(info) else { return }
         if info.gvr.group == "" && info.gvr.resource == "nodes" { return }
         if info.gvr.group == "" && info.gvr.resource == "pods" {
-            object["status"] = ["phase": "Pending"]
+            object["status"] = ["phase": "Pending", "qosClass": .string(PodQOS.of(object))]
             return
         }
         object["status"] = nil

@@ -84,9 +84,15 @@ struct UpdateManagedFieldsSpecs {
             let fields = try #require(entry(r.object, "kubectl-create")?["fieldsV1"])
             #expect(fields["f:spec"]?["f:replicas"] == [:])
             #expect(fields["f:spec"]?["f:template"]?["f:metadata"] == ["f:labels": ["f:app": [:]]])
+            // The entry covers the object as stored, defaults included, as kube-apiserver's does.
             #expect(
                 fields["f:spec"]?["f:template"]?["f:spec"]?["f:containers"]
-                    == [#"k:{"name":"nginx"}"#: [".": [:], "f:image": [:], "f:name": [:], "f:resources": [:]]])
+                    == [
+                        #"k:{"name":"nginx"}"#: [
+                            ".": [:], "f:image": [:], "f:imagePullPolicy": [:], "f:name": [:], "f:resources": [:],
+                            "f:terminationMessagePath": [:], "f:terminationMessagePolicy": [:],
+                        ]
+                    ])
             #expect(fields["f:status"] == nil)
             #expect(fields["f:metadata"] == ["f:labels": ["f:app": [:]]])
         }
