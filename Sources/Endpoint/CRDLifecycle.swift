@@ -11,7 +11,7 @@ enum CRDLifecycle {
         let group = crd["spec"]?["group"]?.stringValue ?? ""
         let plural = crd["spec"]?["names"]?["plural"]?.stringValue ?? ""
         if !plural.isEmpty && !group.isEmpty && name != "\(plural).\(group)" {
-            throw APIErrors.invalid(
+            throw StatusError.invalid(
                 info, name: name,
                 causes: [.invalid("metadata.name", name, "must be spec.names.plural+\".\"+spec.group")])
         }

@@ -18,7 +18,7 @@ public struct FrontStatus: Error, Sendable, Equatable {
 
     /// The apiserver's answer to a path it does not serve.
     public static let notFound = FrontStatus(
-        code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        code: 404, reason: "NotFound", message: StatusError.noRouteMessage)
 
     public static func methodNotAllowed(_ method: String) -> FrontStatus {
         FrontStatus(
