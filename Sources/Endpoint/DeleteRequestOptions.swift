@@ -1,12 +1,5 @@
 import KubeModel
 
-/// How dependents of a deleted object are treated (`propagationPolicy`).
-enum PropagationPolicy: String, Sendable {
-    case orphan = "Orphan"
-    case background = "Background"
-    case foreground = "Foreground"
-}
-
 /// DeleteOptions from the query and (overriding it, as the apiserver does) the body.
 struct DeleteRequestOptions: Sendable {
     var gracePeriodSeconds: Int64?

@@ -49,11 +49,6 @@ public struct ListOptions: Sendable {
 
 /// Options of delete and deletecollection (the apiserver's DeleteOptions).
 public struct DeleteOptions: Sendable {
-    public enum PropagationPolicy: String, Sendable {
-        case orphan = "Orphan"
-        case background = "Background"
-        case foreground = "Foreground"
-    }
     public var gracePeriodSeconds: Int?
     public var propagationPolicy: PropagationPolicy?
     /// Delete only if the object still has this uid.

@@ -97,6 +97,13 @@ public enum ResourceVersionMatch: String, Sendable, Hashable {
     case exact = "Exact"
 }
 
+/// How dependents of a deleted object are treated (`propagationPolicy` of DeleteOptions).
+public enum PropagationPolicy: String, Sendable, Hashable {
+    case orphan = "Orphan"
+    case background = "Background"
+    case foreground = "Foreground"
+}
+
 /// How kube-apiserver reads query parameters (apimachinery's `runtime` conversions,
 /// which its parameter codec and request-info resolution both use).
 public enum QueryParameter {
