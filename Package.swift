@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Endpoint",
             dependencies: [
-                "Admission", "Projections", "EventLog", "Sync", "KubeModel",
+                "Admission", "Projections", "Sync", "KubeModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
