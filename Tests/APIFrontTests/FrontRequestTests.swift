@@ -85,11 +85,12 @@ struct FrontRequestTests {
     func methodNotAllowed() {
         #expect(
             rejection(.post, "/api/v1/namespaces/ns/configmaps/a")
-                == FrontRejection(status: .methodNotAllowed("POST"), label: "POST"))
-        #expect(rejection(.put, "/api/v1/namespaces/ns/configmaps")?.status == .methodNotAllowed("PUT"))
-        #expect(rejection(.patch, "/api/v1/namespaces/ns/configmaps")?.status == .methodNotAllowed("PATCH"))
-        #expect(rejection(.options, "/api/v1/namespaces/ns/configmaps")?.status == .methodNotAllowed("OPTIONS"))
-        #expect(rejection(.delete, "/api/v1/watch/namespaces/ns/configmaps")?.status == .methodNotAllowed("DELETE"))
+                == FrontRejection(status: .methodNotAllowed(method: "POST"), label: "POST"))
+        #expect(rejection(.put, "/api/v1/namespaces/ns/configmaps")?.status == .methodNotAllowed(method: "PUT"))
+        #expect(rejection(.patch, "/api/v1/namespaces/ns/configmaps")?.status == .methodNotAllowed(method: "PATCH"))
+        #expect(rejection(.options, "/api/v1/namespaces/ns/configmaps")?.status == .methodNotAllowed(method: "OPTIONS"))
+        #expect(
+            rejection(.delete, "/api/v1/watch/namespaces/ns/configmaps")?.status == .methodNotAllowed(method: "DELETE"))
     }
 
     @Test("unknown resources, namespaced paths of cluster resources and unserved subresources are 404")
@@ -102,7 +103,7 @@ struct FrontRequestTests {
     @Test("a malformed query string is 400")
     func malformedQuery() {
         #expect(
-            rejection(.get, "/api/v1/configmaps?labelSelector=%G1")?.status == .badRequest("malformed query string"))
+            rejection(.get, "/api/v1/configmaps?labelSelector=%G1")?.status == .malformed("malformed query string"))
     }
 
     // MARK: the watch flag
@@ -239,6 +240,6 @@ struct FrontRequestTests {
             Issue.record("invalid UTF-8 was accepted")
             return
         }
-        #expect(status == .badRequest("the request body is not valid UTF-8"))
+        #expect(status == .malformed("the request body is not valid UTF-8"))
     }
 }

@@ -77,7 +77,7 @@ extension FrontRequest {
         let target = head.path ?? ""
         let rawQuery = target.firstIndex(of: "?").map { String(target[target.index(after: $0)...]) }
         guard var query = parseQuery(rawQuery) else {
-            return reject(.badRequest("malformed query string"))
+            return reject(.malformed("malformed query string"))
         }
 
         let verb: APIVerb
@@ -99,20 +99,20 @@ extension FrontRequest {
                 verb = path.name == nil ? .list : .get
             }
         case .post:
-            guard path.name == nil || path.subresource != nil else { return reject(.methodNotAllowed("POST")) }
+            guard path.name == nil || path.subresource != nil else { return reject(.methodNotAllowed(method: "POST")) }
             verb = .create
         case .put:
-            guard path.name != nil else { return reject(.methodNotAllowed("PUT")) }
+            guard path.name != nil else { return reject(.methodNotAllowed(method: "PUT")) }
             verb = .update
         case .patch:
-            guard path.name != nil else { return reject(.methodNotAllowed("PATCH")) }
+            guard path.name != nil else { return reject(.methodNotAllowed(method: "PATCH")) }
             verb = .patch
         case .delete:
             verb = path.name == nil ? .deletecollection : .delete
         default:
-            return reject(.methodNotAllowed(methodLabel))
+            return reject(.methodNotAllowed(method: methodLabel))
         }
-        if path.legacyWatch && verb != .watch { return reject(.methodNotAllowed(methodLabel)) }
+        if path.legacyWatch && verb != .watch { return reject(.methodNotAllowed(method: methodLabel)) }
         let label = verb.rawValue.uppercased()
 
         var table: TableRequest? = nil
@@ -123,7 +123,7 @@ extension FrontRequest {
                 problem: TableConverter.invalidIncludeObject(include))
         }
         // A Table watch checks its options before streaming (get and list after reading).
-        if verb == .watch, let problem = table?.problem { return reject(.badRequest(problem), label) }
+        if verb == .watch, let problem = table?.problem { return reject(.malformed(problem), label) }
 
         let body: BodyPlan
         let mediaType = head.headerFields[.contentType].flatMap { MediaRange(Substring($0)) }
@@ -191,7 +191,8 @@ extension FrontRequest {
                 return .failure(
                     FrontStatus(
                         code: 415, reason: "UnsupportedMediaType",
-                        message: "\(error.description); send application/json (kubelet: contentType: application/json)")
+                        message: "\(error.description); send application/json (kubelet: contentType: application/json)",
+                        details: StatusDetails())
                 )
             }
         case .yaml, .applyPatch:
@@ -199,12 +200,12 @@ extension FrontRequest {
                 return .success(bytes)
             }
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                return .failure(.badRequest("the request body is not valid UTF-8"))
+                return .failure(.malformed("the request body is not valid UTF-8"))
             }
             do {
                 return .success(try JSONValue(yaml: text).serialized())
             } catch {
-                return .failure(.badRequest("error decoding YAML: \(error)"))
+                return .failure(.malformed("error decoding YAML: \(error)"))
             }
         default:
             return .success(bytes)

@@ -29,7 +29,7 @@ extension APIFront {
             return health(which, check: name, request: request)
         case .metrics:
             guard request.method == .get || request.method == .head else {
-                return status(.methodNotAllowed(request.method.rawValue))
+                return status(.methodNotAllowed(method: request.method.rawValue))
             }
             return metricsResponse()
         case .version, .coreVersions, .groupList, .group, .resourceList:
@@ -96,7 +96,7 @@ extension APIFront {
         case .response(let r):
             slot.release()
             if r.code == 200, verb == .get || verb == .list, let problem = parsed.table?.problem {
-                return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
+                return finish(status(.malformed(problem)), verb: label, resource: path.resource, start: start)
             }
             let body = tableIfAsked(r, parsed)
             var response = objectResponse(code: r.code, body: body, encoding: parsed.encoding)
@@ -134,7 +134,7 @@ extension APIFront {
                 if let chunk = buffer.readBytes(length: buffer.readableBytes) { bytes.append(contentsOf: chunk) }
             }
         } catch {
-            return .failure(.badRequest("error reading the request body: \(error)"))
+            return .failure(.malformed("error reading the request body: \(error)"))
         }
         return .success(bytes)
     }
@@ -272,7 +272,7 @@ extension APIFront {
     // MARK: - Discovery
 
     func discoveryResponse(_ route: KubeRoute, request: Request) -> Response {
-        guard request.method == .get else { return status(.methodNotAllowed(request.method.rawValue)) }
+        guard request.method == .get else { return status(.methodNotAllowed(method: request.method.rawValue)) }
         let negotiation = Negotiation(accept: request.headers[.accept])
         guard negotiation.encoding != nil else { return status(.notAcceptable) }
         switch route {
@@ -329,7 +329,7 @@ extension APIFront {
     /// `[+]name ok (detail)`. `?exclude=name` skips a check (`[+]name excluded: ok`).
     func health(_ which: HealthEndpoint, request: Request) -> Response {
         guard request.method == .get || request.method == .head else {
-            return status(.methodNotAllowed(request.method.rawValue))
+            return status(.methodNotAllowed(method: request.method.rawValue))
         }
         let query = parseQuery(request.uri.query) ?? [:]
         var excluded = Set(query["exclude"] ?? [])
@@ -366,7 +366,7 @@ extension APIFront {
     /// with the reason; 404 for a check the endpoint does not have.
     func health(_ which: HealthEndpoint, check name: String, request: Request) -> Response {
         guard request.method == .get || request.method == .head else {
-            return status(.methodNotAllowed(request.method.rawValue))
+            return status(.methodNotAllowed(method: request.method.rawValue))
         }
         guard let check = healthChecks(for: which).first(where: { $0.name == name }) else {
             return status(.notFound)
