@@ -41,10 +41,22 @@ let package = Package(
             name: "Projections",
             dependencies: ["EventLog", "KubeModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
+        // The HTTP client side of the Kubernetes API (request builder, kubeconfig TLS, watch
+        // line splitter), shared by the edge's upstream link and KubeClient's HTTP transport.
+        .target(
+            name: "KubeHTTP",
+            dependencies: [
+                "KubeModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "Sync",
             dependencies: [
-                "Projections", "KubeModel", .product(name: "Logging", package: "swift-log"),
+                "Projections", "KubeModel", "KubeHTTP", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -59,7 +71,7 @@ let package = Package(
         .target(
             name: "Endpoint",
             dependencies: [
-                "Admission", "Projections", "EventLog", "Sync", "KubeModel",
+                "Admission", "Projections", "Sync", "KubeModel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -77,7 +89,7 @@ let package = Package(
         .target(
             name: "KubeClient",
             dependencies: [
-                "Endpoint", "KubeModel", "Projections", "Sync",
+                "Endpoint", "KubeModel", "KubeHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -90,7 +90,7 @@ struct ProjectionsBench: AsyncParsableCommand {
             return m
         }
         _ = try await measureList("list all namespaces", ListOptions())
-        _ = try await measureList("list all namespaces, resourceVersion=0", ListOptions(resourceVersion: "0"))
+        _ = try await measureList("list all namespaces, resourceVersion=0", ListOptions(resourceVersion: 0))
         _ = try await measureList("list one namespace", ListOptions(namespace: "ns-42"))
         _ = try await measureList(
             "list labelSelector app=app-3", ListOptions(labelSelector: try LabelSelector(parsing: "app=app-3")))
@@ -166,7 +166,7 @@ struct ProjectionsBench: AsyncParsableCommand {
         _ store: ObjectStore, _ n: Int, perNode: Bool = false,
         onEvent: @escaping @Sendable (Int, WatchEvent) -> Void
     ) throws -> [Task<Void, Never>] {
-        let from = String(store.log.head)
+        let from = store.log.head
         var tasks: [Task<Void, Never>] = []
         for w in 0..<n {
             let selector = perNode ? try FieldSelector(parsing: "spec.nodeName=node-\(w % 50)") : nil

@@ -1,12 +1,5 @@
 import KubeModel
 
-/// How dependents of a deleted object are treated (`propagationPolicy`).
-enum PropagationPolicy: String, Sendable {
-    case orphan = "Orphan"
-    case background = "Background"
-    case foreground = "Foreground"
-}
-
 /// DeleteOptions from the query and (overriding it, as the apiserver does) the body.
 struct DeleteRequestOptions: Sendable {
     var gracePeriodSeconds: Int64?
@@ -24,17 +17,17 @@ struct DeleteRequestOptions: Sendable {
         if let body, !body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
             let json: JSONValue
             do { json = try JSONValue(parsing: body) } catch {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "the object provided is unrecognized (must be of type DeleteOptions): couldn't get version/kind; json parse error: \(error.description)"
                 )
             }
             guard json.objectValue != nil else {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "the object provided is unrecognized (must be of type DeleteOptions): expected a JSON object")
             }
             if let g = json["gracePeriodSeconds"], !g.isNull {
                 guard let v = g.int64Value else {
-                    throw APIErrors.badRequest(
+                    throw StatusError.badRequest(
                         "DeleteOptions in version \"v1\" cannot be handled as a DeleteOptions: gracePeriodSeconds must be an integer"
                     )
                 }
@@ -50,26 +43,27 @@ struct DeleteRequestOptions: Sendable {
                 let values = d.compactMap(\.stringValue)
                 if !values.isEmpty {
                     guard values.allSatisfy({ $0 == "All" }) else {
-                        let goList = "[]string{" + values.map { FieldCause.quoted($0) }.joined(separator: ", ") + "}"
-                        throw APIErrors.invalidOptions(
+                        let goList = "[]string{" + values.map { goQuoted($0) }.joined(separator: ", ") + "}"
+                        throw StatusError.invalidOptions(
                             "DeleteOptions",
                             causes: [
-                                FieldCause(
-                                    reason: "FieldValueNotSupported", field: "dryRun",
-                                    message: "Unsupported value: \(goList): supported values: \"All\"")
+                                FieldError(
+                                    .notSupported, field: "dryRun", value: .raw(goList),
+                                    detail: "supported values: \"All\"")
                             ])
                     }
                     dryRun = true
                 }
             }
         }
-        var causes: [FieldCause] = []
+        var causes: [FieldError] = []
         if let policy {
             if let p = PropagationPolicy(rawValue: policy) {
                 options.propagation = p
             } else {
                 causes.append(
-                    .notSupported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"]))
+                    .notSupported(
+                        "propagationPolicy", policy, supported: ["Foreground", "Background", "Orphan", "nil"]))
             }
             if orphan != nil {
                 causes.append(
@@ -79,7 +73,7 @@ struct DeleteRequestOptions: Sendable {
         } else if orphan == true {
             options.propagation = .orphan
         }
-        if !causes.isEmpty { throw APIErrors.invalidOptions("DeleteOptions", causes: causes) }
+        if !causes.isEmpty { throw StatusError.invalidOptions("DeleteOptions", causes: causes) }
         options.gracePeriodSeconds = grace
         options.dryRun = dryRun
         return options

@@ -30,17 +30,15 @@ extension Endpoint {
         case .create, .update, .patch, .delete, .deletecollection:
             // The upstream records the write's `Update` managedFields entry: name the client's
             // manager, not the edge's own User-Agent. The edge itself records none.
-            var forwardedQuery = request.query
+            var forwarded = request
+            forwarded.verb = verb
+            forwarded.resource = info.gvr
+            forwarded.namespace = namespace
             if verb != .delete && verb != .deletecollection && query.fieldManager == nil {
                 let manager = ManagedFields.manager(fieldManager: nil, userAgent: request.client)
-                if !manager.isEmpty { forwardedQuery["fieldManager"] = [manager] }
+                if !manager.isEmpty { forwarded.query["fieldManager"] = [manager] }
             }
-            let forwarded = ForwardedWrite(
-                verb: ForwardedWrite.Verb(rawValue: verb.rawValue) ?? .create, resource: info.gvr,
-                namespace: namespace, name: request.name, subresource: request.subresource, query: forwardedQuery,
-                body: request.body, contentType: request.contentType)
-            let response = try await edge.forward(forwarded)
-            return .response(APIResponse(code: response.code, body: response.body, warnings: response.warnings))
+            return .response(try await edge.forward(forwarded))
         }
     }
 }

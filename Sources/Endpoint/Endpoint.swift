@@ -1,4 +1,3 @@
-import EventLog
 import KubeModel
 import Logging
 import Projections
@@ -19,7 +18,7 @@ import Sync
 ///   and status changes), where the apiserver leaves it out of some (ConfigMaps, Secrets);
 /// - controllers run synchronously inside the write: garbage collection of dependents,
 ///   namespace content cleanup, CRD status (NamesAccepted/Established) and CRD cleanup —
-///   see `Writer`;
+///   see `RegistryWriter`;
 /// - pods are deleted at once (no kubelet to wait for during a grace period);
 /// - managedFields: server-side apply (`ServerSideApply`) and `Update` entries for other
 ///   writes (`ManagedFields.recordUpdate`); the endpoint's own writes record nothing;
@@ -57,7 +56,7 @@ public final class Endpoint: Sendable {
         let catalog = self.catalog
         if let nsInfo = catalog.resource(for: ResourceStrategy.namespaces) {
             try await store.mutate { ctx in
-                let writer = Writer(ctx: ctx, catalog: catalog, origin: .system)
+                let writer = RegistryWriter(ctx: ctx, catalog: catalog, origin: .system)
                 for name in ResourceStrategy.bootstrapNamespaces {
                     if try ctx.current(ResourceStrategy.namespaces, namespace: "", name: name) != nil { continue }
                     let namespace: JSONValue = [
@@ -84,7 +83,8 @@ public final class Endpoint: Sendable {
 
     private func route(_ request: APIRequest) async throws -> APIResult {
         var verb = request.verb
-        if verb == .list && RequestQuery.boolValue(request.query["watch"]) { verb = .watch }
+        // An in-process caller may still say `watch` in the query; the same rule as the front's.
+        if verb == .list && QueryParameter.bool(request.query["watch"]) { verb = .watch }
         let info = try resolve(request, verb: verb)
         let query = try RequestQuery.parse(request.query, verb: verb, info: info)
         if let edge, let result = try await edgeIntercept(edge, request, verb: verb, info: info, query: query) {
@@ -121,31 +121,31 @@ public final class Endpoint: Sendable {
     /// The checks the apiserver's router and request-info resolution make: a known
     /// resource, a verb it supports, the namespace its scope needs, valid path segments.
     private func resolve(_ request: APIRequest, verb: APIVerb) throws -> ResourceInfo {
-        guard let info = catalog.resource(for: request.resource) else { throw APIErrors.noRoute() }
+        guard let info = catalog.resource(for: request.resource) else { throw StatusError.noRoute() }
         if let sub = request.subresource, !sub.isEmpty {
             guard sub == "status" || sub == "scale", info.subresources.contains(sub),
                 verb == .get || verb == .update || verb == .patch
-            else { throw APIErrors.noRoute() }
+            else { throw StatusError.noRoute() }
         } else if !info.verbs.contains(verb.rawValue) {
-            throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
+            throw StatusError.methodNotAllowed(info.gvr, verb: verb.rawValue)
         }
         let namespace = request.namespace ?? ""
         let needsName = verb == .get || verb == .update || verb == .patch || verb == .delete
         if info.namespaced {
-            if namespace.isEmpty && (needsName || verb == .create) { throw APIErrors.noRoute() }
+            if namespace.isEmpty && (needsName || verb == .create) { throw StatusError.noRoute() }
             if namespace.isEmpty && verb == .deletecollection {
-                throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
+                throw StatusError.methodNotAllowed(info.gvr, verb: verb.rawValue)
             }
             if !namespace.isEmpty, let problem = RequestPathValidation.checkNamespace(namespace) { throw problem }
         } else if !namespace.isEmpty {
-            throw APIErrors.noRoute()
+            throw StatusError.noRoute()
         }
         if needsName {
-            guard let name = request.name, !name.isEmpty else { throw APIErrors.noRoute() }
+            guard let name = request.name, !name.isEmpty else { throw StatusError.noRoute() }
             // Also bounds the length, so no oversized name reaches a storage key.
             if let problem = RequestPathValidation.checkName(name) { throw problem }
         } else if verb == .create, let name = request.name, !name.isEmpty {
-            throw APIErrors.methodNotAllowed(info.gvr, verb: verb.rawValue)
+            throw StatusError.methodNotAllowed(info.gvr, verb: verb.rawValue)
         }
         return info
     }
@@ -155,7 +155,7 @@ public final class Endpoint: Sendable {
     private func get(_ info: ResourceInfo, _ request: APIRequest) throws -> APIResponse {
         let name = request.name ?? ""
         guard let stored = try store.get(info.gvr, namespace: request.namespace ?? "", name: name) else {
-            throw APIErrors.notFound(info.gvr, name: name)
+            throw StatusError.notFound(info.gvr, name: name)
         }
         return APIResponse(code: 200, body: stored.bytes)
     }
@@ -197,7 +197,7 @@ public final class Endpoint: Sendable {
         let namespace = request.namespace ?? ""
         if info.namespaced {
             if !object.objectNamespace.isEmpty && object.objectNamespace != namespace {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "the namespace of the provided object does not match the namespace sent on the request")
             }
         } else {
@@ -216,11 +216,11 @@ public final class Endpoint: Sendable {
         let name = request.name ?? ""
         let namespace = request.namespace ?? ""
         if object.objectName != name {
-            throw APIErrors.badRequest(
+            throw StatusError.badRequest(
                 "the name of the object (\(object.objectName)) does not match the name on the URL (\(name))")
         }
         if info.namespaced && !object.objectNamespace.isEmpty && object.objectNamespace != namespace {
-            throw APIErrors.badRequest(
+            throw StatusError.badRequest(
                 "the namespace of the object (\(object.objectNamespace)) does not match the namespace on the request (\(namespace))"
             )
         }
@@ -234,29 +234,29 @@ public final class Endpoint: Sendable {
 
     private func patch(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse {
         let kind = try PatchKind.from(contentType: request.contentType, info: info)
-        var causes: [FieldCause] = []
+        var causes: [FieldError] = []
         if kind == .apply && query.fieldManager == nil {
             causes.append(.required("fieldManager", "is required for apply requests"))
         }
         if kind != .apply && query.force {
             causes.append(.forbidden("force", "may not be specified for non-apply patch"))
         }
-        if !causes.isEmpty { throw APIErrors.invalidOptions("PatchOptions", causes: causes) }
+        if !causes.isEmpty { throw StatusError.invalidOptions("PatchOptions", causes: causes) }
         let patch = try PatchApplier.parse(request.body, kind: kind)
         let name = request.name ?? ""
         let namespace = request.namespace ?? ""
         if kind == .apply {
             guard patch.objectValue != nil else {
-                throw APIErrors.badRequest("error decoding YAML: the applied configuration is not an object")
+                throw StatusError.badRequest("error decoding YAML: the applied configuration is not an object")
             }
             try RequestBody.checkTypeMeta(patch, info: info, required: true)
             try RequestBody.checkMetadataShape(patch, info: info)
             if !patch.objectName.isEmpty && patch.objectName != name {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "the name of the object (\(patch.objectName)) does not match the name on the URL (\(name))")
             }
             if info.namespaced && !patch.objectNamespace.isEmpty && patch.objectNamespace != namespace {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "the namespace of the object (\(patch.objectNamespace)) does not match the namespace on the request (\(namespace))"
                 )
             }
@@ -333,14 +333,14 @@ public final class Endpoint: Sendable {
     /// the manager) so that the writer records `Update` managedFields entries.
     func write(
         _ request: APIRequest, dryRun: Bool, fieldManager: String?? = nil,
-        _ body: @escaping @Sendable (Writer) throws -> APIResponse
+        _ body: @escaping @Sendable (RegistryWriter) throws -> APIResponse
     ) async throws -> APIResponse {
         let catalog = self.catalog
-        let origin = EventOrigin.local(client: request.client)
+        let origin = WriteOrigin.local(client: request.client)
         let outcome: WriteOutcome
         do {
             outcome = try await store.mutate { ctx in
-                let writer = Writer(ctx: ctx, catalog: catalog, origin: origin, dryRun: dryRun)
+                let writer = RegistryWriter(ctx: ctx, catalog: catalog, origin: origin, dryRun: dryRun)
                 if let fieldManager {
                     writer.fieldManager = ManagedFields.manager(fieldManager: fieldManager, userAgent: request.client)
                 }
@@ -367,17 +367,13 @@ public final class Endpoint: Sendable {
     // MARK: errors
 
     private func statusError(_ error: any Error, request: APIRequest) -> StatusError {
-        if let status = error as? StatusError { return status }
-        if let logError = error as? EventLogError, case .belowHorizon(let requested, let horizon) = logError {
-            return APIErrors.make(
-                code: 410, reason: "Expired", message: "too old resource version: \(requested) (\(horizon))")
-        }
+        if let status = StatusError.storage(error) { return status }
         // Only the error's type: its description could quote object bytes (Secret data).
         logger.error(
             "internal error",
             metadata: [
                 "verb": "\(request.verb.rawValue)", "resource": "\(request.resource)", "error": "\(type(of: error))",
             ])
-        return APIErrors.internalError()
+        return StatusError.internalError()
     }
 }

@@ -4,11 +4,8 @@ import KubeModel
 /// name, generateName, namespace, labels and annotations; finalizers are checked here.
 enum MetadataValidation {
     /// All metadata problems of `object` stored as `info`.
-    static func validate(_ object: JSONValue, info: ResourceInfo) -> [FieldCause] {
-        var causes = NameValidation.validateMetadata(of: object, for: info).map {
-            let cause = $0.cause
-            return FieldCause(reason: cause.reason, field: cause.field, message: cause.message)
-        }
+    static func validate(_ object: JSONValue, info: ResourceInfo) -> [FieldError] {
+        var causes = NameValidation.validateMetadata(of: object, for: info)
         for (i, finalizer) in object.objectFinalizers.enumerated() {
             for message in NameValidation.isQualifiedName(finalizer) {
                 causes.append(.invalid("metadata.finalizers[\(i)]", finalizer, message))

@@ -17,7 +17,7 @@ enum PatchKind: String, Sendable {
         // `application/apply-patch+yaml` is also sent as `application/apply-patch+json` by some clients.
         let normalized = media == "application/apply-patch+json" ? PatchKind.apply.rawValue : media
         guard let normalized, let kind = PatchKind(rawValue: normalized), accepted.contains(kind) else {
-            throw APIErrors.unsupportedMediaType(contentType ?? "", accepted: accepted.map(\.rawValue))
+            throw StatusError.unsupportedMediaType(accepted.map(\.rawValue))
         }
         return kind
     }
@@ -30,14 +30,14 @@ enum PatchApplier {
         let bytes = body ?? []
         if kind == .apply {
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw APIErrors.badRequest("error decoding YAML: the body is not valid UTF-8")
+                throw StatusError.badRequest("error decoding YAML: the body is not valid UTF-8")
             }
             do { return try JSONValue(yaml: text) } catch {
-                throw APIErrors.badRequest("error decoding YAML: \(error)")
+                throw StatusError.badRequest("error decoding YAML: \(error)")
             }
         }
         do { return try JSONValue(parsing: bytes) } catch {
-            throw APIErrors.badRequest("error decoding patch: \(error.description)")
+            throw StatusError.badRequest("error decoding patch: \(error.description)")
         }
     }
 
@@ -63,9 +63,10 @@ enum PatchApplier {
     /// Its generic 422 keeps the patch library's detail as an `UnexpectedServerResponse` cause.
     static func statusError(_ error: PatchError) -> StatusError {
         if error.statusCode == 422 {
-            return APIErrors.make(
+            return StatusError(
                 code: 422, reason: error.reason, message: error.statusMessage,
-                causes: [FieldCause(reason: "UnexpectedServerResponse", field: "", message: error.message)])
+                details: StatusDetails(causes: [StatusCause(reason: "UnexpectedServerResponse", message: error.message)]
+                ))
         }
         return StatusError(code: error.statusCode, reason: error.reason, message: error.statusMessage)
     }

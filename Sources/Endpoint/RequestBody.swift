@@ -8,12 +8,12 @@ enum RequestBody {
         let value: JSONValue
         do { value = try JSONValue(parsing: bytes) } catch {
             // The parse error names an offset and a character, never a slice of the body.
-            throw APIErrors.badRequest(
+            throw StatusError.badRequest(
                 "the object provided is unrecognized (must be of type \(info.kind)): couldn't get version/kind; json parse error: \(error.description)"
             )
         }
         guard value.objectValue != nil else {
-            throw APIErrors.badRequest(
+            throw StatusError.badRequest(
                 "the object provided is unrecognized (must be of type \(info.kind)): couldn't get version/kind; json parse error: expected a JSON object"
             )
         }
@@ -26,18 +26,18 @@ enum RequestBody {
     static func checkTypeMeta(_ value: JSONValue, info: ResourceInfo, required: Bool) throws {
         let kind = value["kind"]?.stringValue ?? ""
         let apiVersion = value["apiVersion"]?.stringValue ?? ""
-        if required && kind.isEmpty { throw APIErrors.badRequest("Object 'Kind' is missing in the request body") }
+        if required && kind.isEmpty { throw StatusError.badRequest("Object 'Kind' is missing in the request body") }
         if required && apiVersion.isEmpty {
-            throw APIErrors.badRequest("Object 'apiVersion' is missing in the request body")
+            throw StatusError.badRequest("Object 'apiVersion' is missing in the request body")
         }
         if !kind.isEmpty && kind != info.kind {
             let version = apiVersion.split(separator: "/").last.map(String.init) ?? ""
-            throw APIErrors.badRequest(
-                "\(kind) in version \(FieldCause.quoted(version)) cannot be handled as a \(info.kind): the body's kind does not match the resource"
+            throw StatusError.badRequest(
+                "\(kind) in version \(goQuoted(version)) cannot be handled as a \(info.kind): the body's kind does not match the resource"
             )
         }
         if !apiVersion.isEmpty && apiVersion != info.gvr.groupVersion {
-            throw APIErrors.badRequest(
+            throw StatusError.badRequest(
                 "the API version in the data (\(apiVersion)) does not match the expected API version (\(info.gvr.groupVersion))"
             )
         }
@@ -46,14 +46,14 @@ enum RequestBody {
     /// The metadata fields the endpoint reads must have their Go types.
     static func checkMetadataShape(_ value: JSONValue, info: ResourceInfo) throws {
         func fail(_ field: String, _ type: String) -> StatusError {
-            APIErrors.badRequest(
-                "\(info.kind) in version \(FieldCause.quoted(info.gvr.version)) cannot be handled as a \(info.kind): json: cannot unmarshal into Go struct field ObjectMeta.metadata.\(field) of type \(type)"
+            StatusError.badRequest(
+                "\(info.kind) in version \(goQuoted(info.gvr.version)) cannot be handled as a \(info.kind): json: cannot unmarshal into Go struct field ObjectMeta.metadata.\(field) of type \(type)"
             )
         }
         guard let m = value["metadata"], !m.isNull else { return }
         guard let meta = m.objectValue else {
-            throw APIErrors.badRequest(
-                "\(info.kind) in version \(FieldCause.quoted(info.gvr.version)) cannot be handled as a \(info.kind): json: cannot unmarshal into Go struct field \(info.kind).metadata of type v1.ObjectMeta"
+            throw StatusError.badRequest(
+                "\(info.kind) in version \(goQuoted(info.gvr.version)) cannot be handled as a \(info.kind): json: cannot unmarshal into Go struct field \(info.kind).metadata of type v1.ObjectMeta"
             )
         }
         for key in [

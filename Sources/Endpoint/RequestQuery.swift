@@ -6,7 +6,10 @@ import Projections
 struct RequestQuery: Sendable {
     var labelSelector: LabelSelector?
     var fieldSelector: FieldSelector?
-    var resourceVersion: String?
+    /// `resourceVersion` as sent (the option checks compare the text, as the apiserver's do).
+    var resourceVersionText: String?
+    /// `resourceVersion` of a list or watch, parsed once (nil: latest; 0: any).
+    var resourceVersion: UInt64?
     var resourceVersionMatch: ResourceVersionMatch?
     var limit: Int?
     var continueToken: String?
@@ -29,10 +32,10 @@ struct RequestQuery: Sendable {
         var q = RequestQuery()
         func first(_ key: String) -> String? { query[key]?.first }
 
-        q.watch = verb == .watch || boolValue(query["watch"])
+        q.watch = verb == .watch || QueryParameter.bool(query["watch"])
 
         if let s = first("labelSelector"), !s.isEmpty {
-            do { q.labelSelector = try LabelSelector(parsing: s) } catch { throw APIErrors.badRequest(error.message) }
+            do { q.labelSelector = try LabelSelector(parsing: s) } catch { throw StatusError.badRequest(error.message) }
         }
         if let s = first("fieldSelector"), !s.isEmpty {
             do {
@@ -40,24 +43,24 @@ struct RequestQuery: Sendable {
                 try selector.validate(for: info)
                 q.fieldSelector = selector
             } catch {
-                throw APIErrors.badRequest(error.message)
+                throw StatusError.badRequest(error.message)
             }
         }
-        if let rv = first("resourceVersion"), !rv.isEmpty { q.resourceVersion = rv }
-        q.limit = try intValue(first("limit")).map { Int(clamping: $0) }
+        if let rv = first("resourceVersion"), !rv.isEmpty { q.resourceVersionText = rv }
+        q.limit = try QueryParameter.int64(first("limit")).map { Int(clamping: $0) }
         if let c = first("continue"), !c.isEmpty { q.continueToken = c }
-        q.timeoutSeconds = try intValue(first("timeoutSeconds"))
-        q.allowWatchBookmarks = boolValue(query["allowWatchBookmarks"])
-        if let v = query["sendInitialEvents"], !v.isEmpty { q.sendInitialEvents = boolValue(v) }
+        q.timeoutSeconds = try QueryParameter.int64(first("timeoutSeconds"))
+        q.allowWatchBookmarks = QueryParameter.bool(query["allowWatchBookmarks"])
+        if let v = query["sendInitialEvents"], !v.isEmpty { q.sendInitialEvents = QueryParameter.bool(v) }
         let match = first("resourceVersionMatch") ?? ""
 
         if verb == .list || verb == .watch || verb == .deletecollection {
             let causes = q.watch ? watchCauses(q, match: match) : listCauses(q, match: match)
-            if !causes.isEmpty { throw APIErrors.invalidOptions("ListOptions", causes: causes) }
-            switch match {
-            case "Exact": q.resourceVersionMatch = .exact
-            case "NotOlderThan": q.resourceVersionMatch = .notOlderThan
-            default: q.resourceVersionMatch = nil
+            if !causes.isEmpty { throw StatusError.invalidOptions("ListOptions", causes: causes) }
+            q.resourceVersionMatch = ResourceVersionMatch(rawValue: match)
+            if verb != .deletecollection, let text = q.resourceVersionText {
+                guard let rv = UInt64(text) else { throw StatusError.badRequest("invalid resource version: \(text)") }
+                q.resourceVersion = rv
             }
         }
 
@@ -74,54 +77,35 @@ struct RequestQuery: Sendable {
                 if dry.allSatisfy({ $0 == "All" }) {
                     q.dryRun = true
                 } else {
-                    let goList = "[]string{" + dry.map { FieldCause.quoted($0) }.joined(separator: ", ") + "}"
-                    throw APIErrors.invalidOptions(
+                    let goList = "[]string{" + dry.map { goQuoted($0) }.joined(separator: ", ") + "}"
+                    throw StatusError.invalidOptions(
                         optionsKind,
                         causes: [
-                            FieldCause(
-                                reason: "FieldValueNotSupported", field: "dryRun",
-                                message: "Unsupported value: \(goList): supported values: \"All\"")
+                            FieldError(
+                                .notSupported, field: "dryRun", value: .raw(goList),
+                                detail: "supported values: \"All\"")
                         ])
                 }
             }
             if let m = first("fieldManager"), !m.isEmpty {
                 if m.count > 128 {
-                    throw APIErrors.invalidOptions(
-                        optionsKind, causes: [FieldCause.tooLong("fieldManager", 128)])
+                    throw StatusError.invalidOptions(
+                        optionsKind, causes: [FieldError.tooLong("fieldManager", maxBytes: 128)])
                 }
                 q.fieldManager = m
             }
-            q.force = boolValue(query["force"])
-            q.gracePeriodSeconds = try intValue(first("gracePeriodSeconds"))
+            q.force = QueryParameter.bool(query["force"])
+            q.gracePeriodSeconds = try QueryParameter.int64(first("gracePeriodSeconds"))
             if let p = first("propagationPolicy"), !p.isEmpty { q.propagationPolicy = p }
-            if let v = query["orphanDependents"], !v.isEmpty { q.orphanDependents = boolValue(v) }
+            if let v = query["orphanDependents"], !v.isEmpty { q.orphanDependents = QueryParameter.bool(v) }
         }
         return q
     }
 
-    /// apimachinery's `Convert_Slice_string_To_bool`: anything but `false`/`0` is true.
-    static func boolValue(_ values: [String]?) -> Bool {
-        guard let v = values?.first else { return false }
-        switch v.lowercased() {
-        case "false", "0": return false
-        default: return true
-        }
-    }
-
-    /// `strconv.ParseInt` with the apiserver's 400 wording.
-    static func intValue(_ s: String?) throws(StatusError) -> Int64? {
-        guard let s else { return nil }
-        if s.isEmpty { return nil }
-        guard let v = Int64(s) else {
-            throw APIErrors.badRequest("strconv.ParseInt: parsing \(FieldCause.quoted(s)): invalid syntax")
-        }
-        return v
-    }
-
-    private static func listCauses(_ q: RequestQuery, match: String) -> [FieldCause] {
-        var causes: [FieldCause] = []
+    private static func listCauses(_ q: RequestQuery, match: String) -> [FieldError] {
+        var causes: [FieldError] = []
         if !match.isEmpty {
-            if q.resourceVersion == nil {
+            if q.resourceVersionText == nil {
                 causes.append(
                     .forbidden(
                         "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"))
@@ -131,9 +115,9 @@ struct RequestQuery: Sendable {
                     .forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"))
             }
             if match != "Exact" && match != "NotOlderThan" {
-                causes.append(.notSupported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""]))
+                causes.append(.notSupported("resourceVersionMatch", match, supported: ["Exact", "NotOlderThan", ""]))
             }
-            if match == "Exact" && q.resourceVersion == "0" {
+            if match == "Exact" && q.resourceVersionText == "0" {
                 causes.append(
                     .forbidden(
                         "resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"")
@@ -146,8 +130,8 @@ struct RequestQuery: Sendable {
         return causes
     }
 
-    private static func watchCauses(_ q: RequestQuery, match: String) -> [FieldCause] {
-        var causes: [FieldCause] = []
+    private static func watchCauses(_ q: RequestQuery, match: String) -> [FieldError] {
+        var causes: [FieldError] = []
         if q.sendInitialEvents != nil && match != "NotOlderThan" {
             causes.append(
                 .forbidden(
@@ -161,7 +145,7 @@ struct RequestQuery: Sendable {
                         "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
             }
             if match != "NotOlderThan" {
-                causes.append(.notSupported("resourceVersionMatch", match, ["NotOlderThan"]))
+                causes.append(.notSupported("resourceVersionMatch", match, supported: ["NotOlderThan"]))
             }
             if q.continueToken != nil {
                 causes.append(

@@ -63,7 +63,7 @@ enum ResourceStrategy {
         object["status"] = nil
     }
 
-    /// `PrepareForUpdate` rules beyond the generic ones in `Writer`.
+    /// `PrepareForUpdate` rules beyond the generic ones in `RegistryWriter`.
     static func prepareForUpdate(_ object: inout JSONValue, old: JSONValue, _ info: ResourceInfo) {
         if isNamespaces(info) {
             // spec.finalizers only change through the finalize subresource.

@@ -109,12 +109,12 @@ enum ScaleSubresource {
     static func parent(
         _ old: JSONValue, updatedBy scale: JSONValue, info: ResourceInfo, paths: Paths
     ) throws -> JSONValue {
-        guard scale.objectValue != nil else { throw APIErrors.badRequest("the Scale is not a JSON object") }
+        guard scale.objectValue != nil else { throw StatusError.badRequest("the Scale is not a JSON object") }
         if let kind = scale["kind"]?.stringValue, !kind.isEmpty, kind != "Scale" {
-            throw APIErrors.badRequest("expected input object type to be Scale, but got \(kind)")
+            throw StatusError.badRequest("expected input object type to be Scale, but got \(kind)")
         }
         if let m = scale["metadata"], m.objectValue == nil, !m.isNull {
-            throw APIErrors.badRequest("the Scale's metadata is not a JSON object")
+            throw StatusError.badRequest("the Scale's metadata is not a JSON object")
         }
         let name = old.objectName
         let replicasValue = scale["spec"]?["replicas"]
@@ -123,20 +123,24 @@ enum ScaleSubresource {
             replicas = 0
         } else {
             guard let r = int(replicasValue), r >= Int64(Int32.min), r <= Int64(Int32.max) else {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal into Go struct field ScaleSpec.spec.replicas of type int32"
                 )
             }
             replicas = r
         }
         if replicas < 0 {
-            throw APIErrors.invalid(
+            throw StatusError.invalid(
                 kind: "Scale", group: "autoscaling", name: name,
-                causes: [.invalidRaw("spec.replicas", String(replicas), "must be greater than or equal to 0")])
+                causes: [
+                    FieldError(
+                        .invalid, field: "spec.replicas", value: .raw(String(replicas)),
+                        detail: "must be greater than or equal to 0")
+                ])
         }
         let uid = scale.objectUID
         if !uid.isEmpty && uid != old.objectUID {
-            throw APIErrors.conflict(
+            throw StatusError.conflict(
                 scaleResource(info), name: name,
                 "Precondition failed: UID in precondition: \(uid), UID in object meta: \(old.objectUID)")
         }
@@ -158,7 +162,7 @@ enum ScaleSubresource {
 extension Endpoint {
     /// The scale paths of `info` (a custom resource's from its stored CRD), or 404.
     func scalePaths(_ info: ResourceInfo, crd: JSONValue?) throws -> ScaleSubresource.Paths {
-        guard let paths = ScaleSubresource.paths(info, crd: crd) else { throw APIErrors.noRoute() }
+        guard let paths = ScaleSubresource.paths(info, crd: crd) else { throw StatusError.noRoute() }
         return paths
     }
 
@@ -179,36 +183,34 @@ extension Endpoint {
         switch verb {
         case .get:
             guard let stored = try store.get(info.gvr, namespace: namespace, name: name) else {
-                throw APIErrors.notFound(info.gvr, name: name)
+                throw StatusError.notFound(info.gvr, name: name)
             }
             let scale = ScaleSubresource.scale(of: try stored.json(), info: info, paths: paths)
             return APIResponse(code: 200, body: scale.serialized())
         case .update:
             let body: JSONValue
             do { body = try JSONValue(parsing: request.body ?? []) } catch {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "the object provided is unrecognized (must be of type Scale): couldn't get version/kind; json parse error: \(error.description)"
                 )
             }
             guard body.objectValue != nil else {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "the object provided is unrecognized (must be of type Scale): couldn't get version/kind; json parse error: expected a JSON object"
                 )
             }
             if body.objectName != name {
-                throw APIErrors.badRequest(
+                throw StatusError.badRequest(
                     "the name of the object (\(body.objectName)) does not match the name on the URL (\(name))")
             }
             return try await writeScale(info, request, query, paths) { _ in body }
         case .patch:
             let kind = try PatchKind.from(contentType: request.contentType, info: info)
             if kind == .apply {
-                throw APIErrors.unsupportedMediaType(
-                    request.contentType ?? "",
-                    accepted: [PatchKind.json, .merge, .strategic].map(\.rawValue))
+                throw StatusError.unsupportedMediaType([PatchKind.json, .merge, .strategic].map(\.rawValue))
             }
             if query.force {
-                throw APIErrors.invalidOptions(
+                throw StatusError.invalidOptions(
                     "PatchOptions", causes: [.forbidden("force", "may not be specified for non-apply patch")])
             }
             let patch = try PatchApplier.parse(request.body, kind: kind)
@@ -221,7 +223,7 @@ extension Endpoint {
                 return patched
             }
         default:
-            throw APIErrors.noRoute()
+            throw StatusError.noRoute()
         }
     }
 
@@ -235,19 +237,23 @@ extension Endpoint {
         let namespace = request.namespace ?? ""
         return try await write(request, dryRun: query.dryRun, fieldManager: query.fieldManager) { writer in
             guard let (stored, old) = try writer.load(info.gvr, namespace: namespace, name: name) else {
-                throw APIErrors.notFound(info.gvr, name: name)
+                throw StatusError.notFound(info.gvr, name: name)
             }
             let newScale = try change(ScaleSubresource.scale(of: old, info: info, paths: paths))
             let proposed = try ScaleSubresource.parent(old, updatedBy: newScale, info: info, paths: paths)
             let rv = proposed.objectResourceVersion
             if rv.isEmpty {
                 if info.isCustom {
-                    throw APIErrors.invalid(
+                    throw StatusError.invalid(
                         info, name: name,
-                        causes: [.invalidRaw("metadata.resourceVersion", "0x0", "must be specified for an update")])
+                        causes: [
+                            FieldError(
+                                .invalid, field: "metadata.resourceVersion", value: .raw("0x0"),
+                                detail: "must be specified for an update")
+                        ])
                 }
             } else if rv != old.objectResourceVersion {
-                throw APIErrors.conflict(info.gvr, name: name)
+                throw StatusError.conflict(info.gvr, name: name)
             }
             let written = try writer.update(
                 info, stored: stored, old: old, proposed: proposed, subresource: "scale")

@@ -182,9 +182,9 @@ enum ServerSideApply {
     /// which leaves the time out): `"kubectl-edit" using apps/v1`,
     /// `"kubectl" with subresource "scale" using apps/v1`, `"alice"` for an applier.
     static func describe(_ entry: JSONValue) -> String {
-        var name = FieldCause.quoted(entry["manager"]?.stringValue ?? "")
+        var name = goQuoted(entry["manager"]?.stringValue ?? "")
         if let sub = entry["subresource"]?.stringValue, !sub.isEmpty {
-            name += " with subresource \(FieldCause.quoted(sub))"
+            name += " with subresource \(goQuoted(sub))"
         }
         guard entry["operation"]?.stringValue == "Update" else { return name }
         return "\(name) using \(entry["apiVersion"]?.stringValue ?? "")"
@@ -203,10 +203,11 @@ enum ServerSideApply {
             }
             message = "Apply failed with \(conflicts.count) conflicts: " + lines.joined(separator: "\n")
         }
-        return APIErrors.make(
+        return StatusError(
             code: 409, reason: "Conflict", message: message,
-            causes: conflicts.map {
-                FieldCause(reason: "FieldManagerConflict", field: $0.field, message: "conflict with \($0.manager)")
-            })
+            details: StatusDetails(
+                causes: conflicts.map {
+                    StatusCause(reason: "FieldManagerConflict", message: "conflict with \($0.manager)", field: $0.field)
+                }))
     }
 }

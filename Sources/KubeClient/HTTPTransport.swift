@@ -1,9 +1,9 @@
 import AsyncHTTPClient
+import KubeHTTP
 import KubeModel
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import Sync
 
 /// Talks to any Kubernetes API server (AKE or kube-apiserver) over HTTP(S) with
 /// AsyncHTTPClient. TLS verification is on unless the kubeconfig says otherwise.
@@ -35,33 +35,11 @@ public final class HTTPTransport: KubeTransport {
     /// Releases the connection pool. Call once when done.
     public func shutdown() async throws { try await client.shutdown() }
 
-    func makeRequest(_ r: KubeRequest) -> HTTPClientRequest {
-        var query = r.query
-        if r.verb == .watch { query["watch"] = ["true"] }
-        var url = config.server + Kubeconfig.path(r.resource, namespace: r.namespace, name: r.name, subresource: r.subresource)
-        let qs = Kubeconfig.queryString(query)
-        if !qs.isEmpty { url += "?" + qs }
-        var req = HTTPClientRequest(url: url)
-        switch r.verb {
-        case .get, .list, .watch: req.method = .GET
-        case .create: req.method = .POST
-        case .update: req.method = .PUT
-        case .patch: req.method = .PATCH
-        case .delete, .deletecollection: req.method = .DELETE
-        }
-        req.headers.add(name: "Accept", value: "application/json")
-        req.headers.add(name: "User-Agent", value: userAgent)
-        if let token = currentToken() { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let body = r.body {
-            req.headers.add(name: "Content-Type", value: r.contentType ?? "application/json")
-            req.body = .bytes(body)
-        }
-        return req
+    func makeRequest(_ r: APIRequest) -> HTTPClientRequest {
+        config.request(r, userAgent: userAgent)
     }
 
-    func currentToken() -> String? { config.bearerToken }
-
-    public func send(_ request: KubeRequest) async throws -> KubeResponse {
+    public func send(_ request: APIRequest) async throws -> APIResponse {
         let response: HTTPClientResponse
         do {
             response = try await client.execute(makeRequest(request), timeout: requestTimeout)
@@ -70,11 +48,11 @@ public final class HTTPTransport: KubeTransport {
         }
         var buffer = try await response.body.collect(upTo: 512 << 20)
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        return KubeResponse(
+        return APIResponse(
             code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"])
     }
 
-    public func watch(_ request: KubeRequest) async throws -> RawWatchStream {
+    public func watch(_ request: APIRequest) async throws -> RawWatchStream {
         // The server bounds the stream with timeoutSeconds; give the client a little more.
         let seconds = request.query["timeoutSeconds"]?.first.flatMap(Int64.init) ?? 3600
         let response: HTTPClientResponse
@@ -85,15 +63,21 @@ public final class HTTPTransport: KubeTransport {
         }
         if response.status.code >= 300 {
             var buffer = try await response.body.collect(upTo: 1 << 20)
-            _ = try KubeResponse(code: Int(response.status.code), body: buffer.readBytes(length: buffer.readableBytes) ?? [])
-                .decoded()
+            _ = try APIResponse(
+                code: Int(response.status.code), body: buffer.readBytes(length: buffer.readableBytes) ?? []
+            )
+            .decoded()
             throw KubeAPIError(code: Int(response.status.code), status: [:])
         }
         let body = response.body
         return RawWatchStream {
             let lines = IteratorBox(WatchLineSplitter(body.makeAsyncIterator(), maxLine: 16 << 20))
             return {
-                guard let line = try await lines.next() else { return nil }
+                let next: [UInt8]?
+                do { next = try await lines.next() } catch let tooLong as WatchLineTooLong {
+                    throw KubeClientError.decoding(tooLong.description)
+                }
+                guard let line = next else { return nil }
                 let value = try JSONValue(parsing: line)
                 guard let type = value["type"]?.stringValue, let object = value["object"] else {
                     throw KubeClientError.decoding("watch line without type/object")

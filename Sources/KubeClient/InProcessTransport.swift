@@ -1,7 +1,6 @@
-import Synchronization
 import Endpoint
 import KubeModel
-import Projections
+import Synchronization
 
 /// Calls an AKE `Endpoint` in the same process: no HTTP, no socket; each answer's
 /// JSON is parsed once into the value the caller gets.
@@ -15,27 +14,26 @@ public struct InProcessTransport: KubeTransport {
         self.clientName = clientName
     }
 
-    func apiRequest(_ r: KubeRequest) -> APIRequest {
-        APIRequest(
-            verb: APIVerb(rawValue: r.verb.rawValue) ?? .get, resource: r.resource, namespace: r.namespace,
-            name: r.name, subresource: r.subresource, query: r.query, body: r.body, contentType: r.contentType,
-            client: clientName)
+    func apiRequest(_ r: APIRequest) -> APIRequest {
+        var r = r
+        r.client = clientName
+        return r
     }
 
-    public func send(_ request: KubeRequest) async throws -> KubeResponse {
+    public func send(_ request: APIRequest) async throws -> APIResponse {
         switch await endpoint.handle(apiRequest(request)) {
         case .response(let r):
-            return KubeResponse(code: r.code, body: r.body, warnings: r.warnings)
+            return r
         case .watch:
             throw KubeClientError.transport("server answered a non-watch request with a watch")
         }
     }
 
-    public func watch(_ request: KubeRequest) async throws -> RawWatchStream {
+    public func watch(_ request: APIRequest) async throws -> RawWatchStream {
         switch await endpoint.handle(apiRequest(request)) {
         case .response(let r):
             // A refused watch (bad options, unknown resource) comes back as a Status.
-            _ = try KubeResponse(code: r.code, body: r.body).decoded()
+            _ = try APIResponse(code: r.code, body: r.body).decoded()
             throw KubeClientError.transport("server answered a watch with a plain response")
         case .watch(let stream):
             return RawWatchStream {

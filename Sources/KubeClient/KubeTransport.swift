@@ -1,58 +1,18 @@
 import KubeModel
 
-/// One Kubernetes API call, independent of how it travels.
-public struct KubeRequest: Sendable {
-    public enum Verb: String, Sendable { case get, list, watch, create, update, patch, delete, deletecollection }
-    public var verb: Verb
-    public var resource: GroupVersionResource
-    public var namespace: String?
-    public var name: String?
-    public var subresource: String?
-    /// Query parameters, each possibly repeated.
-    public var query: [String: [String]]
-    public var body: [UInt8]?
-    public var contentType: String?
-
-    public init(
-        verb: Verb, resource: GroupVersionResource, namespace: String? = nil, name: String? = nil,
-        subresource: String? = nil, query: [String: [String]] = [:], body: [UInt8]? = nil, contentType: String? = nil
-    ) {
-        self.verb = verb
-        self.resource = resource
-        self.namespace = namespace
-        self.name = name
-        self.subresource = subresource
-        self.query = query
-        self.body = body
-        self.contentType = contentType
-    }
-}
-
-/// A non-watch answer: the HTTP-equivalent status code and the JSON body.
-public struct KubeResponse: Sendable {
-    public var code: Int
-    public var body: [UInt8]
-    public var warnings: [String]
-    public init(code: Int, body: [UInt8], warnings: [String] = []) {
-        self.code = code
-        self.body = body
-        self.warnings = warnings
-    }
-}
-
 /// One line of a watch stream, not yet interpreted: `{"type":…,"object":…}`.
 public struct RawWatchEvent: Sendable {
     public var type: String
     public var object: JSONValue
 }
 
-/// How a clientset reaches an API server. Two implementations ship:
+/// How a clientset reaches an API server with an ``APIRequest`` (KubeModel). Two implementations ship:
 /// ``InProcessTransport`` (calls AKE's `Endpoint` directly) and ``HTTPTransport``.
 public protocol KubeTransport: Sendable {
     /// Performs a non-watch request.
-    func send(_ request: KubeRequest) async throws -> KubeResponse
+    func send(_ request: APIRequest) async throws -> APIResponse
     /// Starts a watch. The sequence is pull-based: nothing is buffered beyond what the consumer asks for.
-    func watch(_ request: KubeRequest) async throws -> RawWatchStream
+    func watch(_ request: APIRequest) async throws -> RawWatchStream
 }
 
 /// A pull-based sequence of raw watch events; ends when the server ends the stream.
@@ -110,7 +70,7 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension KubeResponse {
+extension APIResponse {
     /// The body parsed, or the server's Status thrown as ``KubeAPIError`` for codes ≥ 300.
     func decoded() throws -> JSONValue {
         let value: JSONValue

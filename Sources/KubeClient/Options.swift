@@ -1,6 +1,7 @@
+import KubeModel
+
 /// Options of list and watch (the apiserver's ListOptions).
 public struct ListOptions: Sendable {
-    public enum ResourceVersionMatch: String, Sendable { case notOlderThan = "NotOlderThan", exact = "Exact" }
     public var labelSelector: String?
     public var fieldSelector: String?
     public var limit: Int?
@@ -48,7 +49,6 @@ public struct ListOptions: Sendable {
 
 /// Options of delete and deletecollection (the apiserver's DeleteOptions).
 public struct DeleteOptions: Sendable {
-    public enum PropagationPolicy: String, Sendable { case orphan = "Orphan", background = "Background", foreground = "Foreground" }
     public var gracePeriodSeconds: Int?
     public var propagationPolicy: PropagationPolicy?
     /// Delete only if the object still has this uid.

@@ -53,15 +53,15 @@ public struct ResourceClient<T: KubeObject>: Sendable {
     }
 
     func request(
-        _ verb: KubeRequest.Verb, name: String? = nil, namespace ns: String? = nil, subresource: String? = nil,
+        _ verb: APIVerb, name: String? = nil, namespace ns: String? = nil, subresource: String? = nil,
         query: [String: [String]] = [:], body: [UInt8]? = nil, contentType: String? = nil
-    ) -> KubeRequest {
-        KubeRequest(
+    ) -> APIRequest {
+        APIRequest(
             verb: verb, resource: resource, namespace: ns ?? namespace, name: name, subresource: subresource,
             query: query, body: body, contentType: contentType)
     }
 
-    func call(_ r: KubeRequest) async throws -> JSONValue { try await transport.send(r).decoded() }
+    func call(_ r: APIRequest) async throws -> JSONValue { try await transport.send(r).decoded() }
 
     static func writeQuery(dryRun: Bool, fieldManager: String?) -> [String: [String]] {
         var q: [String: [String]] = [:]
@@ -97,7 +97,8 @@ public struct ResourceClient<T: KubeObject>: Sendable {
             object: try await call(
                 request(
                     .create, namespace: namespace ?? object.namespace,
-                    query: Self.writeQuery(dryRun: dryRun, fieldManager: fieldManager), body: object.object.serialized())))
+                    query: Self.writeQuery(dryRun: dryRun, fieldManager: fieldManager), body: object.object.serialized()
+                )))
     }
 
     /// PUT the whole object (its `resourceVersion` is the precondition: stale → 409 Conflict).
@@ -107,7 +108,8 @@ public struct ResourceClient<T: KubeObject>: Sendable {
             object: try await call(
                 request(
                     .update, name: name, namespace: namespace ?? object.namespace,
-                    query: Self.writeQuery(dryRun: dryRun, fieldManager: fieldManager), body: object.object.serialized())))
+                    query: Self.writeQuery(dryRun: dryRun, fieldManager: fieldManager), body: object.object.serialized()
+                )))
     }
 
     /// PUT on the `status` subresource: only `status` changes.
@@ -129,7 +131,8 @@ public struct ResourceClient<T: KubeObject>: Sendable {
         if force { q["force"] = ["true"] }
         return T(
             object: try await call(
-                request(.patch, name: name, subresource: subresource, query: q, body: body, contentType: type.rawValue)))
+                request(.patch, name: name, subresource: subresource, query: q, body: body, contentType: type.rawValue))
+        )
     }
 
     /// PATCH with a JSON value body.

@@ -5,9 +5,6 @@ extension ObjectStore {
     /// How long a list or watch waits for a requested RV beyond the head.
     static let futureRVWait: Duration = .seconds(3)
 
-    static let continueExpiredMessage =
-        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list."
-
     /// Where a list reads.
     enum ListSnapshot {
         /// The head the read transaction sees (after `minimum` was reached).
@@ -20,9 +17,9 @@ extension ObjectStore {
 
     /// Validates list options the way the apiserver does.
     static func listSnapshot(_ options: ListOptions) throws -> ListSnapshot {
-        let rv = options.resourceVersion.flatMap { $0.isEmpty ? nil : $0 }
+        let rv = options.resourceVersion
         if let token = options.continueToken, !token.isEmpty {
-            if let rv, rv != "0" {
+            if let rv, rv != 0 {
                 throw StatusError.badRequest("specifying resource version is not allowed when using continue")
             }
             guard let decoded = ContinueToken(decoding: token) else {
@@ -37,9 +34,7 @@ extension ObjectStore {
             }
             return .latest(minimum: nil)
         }
-        guard let n = ResourceVersion(rv) else {
-            throw StatusError.badRequest("invalid resource version: \(rv)")
-        }
+        let n = rv
         switch options.resourceVersionMatch {
         case .exact:
             if n == 0 {
@@ -98,11 +93,11 @@ extension ObjectStore {
         switch snapshot {
         case .latest: break
         case .exact(let n):
-            if n + 1 < txn.horizon { throw StatusError.expired("too old resource version: \(n) (\(txn.horizon))") }
+            if n + 1 < txn.horizon { throw StatusError.tooOldResourceVersion(requested: n, oldest: txn.horizon) }
             at = min(n, head)
         case .continuing(let token):
             if token.snapshot + 1 < txn.horizon || token.snapshot > head {
-                throw StatusError.expired(Self.continueExpiredMessage)
+                throw StatusError.continueExpired()
             }
             at = token.snapshot
             afterKey = token.lastKey

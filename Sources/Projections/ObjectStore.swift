@@ -211,7 +211,7 @@ public final class ObjectStore: Sendable {
     public func state(at rv: ResourceVersion, _ gvr: GroupVersionResource?) throws -> [StoredObject] {
         try log.read { txn in
             if rv + 1 < txn.horizon || rv > txn.head {
-                throw StatusError.expired("too old resource version: \(rv) (\(txn.horizon))")
+                throw StatusError.tooOldResourceVersion(requested: rv, oldest: txn.horizon)
             }
             let all = ObjectFilter(namespace: nil, name: nil, labelSelector: nil, fieldSelector: nil)
             var ids: [(ResourceID, GroupVersionResource)] = []

@@ -36,14 +36,6 @@ public struct StoredObject: Sendable, Hashable {
     public func json() throws -> JSONValue { try JSONValue(parsing: bytes) }
 }
 
-/// How a list's `resourceVersion` is interpreted.
-public enum ResourceVersionMatch: Sendable {
-    /// `NotOlderThan`: any state at or after the given RV (the latest one is served).
-    case notOlderThan
-    /// `Exact`: the state at exactly the given RV (410 once it is below the horizon).
-    case exact
-}
-
 /// Options of a list, as the apiserver takes them from the query.
 public struct ListOptions: Sendable {
     /// `nil` = all namespaces.
@@ -56,15 +48,14 @@ public struct ListOptions: Sendable {
     public var limit: Int?
     /// The `continue` token of the previous page; the page is read at that page's snapshot.
     public var continueToken: String?
-    /// `nil` = latest, `"0"` = any, `"N"` = at least / exactly N.
-    public var resourceVersion: String?
-    /// How `resourceVersion` is interpreted; `nil` as the apiserver does without the parameter.
+    /// `nil` = latest, `0` = any, `N` = at least / exactly N (parsed from the query by the Endpoint).
+    public var resourceVersion: ResourceVersion?
     public var resourceVersionMatch: ResourceVersionMatch?
 
     /// List options; the defaults list everything at the latest state.
     public init(
         namespace: String? = nil, labelSelector: LabelSelector? = nil, fieldSelector: FieldSelector? = nil,
-        limit: Int? = nil, continueToken: String? = nil, resourceVersion: String? = nil,
+        limit: Int? = nil, continueToken: String? = nil, resourceVersion: ResourceVersion? = nil,
         resourceVersionMatch: ResourceVersionMatch? = nil
     ) {
         self.namespace = namespace
@@ -110,8 +101,8 @@ public struct WatchOptions: Sendable {
     public var labelSelector: LabelSelector?
     /// Only objects whose selectable fields match; entering and leaving as for labels.
     public var fieldSelector: FieldSelector?
-    /// `nil`/`"0"` = synthetic ADDED for the current state first; `"N"` = events after N.
-    public var resourceVersion: String?
+    /// `nil`/`0` = synthetic ADDED for the current state first; `N` = events after N.
+    public var resourceVersion: ResourceVersion?
     /// Watch-list: initial ADDED events sorted by namespace/name, then an initial-events-end BOOKMARK.
     public var sendInitialEvents: Bool?
     /// Send BOOKMARK events (`allowWatchBookmarks`).
@@ -124,7 +115,7 @@ public struct WatchOptions: Sendable {
     /// Watch options; the defaults watch everything from the current state, without bookmarks.
     public init(
         namespace: String? = nil, name: String? = nil, labelSelector: LabelSelector? = nil,
-        fieldSelector: FieldSelector? = nil, resourceVersion: String? = nil, sendInitialEvents: Bool? = nil,
+        fieldSelector: FieldSelector? = nil, resourceVersion: ResourceVersion? = nil, sendInitialEvents: Bool? = nil,
         allowBookmarks: Bool = false, timeout: Duration? = nil, bookmarkInterval: Duration = .seconds(60)
     ) {
         self.namespace = namespace
@@ -162,5 +153,26 @@ public struct WatchEvent: Sendable {
         self.type = type
         self.rv = rv
         self.object = object
+    }
+}
+
+/// Who made a write (the log's `EventOrigin`), named here so that the layers above (the
+/// Endpoint) write through the store without reaching into the log.
+public typealias WriteOrigin = EventOrigin
+
+/// What a write does to an object (the log's `EventType`: added, modified, deleted),
+/// named here for the same reason as ``WriteOrigin``.
+public typealias ChangeType = EventType
+
+extension StatusError {
+    /// The Status for a storage failure a client's request caused — a read below the
+    /// log's compaction horizon is 410 Expired — or nil for a failure the client did
+    /// not cause (the caller answers those with an internal error).
+    public static func storage(_ error: any Error) -> StatusError? {
+        if let status = error as? StatusError { return status }
+        if let logError = error as? EventLogError, case .belowHorizon(let requested, let horizon) = logError {
+            return tooOldResourceVersion(requested: requested, oldest: horizon)
+        }
+        return nil
     }
 }

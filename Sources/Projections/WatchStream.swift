@@ -40,18 +40,10 @@ public struct WatchStream: AsyncSequence, Sendable {
 }
 
 extension ObjectStore {
-    /// Opens a watch. Throws StatusError (400) for an unparsable resourceVersion.
-    /// Errors found later (410 Expired, 504 too large RV) arrive as one ERROR event
+    /// Opens a watch. Errors found later (410 Expired, 504 too large RV) arrive as one ERROR event
     /// that ends the stream, as the apiserver does.
     public func watch(_ gvr: GroupVersionResource, _ options: WatchOptions) throws -> WatchStream {
-        let rvText = options.resourceVersion.flatMap { $0.isEmpty ? nil : $0 }
-        var requested: ResourceVersion?
-        if let rvText {
-            guard let n = ResourceVersion(rvText) else {
-                throw StatusError.badRequest("invalid resource version: \(rvText)")
-            }
-            requested = n == 0 ? nil : n
-        }
+        let requested = options.resourceVersion.flatMap { $0 == 0 ? nil : $0 }
         let start: WatchStart
         switch (options.sendInitialEvents, requested) {
         case (true?, let minimum): start = .initialState(minimum: minimum, endBookmark: true)
@@ -209,7 +201,7 @@ final class WatchCursor {
                 txn -> (ResourceVersion, [WatchEvent], [UInt8]?, Bool) in
                 let at = snapshot ?? txn.head
                 if at + 1 < txn.horizon {
-                    throw StatusError.expired("too old resource version: \(at) (\(txn.horizon))")
+                    throw StatusError.tooOldResourceVersion(requested: at, oldest: txn.horizon)
                 }
                 guard let id = try store.resourceID(txn, plan.gvr) else { return (at, [], nil, false) }
                 let prefix =
@@ -297,7 +289,7 @@ final class WatchCursor {
                 if reachedEnd { cursor = max(cursor, head) }
             }
         } catch EventLogError.belowHorizon(_, let horizon) {
-            return fail(StatusError.expired("too old resource version: \(after) (\(horizon))"))
+            return fail(StatusError.tooOldResourceVersion(requested: after, oldest: horizon))
         } catch EventLogError.closed {
             finish()  // the store is shutting down: end quietly
             return

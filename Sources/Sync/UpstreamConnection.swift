@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KubeHTTP
 import KubeModel
 import Metrics
 import NIOCore
@@ -87,33 +88,14 @@ public final class UpstreamConnection: Sendable {
             bytesSent: sent.load(ordering: .relaxed))
     }
 
-    private func bearerToken() -> String? {
-        // A token file is re-read on every request so rotated tokens are picked up.
-        if let file = config.tokenFile, let data = FileManager.default.contents(atPath: file) {
-            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if !token.isEmpty { return token }
-        }
-        return config.bearerToken
-    }
-
     func makeRequest(
         method: HTTPMethod, path: String, query: [String: [String]], body: [UInt8]?, contentType: String?,
         accept: String = "application/json", labels: TrafficLabels
     ) -> HTTPClientRequest {
-        var url = config.server + path
-        let qs = Kubeconfig.queryString(query)
-        if !qs.isEmpty { url += "?" + qs }
-        var req = HTTPClientRequest(url: url)
-        req.method = method
-        req.headers.add(name: "Accept", value: accept)
-        req.headers.add(name: "User-Agent", value: "ake-edge")
-        if let token = bearerToken() { req.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        var bytes = url.utf8.count + 64
-        if let body {
-            req.headers.add(name: "Content-Type", value: contentType ?? "application/json")
-            req.body = .bytes(body)
-            bytes += body.count
-        }
+        let req = config.request(
+            method: method, path: path, query: query, body: body, contentType: contentType, accept: accept,
+            userAgent: "ake-edge")
+        let bytes = req.url.utf8.count + 64 + (body?.count ?? 0)
         sent.add(bytes, ordering: .relaxed)
         requests.add(1, ordering: .relaxed)
         let m = meters.meters(labels)
@@ -146,6 +128,13 @@ public final class UpstreamConnection: Sendable {
         } catch {
             throw SyncError.transport("\(method) \(path): \(error)")
         }
+    }
+
+    /// Sends one API request upstream as it is (a forwarded write).
+    public func send(_ request: APIRequest, labels: TrafficLabels = .other) async throws -> UpstreamResponse {
+        try await send(
+            request.verb.method, path: request.path, query: request.wireQuery,
+            body: request.body, contentType: request.contentType, labels: labels)
     }
 
     /// One list page of a scope (limit/continue), decoded.
@@ -261,7 +250,11 @@ public struct UpstreamWatch: AsyncSequence, Sendable {
         let meters: UpstreamMeters.Meters
 
         public mutating func next() async throws -> UpstreamWatchEvent? {
-            guard let line = try await lines.next() else { return nil }
+            let next: [UInt8]?
+            do { next = try await lines.next() } catch let tooLong as WatchLineTooLong {
+                throw SyncError.decoding(tooLong.description)
+            }
+            guard let line = next else { return nil }
             counter.countReceived(line.count + 1, meters)
             return try UpstreamWatchEvent(line: line)
         }
@@ -290,72 +283,5 @@ extension UpstreamWatchEvent {
             self = .error(code: status?.code ?? 500, message: status?.message ?? "watch error")
         default: throw SyncError.decoding("unknown watch event type \(type)")
         }
-    }
-}
-
-/// Splits a byte stream into `\n`-terminated lines, pulling only as needed. Shared with
-/// KubeClient's HTTP transport (both read Kubernetes watch streams).
-package struct WatchLineSplitter<Base: AsyncIteratorProtocol>: AsyncIteratorProtocol where Base.Element == ByteBuffer {
-    var base: Base
-    var pending: [UInt8] = []
-    var start = 0
-    /// One event line may not exceed this.
-    let maxLine: Int
-
-    package init(_ base: Base, maxLine: Int = 64 << 20) {
-        self.base = base
-        self.maxLine = maxLine
-    }
-
-    package mutating func next() async throws -> [UInt8]? {
-        while true {
-            if let nl = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(pending[start..<nl])
-                start = nl + 1
-                if start > 1 << 16 {
-                    pending.removeFirst(start)
-                    start = 0
-                }
-                if line.isEmpty { continue }
-                return line
-            }
-            guard var chunk = try await base.next() else {
-                if start < pending.count {
-                    let rest = Array(pending[start...])
-                    pending = []
-                    start = 0
-                    return rest
-                }
-                return nil
-            }
-            if pending.count - start + chunk.readableBytes > maxLine {
-                throw SyncError.decoding("watch event line longer than \(maxLine) bytes")
-            }
-            pending.append(contentsOf: chunk.readBytes(length: chunk.readableBytes) ?? [])
-        }
-    }
-}
-
-extension Kubeconfig {
-    /// An AsyncHTTPClient configuration for this kubeconfig: TLS with its CA and client
-    /// certificate (verification on unless `insecure-skip-tls-verify`), no decompression.
-    /// Shared by the upstream link and KubeClient's HTTP transport. Throws NIOSSL's error
-    /// for unreadable PEM data.
-    package func httpClientConfiguration() throws -> HTTPClient.Configuration {
-        var configuration = HTTPClient.Configuration()
-        if server.hasPrefix("https://") {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            if let ca = certificateAuthority {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
-            }
-            if let cert = clientCertificate, let key = clientKey {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
-                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
-            }
-            if insecureSkipTLSVerify { tls.certificateVerification = .none }
-            configuration.tlsConfiguration = tls
-        }
-        configuration.decompression = .disabled
-        return configuration
     }
 }

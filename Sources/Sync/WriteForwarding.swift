@@ -3,80 +3,36 @@ import KubeModel
 import NIOHTTP1
 import Projections
 
-/// A write as the edge received it, to be sent upstream.
-public struct ForwardedWrite: Sendable {
-    public enum Verb: String, Sendable { case create, update, patch, delete, deletecollection }
-    public var verb: Verb
-    public var resource: GroupVersionResource
-    public var namespace: String?
-    public var name: String?
-    public var subresource: String?
-    public var query: [String: [String]]
-    public var body: [UInt8]?
-    public var contentType: String?
-
-    public init(
-        verb: Verb, resource: GroupVersionResource, namespace: String?, name: String?, subresource: String?,
-        query: [String: [String]], body: [UInt8]?, contentType: String?
-    ) {
-        self.verb = verb
-        self.resource = resource
-        self.namespace = namespace
-        self.name = name
-        self.subresource = subresource
-        self.query = query
-        self.body = body
-        self.contentType = contentType
-    }
-}
-
-/// The edge's answer to a forwarded write: the object as stored at the edge (edge RV),
-/// or the upstream's Status.
-public struct ForwardedResponse: Sendable {
-    public var code: Int
-    public var body: [UInt8]
-    public var warnings: [String]
-}
-
 extension EdgeSync {
     /// Sends a write upstream (online only), with any resourceVersion precondition
     /// translated from the edge's RV to the cloud's; appends the object the cloud returns
     /// before answering, so the client reads its own write at once. The cloud's watch
     /// will deliver the same upstream version again; the store recognises it (same
     /// upstream RV for the key) and does not append it twice. Throws `StatusError`.
-    public func forward(_ write: ForwardedWrite) async throws -> ForwardedResponse {
+    public func forward(_ write: APIRequest) async throws -> APIResponse {
+        guard write.verb.isWrite else {
+            throw StatusError.methodNotAllowed("only writes are forwarded upstream, not \(write.verb.rawValue)")
+        }
         guard isOnline else {
             throw unreachable("writes cannot be forwarded while the link is down")
         }
         var write = write
         try translatePreconditions(&write)
-        let method: HTTPMethod
-        switch write.verb {
-        case .create: method = .POST
-        case .update: method = .PUT
-        case .patch: method = .PATCH
-        case .delete, .deletecollection: method = .DELETE
-        }
-        let path = Kubeconfig.path(
-            write.resource, namespace: write.namespace, name: write.name, subresource: write.subresource)
         let response: UpstreamResponse
         let labels = TrafficLabels(resource: SyncMetrics.label(write.resource), purpose: "write")
         do {
-            response = try await connection.send(
-                method, path: path, query: write.query, body: write.body, contentType: write.contentType,
-                labels: labels)
+            response = try await connection.send(write, labels: labels)
         } catch {
             linkFailed("\(error)")
             throw unreachable("the write could not be forwarded (\(error))")
         }
         linkSucceeded()
         guard (200..<300).contains(response.code) else {
-            return ForwardedResponse(code: response.code, body: response.body, warnings: response.warnings)
+            return APIResponse(code: response.code, body: response.body, warnings: response.warnings)
         }
-        let dryRun = !(write.query["dryRun"]?.isEmpty ?? true)
-        if dryRun || write.verb == .deletecollection {
+        if write.isDryRun || write.verb == .deletecollection {
             // Nothing is stored: the watch brings the real changes; hide the cloud's RVs.
-            return ForwardedResponse(
+            return APIResponse(
                 code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
         }
         let gvr = write.resource
@@ -89,7 +45,7 @@ extension EdgeSync {
             if let check, check.code == 200, let object = try? UpstreamObject(json: JSONValue(parsing: check.body)) {
                 let stored = try await storeWritten(gvr, object)
                 let body = isStatus(response.body) ? hideUpstreamRVs(response.body) : stored
-                return ForwardedResponse(code: response.code, body: body, warnings: response.warnings)
+                return APIResponse(code: response.code, body: body, warnings: response.warnings)
             }
             let ownership = self.ownership
             let last = try? UpstreamObject(json: JSONValue(parsing: response.body))
@@ -102,7 +58,7 @@ extension EdgeSync {
                 return applied
             }
             metrics.applied(nil, gvr, applied)
-            return ForwardedResponse(
+            return APIResponse(
                 code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
         }
         if write.subresource == "scale" {
@@ -110,16 +66,16 @@ extension EdgeSync {
         }
         let object: UpstreamObject
         do { object = try UpstreamObject(json: JSONValue(parsing: response.body)) } catch {
-            return ForwardedResponse(code: response.code, body: response.body, warnings: response.warnings)
+            return APIResponse(code: response.code, body: response.body, warnings: response.warnings)
         }
         let stored = try await storeWritten(gvr, object)
-        return ForwardedResponse(code: response.code, body: stored, warnings: response.warnings)
+        return APIResponse(code: response.code, body: stored, warnings: response.warnings)
     }
 
     /// A `/scale` write answers a Scale, not the parent: fetch the parent the write changed
     /// and store it (read-your-writes), then answer the Scale with the edge's RV of the parent.
-    func storeScaledParent(_ write: ForwardedWrite, _ response: UpstreamResponse, labels: TrafficLabels)
-        async throws -> ForwardedResponse
+    func storeScaledParent(_ write: APIRequest, _ response: UpstreamResponse, labels: TrafficLabels)
+        async throws -> APIResponse
     {
         let gvr = write.resource
         let check = try? await connection.send(
@@ -128,15 +84,15 @@ extension EdgeSync {
         guard let check, check.code == 200, let parent = try? UpstreamObject(json: JSONValue(parsing: check.body))
         else {
             // The watch brings the change; answer without the cloud's RV.
-            return ForwardedResponse(
+            return APIResponse(
                 code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
         }
         let stored = try await storeWritten(gvr, parent)
         guard var scale = try? JSONValue(parsing: response.body), scale.metadata != nil else {
-            return ForwardedResponse(code: response.code, body: response.body, warnings: response.warnings)
+            return APIResponse(code: response.code, body: response.body, warnings: response.warnings)
         }
         scale.resourceVersion = (try? JSONValue(parsing: stored))?.resourceVersion
-        return ForwardedResponse(code: response.code, body: scale.serialized(), warnings: response.warnings)
+        return APIResponse(code: response.code, body: scale.serialized(), warnings: response.warnings)
     }
 
     /// Appends an object the cloud returned; owned by every scope whose selector matches it.
@@ -168,7 +124,7 @@ extension EdgeSync {
     }
 
     /// Edge RV → upstream RV in update bodies, patch bodies and delete preconditions.
-    func translatePreconditions(_ write: inout ForwardedWrite) throws {
+    func translatePreconditions(_ write: inout APIRequest) throws {
         guard let body = write.body, !body.isEmpty, var json = try? JSONValue(parsing: body) else { return }
         let gvr = write.resource
         let namespace = write.namespace ?? ""
@@ -206,6 +162,8 @@ extension EdgeSync {
         case .create, .deletecollection:
             guard json.resourceVersion != nil else { return }
             json.resourceVersion = nil
+        case .get, .list, .watch:
+            return
         }
         write.body = json.serialized()
     }

@@ -118,7 +118,7 @@ struct CustomResourceSpecs {
             // The resource is gone from the API; the log still has what happened.
             var types: [String] = []
             let stream = try h.store.watch(
-                Harness.widgets, WatchOptions(resourceVersion: String(start), timeout: .seconds(10)))
+                Harness.widgets, WatchOptions(resourceVersion: start, timeout: .seconds(10)))
             for await event in stream where event.type != .bookmark {
                 types.append(event.type.rawValue)
                 if types.count == 2 { break }

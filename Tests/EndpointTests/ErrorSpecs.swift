@@ -62,6 +62,18 @@ struct ErrorSpecs {
             #expect(limit.message == #"strconv.ParseInt: parsing "ten": invalid syntax"#)
             let timeout = await h.call(.watch, Harness.configmaps, query: ["timeoutSeconds": ["x"]])
             #expect(timeout.code == 400)
+            // A resourceVersion is parsed once, here; the store only ever sees a number.
+            let badListRV = await h.call(.list, Harness.configmaps, query: ["resourceVersion": ["abc"]])
+            #expect(badListRV.code == 400)
+            #expect(badListRV.message == "invalid resource version: abc")
+            let badWatchRV = await h.call(.watch, Harness.configmaps, query: ["resourceVersion": ["x1"]])
+            #expect(badWatchRV.code == 400)
+            #expect(badWatchRV.message == "invalid resource version: x1")
+            // A get does not read at a resourceVersion: the parameter is not looked at.
+            #expect(
+                await h.call(
+                    .get, Harness.configmaps, namespace: "default", name: "missing", query: ["resourceVersion": ["abc"]]
+                ).code == 404)
 
             let match = await h.call(.list, Harness.configmaps, query: ["resourceVersionMatch": ["Exact"]])
             #expect(match.code == 422)

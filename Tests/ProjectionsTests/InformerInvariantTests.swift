@@ -123,7 +123,7 @@ struct InformerInvariantTests {
                         namespace: spec.namespace,
                         labelSelector: try LabelSelector(parsing: spec.labelSelector),
                         fieldSelector: try FieldSelector(parsing: spec.fieldSelector),
-                        resourceVersion: spec.startRV.map { String($0) } ?? (mode == 2 ? "0" : nil),
+                        resourceVersion: spec.startRV ?? (mode == 2 ? 0 : nil),
                         sendInitialEvents: spec.watchList ? true : nil, allowBookmarks: true,
                         // The timeout only bounds a hang: consume() stops at the first bookmark at the
                         // final head. A short one ended slow watches early on a loaded CI machine.
@@ -225,7 +225,7 @@ struct InformerInvariantTests {
                     let page = try await store.list(
                         gvr,
                         ListOptions(
-                            limit: limit, continueToken: token, resourceVersion: token == nil ? String(at) : nil,
+                            limit: limit, continueToken: token, resourceVersion: token == nil ? at : nil,
                             resourceVersionMatch: token == nil ? .exact : nil))
                     #expect(page.resourceVersion == at, note)
                     items += page.items
@@ -242,7 +242,7 @@ struct InformerInvariantTests {
             if horizon > 1, let old = rvs.first(where: { $0 + 1 < horizon }) {
                 let e = await thrownStatus {
                     _ = try await store.list(
-                        podsGVR, ListOptions(resourceVersion: String(old), resourceVersionMatch: .exact))
+                        podsGVR, ListOptions(resourceVersion: old, resourceVersionMatch: .exact))
                 }
                 #expect(e?.code == 410, note)
             }

@@ -93,11 +93,11 @@ struct VerifyTests {
             }
             #expect(e?.code == 410)
             #expect(e?.reason == "Expired")
-            #expect(e?.message == ObjectStore.continueExpiredMessage)
+            #expect(e?.message == StatusError.continueExpiredMessage)
             let exact = await thrownStatus {
                 _ = try await store.list(
                     configMapsGVR,
-                    ListOptions(resourceVersion: String(first.resourceVersion), resourceVersionMatch: .exact))
+                    ListOptions(resourceVersion: first.resourceVersion, resourceVersionMatch: .exact))
             }
             #expect(exact?.code == 410)
             #expect(exact?.message.hasPrefix("too old resource version: \(first.resourceVersion) (") == true)

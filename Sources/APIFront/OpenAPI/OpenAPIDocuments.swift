@@ -271,7 +271,7 @@ extension APIFront {
         let path = request.uri.path
         guard path == "/openapi/v2" || path == "/openapi/v3" || path.hasPrefix("/openapi/v3/") else { return nil }
         guard request.method == .get || request.method == .head else {
-            return status(.methodNotAllowed(request.method.rawValue))
+            return status(.methodNotAllowed(method: request.method.rawValue))
         }
         var crds: [JSONValue] = []
         if catalog.resource(for: Self.crdResource) != nil,

@@ -3,7 +3,6 @@ import Hummingbird
 import KubeModel
 import Logging
 import NIOCore
-import Projections
 import ServiceLifecycle
 
 /// `HTTPTypes.HTTPField` (Hummingbird re-exports `HTTPFields` only).
@@ -30,7 +29,7 @@ extension APIFront {
             return health(which, check: name, request: request)
         case .metrics:
             guard request.method == .get || request.method == .head else {
-                return status(.methodNotAllowed(request.method.rawValue))
+                return status(.methodNotAllowed(method: request.method.rawValue))
             }
             return metricsResponse()
         case .version, .coreVersions, .groupList, .group, .resourceList:
@@ -43,81 +42,18 @@ extension APIFront {
 
     // MARK: - Resources
 
+    /// Executes a resource request: ``FrontRequest/parse(_:path:catalog:)`` decides what it
+    /// means; this sheds load, reads the body, calls the Endpoint and encodes the answer.
     func resourceResponse(_ path: ResourcePath, request: Request, start: ContinuousClock.Instant) async -> Response {
-        let negotiation = Negotiation(accept: request.headers[.accept])
-        guard let encoding = negotiation.encoding else {
-            return finish(
-                status(.notAcceptable), verb: verbLabel(request.method), resource: path.resource, start: start)
+        let parsed: FrontRequest
+        switch FrontRequest.parse(request.head, path: path, catalog: catalog) {
+        case .failure(let rejection):
+            return finish(status(rejection.status), verb: rejection.label, resource: path.resource, start: start)
+        case .success(let p):
+            parsed = p
         }
-        guard let info = catalog.resource(group: path.group, version: path.version, resource: path.resource),
-            path.namespace == nil || info.namespaced,
-            path.subresource == nil || info.subresources.contains(path.subresource ?? "")
-        else {
-            return finish(status(.notFound), verb: verbLabel(request.method), resource: path.resource, start: start)
-        }
-        guard var query = parseQuery(request.uri.query) else {
-            return finish(
-                status(.badRequest("malformed query string")), verb: verbLabel(request.method),
-                resource: path.resource, start: start)
-        }
-        let watchParam = query["watch"]?.last.map { $0 == "true" || $0 == "1" } ?? false
-        let verb: APIVerb
-        var name = path.name
-        switch request.method {
-        case .get:
-            if path.legacyWatch || (watchParam && path.name == nil) {
-                verb = .watch
-                if let n = path.name {
-                    // A watch of one object is a watch of the collection selected by name.
-                    let selector = query["fieldSelector"]?.last ?? ""
-                    let byName = "metadata.name=\(n)"
-                    query["fieldSelector"] = [selector.isEmpty ? byName : "\(selector),\(byName)"]
-                    name = nil
-                }
-                query["watch"] = nil
-            } else {
-                verb = path.name == nil ? .list : .get
-            }
-        case .post:
-            guard path.name == nil || path.subresource != nil else {
-                return finish(
-                    status(.methodNotAllowed("POST")), verb: "POST", resource: path.resource, start: start)
-            }
-            verb = .create
-        case .put:
-            guard path.name != nil else {
-                return finish(status(.methodNotAllowed("PUT")), verb: "PUT", resource: path.resource, start: start)
-            }
-            verb = .update
-        case .patch:
-            guard path.name != nil else {
-                return finish(
-                    status(.methodNotAllowed("PATCH")), verb: "PATCH", resource: path.resource, start: start)
-            }
-            verb = .patch
-        case .delete:
-            verb = path.name == nil ? .deletecollection : .delete
-        default:
-            return finish(
-                status(.methodNotAllowed(request.method.rawValue)), verb: verbLabel(request.method),
-                resource: path.resource, start: start)
-        }
-        if (verb == .watch || path.legacyWatch) && request.method != .get {
-            return finish(
-                status(.methodNotAllowed(request.method.rawValue)), verb: verbLabel(request.method),
-                resource: path.resource, start: start)
-        }
-        let label = verb.rawValue.uppercased()
-        // A Table watch checks its options before streaming (get and list after reading, below).
-        if verb == .watch,
-            TableConverter.requestedVersion(accept: request.headers[.accept]) != nil,
-            let problem = TableConverter.invalidIncludeObject(query["includeObject"]?.last)
-        {
-            return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
-        }
-        guard !(path.legacyWatch && verb != .watch) else {
-            return finish(status(.notFound), verb: label, resource: path.resource, start: start)
-        }
+        let verb = parsed.request.verb
+        let label = parsed.label
 
         // Load shedding before any work: watches and other requests have separate budgets.
         let slot: ConcurrencyLimit.Slot
@@ -139,75 +75,31 @@ extension APIFront {
             slot = s
         }
 
-        // The body: size-limited while reading, media type checked, YAML turned into JSON.
-        var body: [UInt8]? = nil
-        var contentType: String? = nil
-        switch verb {
-        case .create, .update, .patch, .delete, .deletecollection:
-            let mediaType = request.headers[.contentType].flatMap { MediaRange(Substring($0)) }
-            var bodyType: BodyType? = nil
-            if verb == .create || verb == .update || verb == .patch {
-                let accepted = verb == .patch ? BodyType.patchTypes : BodyType.objectTypes
-                if let mediaType {
-                    guard let t = BodyType(contentType: mediaType.essence), t.isPatch == (verb == .patch) else {
-                        return finish(
-                            status(.unsupportedMediaType(mediaType.essence, accepted: accepted)), verb: label,
-                            resource: path.resource, start: start)
-                    }
-                    bodyType = t
-                } else if verb == .patch {
-                    return finish(
-                        status(.unsupportedMediaType("", accepted: accepted)), verb: label, resource: path.resource,
-                        start: start)
-                } else {
-                    bodyType = .json
-                }
-            }
+        // The body: size-limited while reading, then turned into what the Endpoint takes.
+        var apiRequest = parsed.request
+        if parsed.body != .none {
+            let decoded: Result<APIRequest, FrontStatus>
             switch await readBody(request) {
-            case .failure(let s):
-                return finish(status(s), verb: label, resource: path.resource, start: start)
-            case .success(let bytes):
-                if let bodyType {
-                    switch convertBody(bytes, type: bodyType) {
-                    case .failure(let s):
-                        return finish(status(s), verb: label, resource: path.resource, start: start)
-                    case .success(let converted):
-                        body = converted
-                    }
-                    contentType = bodyType.endpointContentType
-                } else if mediaType?.essence == "application/vnd.kubernetes.protobuf", !bytes.isEmpty {
-                    // client-go's protobuf clients send DeleteOptions bodies in protobuf too.
-                    switch convertBody(bytes, type: .protobuf) {
-                    case .failure(let s):
-                        return finish(status(s), verb: label, resource: path.resource, start: start)
-                    case .success(let converted):
-                        body = converted
-                    }
-                    contentType = BodyType.protobuf.endpointContentType
-                } else {
-                    body = bytes.isEmpty ? nil : bytes
-                    contentType = mediaType?.essence
-                }
+            case .failure(let s): decoded = .failure(s)
+            case .success(let bytes): decoded = parsed.decodeBody(bytes)
             }
-        default:
-            break
+            switch decoded {
+            case .failure(let s):
+                slot.release()
+                return finish(status(s), verb: label, resource: path.resource, start: start)
+            case .success(let r):
+                apiRequest = r
+            }
         }
 
-        let apiRequest = APIRequest(
-            verb: verb, resource: info.gvr, namespace: path.namespace, name: name, subresource: path.subresource,
-            query: query, body: body, contentType: contentType, client: request.headers[.userAgent] ?? "unknown")
-        let result = await endpoint.handle(apiRequest)
-        switch result {
+        switch await endpoint.handle(apiRequest) {
         case .response(let r):
             slot.release()
-            if r.code == 200, verb == .get || verb == .list,
-                TableConverter.requestedVersion(accept: request.headers[.accept]) != nil,
-                let problem = TableConverter.invalidIncludeObject(query["includeObject"]?.last)
-            {
-                return finish(status(.badRequest(problem)), verb: label, resource: path.resource, start: start)
+            if r.code == 200, verb == .get || verb == .list, let problem = parsed.table?.problem {
+                return finish(status(.malformed(problem)), verb: label, resource: path.resource, start: start)
             }
-            let body = tableIfAsked(r, verb: verb, info: info, request: request, subresource: path.subresource)
-            var response = objectResponse(code: r.code, body: body, encoding: encoding)
+            let body = tableIfAsked(r, parsed)
+            var response = objectResponse(code: r.code, body: body, encoding: parsed.encoding)
             for w in r.warnings {
                 response.headers.append(HTTPField(name: .warning, value: "299 - \"\(w.replacingQuotes())\""))
             }
@@ -220,8 +112,10 @@ extension APIFront {
             metrics.request(
                 verb: label, resource: path.resource, subresource: path.subresource ?? "", code: 200,
                 duration: ContinuousClock.now - start)
-            return watchResponse(
-                stream, request: request, slot: slot, table: tableWatchFraming(info: info, request: request))
+            let framing = parsed.table.map {
+                TableWatchFraming(info: parsed.info, version: $0.version, includeObject: $0.includeObject)
+            }
+            return watchResponse(stream, request: request, slot: slot, table: framing)
         }
     }
 
@@ -240,39 +134,9 @@ extension APIFront {
                 if let chunk = buffer.readBytes(length: buffer.readableBytes) { bytes.append(contentsOf: chunk) }
             }
         } catch {
-            return .failure(.badRequest("error reading the request body: \(error)"))
+            return .failure(.malformed("error reading the request body: \(error)"))
         }
         return .success(bytes)
-    }
-
-    /// YAML object and apply bodies and protobuf bodies of built-in kinds become JSON; JSON passes unchanged (the Endpoint parses it).
-    func convertBody(_ bytes: [UInt8], type: BodyType) -> Result<[UInt8], FrontStatus> {
-        switch type {
-        case .protobuf:
-            do {
-                return .success(try ProtobufBody.decode(bytes))
-            } catch {
-                return .failure(
-                    FrontStatus(
-                        code: 415, reason: "UnsupportedMediaType",
-                        message: "\(error.description); send application/json (kubelet: contentType: application/json)")
-                )
-            }
-        case .yaml, .applyPatch:
-            if type == .applyPatch, bytes.first(where: { !isJSONSpace($0) }) == UInt8(ascii: "{") {
-                return .success(bytes)
-            }
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                return .failure(.badRequest("the request body is not valid UTF-8"))
-            }
-            do {
-                return .success(try JSONValue(yaml: text).serialized())
-            } catch {
-                return .failure(.badRequest("error decoding YAML: \(error)"))
-            }
-        default:
-            return .success(bytes)
-        }
     }
 
     // MARK: - Watch streaming
@@ -282,7 +146,7 @@ extension APIFront {
     /// stream ends when the watch ends, the client goes away, or the server shuts down.
     /// With `table`, each event's object is sent as a Table (`kubectl get -w`).
     func watchResponse(
-        _ stream: WatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil
+        _ stream: APIWatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil
     ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
@@ -290,7 +154,7 @@ extension APIFront {
         let logger = self.logger
         let body = ResponseBody { writer in
             defer { slot.release() }
-            let handoff = Handoff<WatchEvent>()
+            let handoff = Handoff<APIWatchEvent>()
             do {
                 try await request.body.consumeWithInboundCloseHandler(
                     { _ in
@@ -329,7 +193,7 @@ extension APIFront {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    static func watchLine(_ event: WatchEvent, allocator: inout ByteBufferAllocator) -> ByteBuffer {
+    static func watchLine(_ event: APIWatchEvent, allocator: inout ByteBufferAllocator) -> ByteBuffer {
         let type = event.type.rawValue
         var buffer = allocator.buffer(capacity: event.object.count + type.utf8.count + 24)
         buffer.writeString("{\"type\":\"")
@@ -408,7 +272,7 @@ extension APIFront {
     // MARK: - Discovery
 
     func discoveryResponse(_ route: KubeRoute, request: Request) -> Response {
-        guard request.method == .get else { return status(.methodNotAllowed(request.method.rawValue)) }
+        guard request.method == .get else { return status(.methodNotAllowed(method: request.method.rawValue)) }
         let negotiation = Negotiation(accept: request.headers[.accept])
         guard negotiation.encoding != nil else { return status(.notAcceptable) }
         switch route {
@@ -465,7 +329,7 @@ extension APIFront {
     /// `[+]name ok (detail)`. `?exclude=name` skips a check (`[+]name excluded: ok`).
     func health(_ which: HealthEndpoint, request: Request) -> Response {
         guard request.method == .get || request.method == .head else {
-            return status(.methodNotAllowed(request.method.rawValue))
+            return status(.methodNotAllowed(method: request.method.rawValue))
         }
         let query = parseQuery(request.uri.query) ?? [:]
         var excluded = Set(query["exclude"] ?? [])
@@ -502,7 +366,7 @@ extension APIFront {
     /// with the reason; 404 for a check the endpoint does not have.
     func health(_ which: HealthEndpoint, check name: String, request: Request) -> Response {
         guard request.method == .get || request.method == .head else {
-            return status(.methodNotAllowed(request.method.rawValue))
+            return status(.methodNotAllowed(method: request.method.rawValue))
         }
         guard let check = healthChecks(for: which).first(where: { $0.name == name }) else {
             return status(.notFound)
@@ -542,10 +406,6 @@ extension APIFront {
         else { return nil }
         return n.int64Value.map { Int($0) }
     }
-}
-
-private func isJSONSpace(_ c: UInt8) -> Bool {
-    c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
 }
 
 extension String {

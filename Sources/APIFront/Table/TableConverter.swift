@@ -2,7 +2,6 @@ import Endpoint
 import Foundation
 import Hummingbird
 import KubeModel
-import Projections
 
 /// Server-side printing: turns a get/list answer into a `meta.k8s.io` `Table` when the
 /// client asks for one (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`), with
@@ -295,36 +294,26 @@ struct TableWatchFraming: Sendable {
     }
 
     /// The event with its object in Table form (a Status object is left as it is).
-    mutating func frame(_ event: WatchEvent, now: Date = Date()) -> WatchEvent {
+    mutating func frame(_ event: APIWatchEvent, now: Date = Date()) -> APIWatchEvent {
         defer { headersSent = true }
         guard
             let table = TableConverter(info: info, now: now).table(
                 body: event.object, version: version, includeObject: includeObject, noHeaders: headersSent)
         else { return event }
-        return WatchEvent(type: event.type, rv: event.rv, object: table)
+        return APIWatchEvent(type: event.type, rv: event.rv, object: table)
     }
 }
 
 extension APIFront {
-    /// The Table framing for a watch when the client asked for Tables.
-    func tableWatchFraming(info: ResourceInfo, request: Request) -> TableWatchFraming? {
-        guard let version = TableConverter.requestedVersion(accept: request.headers[.accept]) else { return nil }
-        let include = parseQuery(request.uri.query)?["includeObject"]?.last ?? "Metadata"
-        return TableWatchFraming(info: info, version: version, includeObject: include)
-    }
-
     /// The response body in Table form when the client asked for one (get and list only).
-    func tableIfAsked(
-        _ response: APIResponse, verb: APIVerb, info: ResourceInfo, request: Request, subresource: String? = nil
-    ) -> [UInt8] {
-        guard response.code == 200, verb == .get || verb == .list,
-            let version = TableConverter.requestedVersion(accept: request.headers[.accept])
-        else { return response.body }
-        let include = parseQuery(request.uri.query)?["includeObject"]?.last ?? "Metadata"
-        var converter = TableConverter(info: info, now: Date())
-        converter.scale = subresource == "scale"
-        return converter.table(
-            body: response.body, version: version, includeObject: include)
+    func tableIfAsked(_ response: APIResponse, _ parsed: FrontRequest) -> [UInt8] {
+        let verb = parsed.request.verb
+        guard response.code == 200, verb == .get || verb == .list, let table = parsed.table else {
+            return response.body
+        }
+        var converter = TableConverter(info: parsed.info, now: Date())
+        converter.scale = parsed.request.subresource == "scale"
+        return converter.table(body: response.body, version: table.version, includeObject: table.includeObject)
             ?? response.body
     }
 }

@@ -15,8 +15,8 @@ enum FieldValidation {
         case "Strict": return .strict
         case "Ignore": return .ignore
         case let other:
-            throw APIErrors.badRequest(
-                "fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got \(FieldCause.quoted(other))")
+            throw StatusError.badRequest(
+                "fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got \(goQuoted(other))")
         }
     }
 
@@ -42,14 +42,14 @@ enum FieldValidation {
             if isApply {
                 // Server-side apply reports through its typed-value converter.
                 let detail = unknown.map { ".\($0): field not declared in schema" }.joined(separator: ", ")
-                throw APIErrors.badRequest("failed to create typed patch object: \(detail)")
+                throw StatusError.badRequest("failed to create typed patch object: \(detail)")
             }
-            throw APIErrors.badRequest(
+            throw StatusError.badRequest(
                 "strict decoding error: "
-                    + unknown.map { "unknown field \(FieldCause.quoted($0))" }.joined(separator: ", "))
+                    + unknown.map { "unknown field \(goQuoted($0))" }.joined(separator: ", "))
         case .warn:
             request.body = value.serialized()
-            return unknown.map { "unknown field \(FieldCause.quoted($0))" }
+            return unknown.map { "unknown field \(goQuoted($0))" }
         case .ignore:
             request.body = value.serialized()
             return []

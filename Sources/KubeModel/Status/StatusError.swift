@@ -153,6 +153,14 @@ extension StatusError {
     public static let objectModifiedMessage =
         "the object has been modified; please apply your changes to the latest version and try again"
 
+    /// What the apiserver answers for a path it has no route for.
+    public static let noRouteMessage = "the server could not find the requested resource"
+
+    /// 404 NotFound for a path the server does not serve (no details).
+    public static func noRoute() -> StatusError {
+        StatusError(code: 404, reason: "NotFound", message: noRouteMessage)
+    }
+
     /// 404 NotFound: `configmaps "x" not found`.
     public static func notFound(_ gr: (group: String, resource: String), name: String) -> StatusError {
         StatusError(
@@ -241,9 +249,16 @@ extension StatusError {
         expired("too old resource version: \(requested) (\(oldest))")
     }
 
-    /// The apiserver's message for a continue token whose snapshot is compacted.
+    /// The apiserver's message for a continue token whose snapshot is compacted (etcd3
+    /// storage's `continueExpired`; its longer `inconsistentContinue` wording goes only with
+    /// a fresh continue token in the Status, which AKE does not send).
     public static let continueExpiredMessage =
         "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."
+
+    /// 410 Expired for a continue token whose snapshot is compacted.
+    public static func continueExpired() -> StatusError {
+        expired(continueExpiredMessage)
+    }
 
     /// 410 Gone with `message` as is.
     public static func gone(_ message: String) -> StatusError {

@@ -1,5 +1,4 @@
 import Admission
-import EventLog
 import Foundation
 import KubeModel
 import Projections
@@ -42,10 +41,10 @@ enum DeleteResult {
 ///   when nothing is left (objects with finalizers keep it Terminating until they go);
 /// - CRD deletion deletes its custom objects outright, then the CRD;
 /// - pods are deleted immediately whatever the grace period (there is no kubelet to wait for).
-final class Writer {
+final class RegistryWriter {
     let ctx: MutationContext
     let catalog: ResourceCatalog
-    let origin: EventOrigin
+    let origin: WriteOrigin
     let now: String
     /// Dry run: every rule runs, nothing is appended (reads see the state before the request).
     let dryRun: Bool
@@ -73,7 +72,7 @@ final class Writer {
     private static let neverOwners: Set<String> = ["/events", "events.k8s.io/events", "coordination.k8s.io/leases"]
 
     init(
-        ctx: MutationContext, catalog: ResourceCatalog, origin: EventOrigin, dryRun: Bool = false,
+        ctx: MutationContext, catalog: ResourceCatalog, origin: WriteOrigin, dryRun: Bool = false,
         now: String = Generated.timestamp()
     ) {
         self.ctx = ctx
@@ -91,7 +90,7 @@ final class Writer {
     }
 
     func parse(_ stored: StoredObject) throws -> JSONValue {
-        do { return try stored.json() } catch { throw APIErrors.internalError() }
+        do { return try stored.json() } catch { throw StatusError.internalError() }
     }
 
     // MARK: admission
@@ -108,11 +107,6 @@ final class Writer {
             definition: definition)
     }
 
-    /// Admission's errors as the causes of a 422.
-    static func causes(_ errors: [FieldError]) -> [FieldCause] {
-        errors.map { FieldCause(reason: $0.kind.rawValue, field: $0.field, message: $0.body) }
-    }
-
     // MARK: appending
 
     /// Stamps the next RV, puts fields in apiserver order, appends the event.
@@ -120,7 +114,7 @@ final class Writer {
     /// In a dry run nothing is appended and the object keeps the RV it had (none for a
     /// create), as the apiserver's dry-run storage answers.
     @discardableResult
-    func append(_ type: EventType, _ info: ResourceInfo, _ object: JSONValue, origin: EventOrigin? = nil) throws
+    func append(_ type: ChangeType, _ info: ResourceInfo, _ object: JSONValue, origin: WriteOrigin? = nil) throws
         -> Written
     {
         var o = object
@@ -142,7 +136,7 @@ final class Writer {
     /// `POST`: system fields, generateName, namespace lifecycle, validation, AlreadyExists.
     func create(
         _ info: ResourceInfo, namespace: String, object input: JSONValue, managedFields: JSONValue? = nil,
-        origin: EventOrigin? = nil
+        origin: WriteOrigin? = nil
     ) throws -> Written {
         var obj = input
         let requestedManagedFields = input.objectMeta("managedFields")
@@ -181,7 +175,7 @@ final class Writer {
                 }
             }
             guard unique else {
-                throw APIErrors.generateNameConflict(info.gvr, name: candidate)
+                throw StatusError.generateNameConflict(info.gvr, name: candidate)
             }
             obj.setObjectMeta("name", .string(candidate))
         }
@@ -191,8 +185,8 @@ final class Writer {
         Admission.prepareForCreate(&obj, admission)
 
         var causes = MetadataValidation.validate(obj, info: info)
-        causes += Self.causes(Admission.validate(obj, admission))
-        if !causes.isEmpty { throw APIErrors.invalid(info, name: obj.objectName, causes: causes) }
+        causes += Admission.validate(obj, admission)
+        if !causes.isEmpty { throw StatusError.invalid(info, name: obj.objectName, causes: causes) }
         if ResourceStrategy.isCRDs(info) {
             try CRDLifecycle.validate(obj, info: info)
             obj = CRDLifecycle.withStatus(obj, old: nil, now: now)
@@ -205,7 +199,7 @@ final class Writer {
                     old: nil, new: obj, manager: fieldManager, subresource: nil, info: info, now: now))
         }
         if try ctx.current(info.gvr, namespace: namespace, name: obj.objectName) != nil {
-            throw APIErrors.alreadyExists(info.gvr, name: obj.objectName)
+            throw StatusError.alreadyExists(info.gvr, name: obj.objectName)
         }
         let written = try append(.added, info, obj, origin: origin)
         if ResourceStrategy.isCRDs(info) { catalogChanges.append(.register(crd: written.object)) }
@@ -217,16 +211,16 @@ final class Writer {
         guard MetadataValidation.isDNS1123Subdomain(namespace),
             let (_, ns) = try load(ResourceStrategy.namespaces, namespace: "", name: namespace)
         else {
-            throw APIErrors.notFound(ResourceStrategy.namespaces, name: namespace)
+            throw StatusError.notFound(ResourceStrategy.namespaces, name: namespace)
         }
         if ns.objectDeletionTimestamp != nil {
-            throw APIErrors.forbidden(
+            throw StatusError.forbidden(
                 info.gvr, name: name,
                 "unable to create new content in namespace \(namespace) because it is being terminated",
                 causes: [
-                    FieldCause(
-                        reason: "NamespaceTerminating", field: "metadata.namespace",
-                        message: "namespace \(namespace) is being terminated")
+                    StatusCause(
+                        reason: "NamespaceTerminating", message: "namespace \(namespace) is being terminated",
+                        field: "metadata.namespace")
                 ])
         }
     }
@@ -236,7 +230,7 @@ final class Writer {
     func requireDefinition(_ info: ResourceInfo) throws {
         guard info.isCustom else { return }
         if try ctx.current(ResourceStrategy.crds, namespace: "", name: CRDLifecycle.crdName(for: info.gvr)) == nil {
-            throw APIErrors.noRoute()
+            throw StatusError.noRoute()
         }
     }
 
@@ -247,21 +241,25 @@ final class Writer {
         _ info: ResourceInfo, namespace: String, name: String, body: JSONValue, subresource: String?
     ) throws -> Written {
         guard let (stored, old) = try load(info.gvr, namespace: namespace, name: name) else {
-            throw APIErrors.notFound(info.gvr, name: name)
+            throw StatusError.notFound(info.gvr, name: name)
         }
         let bodyRV = body.objectResourceVersion
         if bodyRV.isEmpty {
             if info.isCustom {
-                throw APIErrors.invalid(
+                throw StatusError.invalid(
                     info, name: name,
-                    causes: [.invalidRaw("metadata.resourceVersion", "0x0", "must be specified for an update")])
+                    causes: [
+                        FieldError(
+                            .invalid, field: "metadata.resourceVersion", value: .raw("0x0"),
+                            detail: "must be specified for an update")
+                    ])
             }
         } else if bodyRV != old.objectResourceVersion {
-            throw APIErrors.conflict(info.gvr, name: name)
+            throw StatusError.conflict(info.gvr, name: name)
         }
         let bodyUID = body.objectUID
         if !bodyUID.isEmpty && bodyUID != old.objectUID {
-            throw APIErrors.conflict(
+            throw StatusError.conflict(
                 info.gvr, name: name,
                 "Precondition failed: UID in precondition: \(bodyUID), UID in object meta: \(old.objectUID)")
         }
@@ -287,7 +285,7 @@ final class Writer {
         new["kind"] = .string(info.kind)
         new["apiVersion"] = .string(info.gvr.groupVersion)
 
-        var causes: [FieldCause] = []
+        var causes: [FieldError] = []
         if new.objectName != old.objectName {
             causes.append(.invalid("metadata.name", new.objectName, "field is immutable"))
         }
@@ -320,7 +318,7 @@ final class Writer {
             let oldFinalizers = Set(old.objectFinalizers)
             let added = new.objectFinalizers.filter { !oldFinalizers.contains($0) }
             if !added.isEmpty {
-                let goList = "[]string{" + added.map { FieldCause.quoted($0) }.joined(separator: ", ") + "}"
+                let goList = "[]string{" + added.map { goQuoted($0) }.joined(separator: ", ") + "}"
                 causes.append(
                     .forbidden(
                         "metadata.finalizers",
@@ -341,8 +339,8 @@ final class Writer {
                     old: old, new: new, manager: fieldManager, subresource: subresource, info: info, now: now))
         }
         causes += MetadataValidation.validate(new, info: info)
-        causes += Self.causes(Admission.validate(new, admission))
-        if !causes.isEmpty { throw APIErrors.invalid(info, name: old.objectName, causes: causes) }
+        causes += Admission.validate(new, admission)
+        if !causes.isEmpty { throw StatusError.invalid(info, name: old.objectName, causes: causes) }
         let isCRD = ResourceStrategy.isCRDs(info)
         if isCRD && subresource != "status" {
             try CRDLifecycle.validate(new, info: info)
@@ -367,15 +365,15 @@ final class Writer {
         -> DeleteResult
     {
         guard let (stored, object) = try load(info.gvr, namespace: namespace, name: name) else {
-            throw APIErrors.notFound(info.gvr, name: name)
+            throw StatusError.notFound(info.gvr, name: name)
         }
         if let uid = options.preconditionUID, uid != object.objectUID {
-            throw APIErrors.conflict(
+            throw StatusError.conflict(
                 info.gvr, name: name,
                 "Precondition failed: UID in precondition: \(uid), UID in object meta: \(object.objectUID)")
         }
         if let rv = options.preconditionResourceVersion, rv != object.objectResourceVersion {
-            throw APIErrors.conflict(
+            throw StatusError.conflict(
                 info.gvr, name: name,
                 "Precondition failed: ResourceVersion in precondition: \(rv), ResourceVersion in object meta: \(object.objectResourceVersion)"
             )
@@ -385,11 +383,11 @@ final class Writer {
 
     func deleteOne(
         _ info: ResourceInfo, stored: StoredObject, object: JSONValue, propagation: PropagationPolicy,
-        origin: EventOrigin? = nil
+        origin: WriteOrigin? = nil
     ) throws -> DeleteResult {
         if ResourceStrategy.isNamespaces(info) {
             if ResourceStrategy.immortalNamespaces.contains(object.objectName) {
-                throw APIErrors.forbidden(info.gvr, name: object.objectName, "this namespace may not be deleted")
+                throw StatusError.forbidden(info.gvr, name: object.objectName, "this namespace may not be deleted")
             }
             return try deleteNamespace(info, stored: stored, object: object)
         }
@@ -419,7 +417,7 @@ final class Writer {
     }
 
     /// Sets deletionTimestamp (MODIFIED): the object waits for its finalizers.
-    func mark(_ info: ResourceInfo, _ object: JSONValue, addingFinalizer: String? = nil, origin: EventOrigin? = nil)
+    func mark(_ info: ResourceInfo, _ object: JSONValue, addingFinalizer: String? = nil, origin: WriteOrigin? = nil)
         throws -> Written
     {
         var o = object
@@ -434,7 +432,7 @@ final class Writer {
     /// Appends DELETED and runs what follows an object's removal: garbage collection of
     /// dependents, custom objects of a CRD, finalizing a Terminating namespace.
     @discardableResult
-    func remove(_ info: ResourceInfo, _ object: JSONValue, origin: EventOrigin? = nil, collectDependents: Bool = true)
+    func remove(_ info: ResourceInfo, _ object: JSONValue, origin: WriteOrigin? = nil, collectDependents: Bool = true)
         throws -> DeleteResult
     {
         let written = try append(.deleted, info, object, origin: origin)

@@ -1,7 +1,7 @@
 import KubeModel
 import Projections
 
-extension Writer {
+extension RegistryWriter {
     /// `PATCH`: applies the patch to the current object and runs the update rules on the
     /// result. Server-side apply creates a missing object (`created` is then true) and
     /// tracks field ownership (`ServerSideApply`; `force` takes conflicting fields over).
@@ -11,7 +11,7 @@ extension Writer {
     ) throws -> (Written, created: Bool) {
         let manager = fieldManager ?? "unknown"
         guard let (stored, old) = try load(info.gvr, namespace: namespace, name: name) else {
-            guard kind == .apply, subresource == nil else { throw APIErrors.notFound(info.gvr, name: name) }
+            guard kind == .apply, subresource == nil else { throw StatusError.notFound(info.gvr, name: name) }
             let applied = try ServerSideApply.apply(
                 config: patch, to: nil, manager: manager, force: force, info: info,
                 apiVersion: info.gvr.groupVersion, now: now)
@@ -25,7 +25,7 @@ extension Writer {
             if let rv = patch.objectMeta("resourceVersion")?.stringValue, !rv.isEmpty,
                 rv != old.objectResourceVersion
             {
-                throw APIErrors.conflict(info.gvr, name: name)
+                throw StatusError.conflict(info.gvr, name: name)
             }
             let applied = try ServerSideApply.apply(
                 config: patch, to: old, manager: manager, force: force, info: info,
@@ -36,13 +36,13 @@ extension Writer {
             patched = try PatchApplier.apply(patch, kind: kind, to: old, info: info)
             // A resourceVersion left in the patched object is a precondition.
             let rv = patched.objectResourceVersion
-            if !rv.isEmpty && rv != old.objectResourceVersion { throw APIErrors.conflict(info.gvr, name: name) }
+            if !rv.isEmpty && rv != old.objectResourceVersion { throw StatusError.conflict(info.gvr, name: name) }
         }
         guard patched.objectValue != nil else {
-            throw APIErrors.badRequest("the patched object is not a JSON object")
+            throw StatusError.badRequest("the patched object is not a JSON object")
         }
         if let m = patched["metadata"], m.objectValue == nil, !m.isNull {
-            throw APIErrors.badRequest("the patched object's metadata is not a JSON object")
+            throw StatusError.badRequest("the patched object's metadata is not a JSON object")
         }
         try RequestBody.checkMetadataShape(patched, info: info)
         return (
