@@ -1,0 +1,47 @@
+import Admission
+import KubeModel
+import Projections
+
+/// The Service REST storage's allocation hooks (`beginCreate`/`beginUpdate`) for a
+/// standalone AKE: ClusterIPs and node ports come from `ServiceAllocator`, and what is
+/// already taken is read from the services projection inside the write transaction.
+///
+/// Because the table is derived from the stored Services in the same transaction that
+/// appends the new one, the single writer serialises allocation (two concurrent creates
+/// never share an address), a dry run allocates nothing durable, deleting a Service
+/// releases what it held, and a restart or a replay of the log needs no other state.
+/// At an edge, writes are forwarded to the cloud, which allocates; `Endpoint` passes no
+/// allocator there.
+extension Writer {
+    static let services = GroupVersionResource(group: "", version: "v1", resource: "services")
+
+    /// Allocates for a create (`old` nil) or an update of a Service; does nothing for
+    /// other resources, for subresource writes, or without an allocator.
+    func allocateServiceFields(
+        _ object: inout JSONValue, _ info: ResourceInfo, old: JSONValue?, subresource: String? = nil
+    ) throws {
+        guard let allocator = serviceAllocator, subresource == nil, info.gvr.group.isEmpty,
+            info.gvr.resource == Self.services.resource
+        else { return }
+        var usage = ServiceAllocationUsage()
+        for stored in try ctx.list(info.gvr, namespace: nil) { usage.record(try parse(stored)) }
+        var generator = SystemRandomNumberGenerator()
+        do {
+            if let old {
+                try allocator.allocateUpdate(&object, old: old, usage: usage, dryRun: dryRun, using: &generator)
+            } else {
+                try allocator.allocateCreate(&object, usage: usage, dryRun: dryRun, using: &generator)
+            }
+        } catch {
+            switch error {
+            case .invalid(let errors):
+                throw APIErrors.invalid(info, name: object.objectName, causes: Self.causes(errors))
+            case .internalError(let message):
+                // errors.NewInternalError: the message once more as the only cause.
+                throw APIErrors.make(
+                    code: 500, reason: "InternalError", message: "Internal error occurred: \(message)",
+                    causes: [FieldCause(reason: "", field: "", message: message)])
+            }
+        }
+    }
+}
