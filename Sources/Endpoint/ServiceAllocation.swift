@@ -12,6 +12,12 @@ import Projections
 /// releases what it held, and a restart or a replay of the log needs no other state.
 /// At an edge, writes are forwarded to the cloud, which allocates; `Endpoint` passes no
 /// allocator there.
+///
+/// Cost: every Service create or update reads and parses all stored Services (measured
+/// in a debug build on a loaded machine: ~60 ms per create on average while growing
+/// from 0 to 1,000 Services, linear in their number; `ServiceAllocationCost` in
+/// EndpointTests). A memo of each stored version's contribution, keyed by RV and checked
+/// against the stored bytes, would remove the parsing without a second source of truth.
 extension Writer {
     static let services = GroupVersionResource(group: "", version: "v1", resource: "services")
 
