@@ -103,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "ake",
             dependencies: [
-                "EventLog", "Projections", "Endpoint", "APIFront", "Sync", "KubeModel",
+                "EventLog", "Projections", "Endpoint", "APIFront", "Sync", "KubeModel", "Admission",
                 "Forensics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -162,7 +162,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndpointTests",
-            dependencies: ["Endpoint", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Endpoint", "Admission", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "APIFrontTests", dependencies: ["APIFront"], exclude: ["Fixtures"], swiftSettings: swiftSettings),

@@ -1,3 +1,4 @@
+import Admission
 import KubeModel
 import Logging
 import Projections
@@ -30,12 +31,26 @@ public final class Endpoint: Sendable {
     let logger: Logger
     /// Edge mode: reads are covered by sync scopes, writes go upstream (see EdgeMode.swift).
     let edge: EdgeSync?
+    /// Standalone only: allocates Service ClusterIPs and node ports. At an edge Services
+    /// are the cloud's: writes are forwarded and nothing is allocated locally.
+    let serviceAllocator: ServiceAllocator?
 
-    public init(store: ObjectStore, catalog: ResourceCatalog, logger: Logger, edge: EdgeSync? = nil) {
+    /// An endpoint over `store`. `serviceAllocator` holds `--service-cluster-ip-range`
+    /// and `--service-node-port-range` (kube-apiserver's defaults unless given); it is
+    /// ignored in edge mode.
+    public init(
+        store: ObjectStore, catalog: ResourceCatalog, logger: Logger, edge: EdgeSync? = nil,
+        serviceAllocator: ServiceAllocator? = nil
+    ) {
         self.store = store
         self.catalog = catalog
         self.logger = logger
         self.edge = edge
+        if edge != nil {
+            self.serviceAllocator = nil
+        } else {
+            self.serviceAllocator = serviceAllocator ?? .kubeDefaults
+        }
     }
 
     /// Answers one request. Never throws: every failure becomes a `Status` response with
@@ -336,11 +351,13 @@ public final class Endpoint: Sendable {
         _ body: @escaping @Sendable (RegistryWriter) throws -> APIResponse
     ) async throws -> APIResponse {
         let catalog = self.catalog
+        let serviceAllocator = self.serviceAllocator
         let origin = WriteOrigin.local(client: request.client)
         let outcome: WriteOutcome
         do {
             outcome = try await store.mutate { ctx in
                 let writer = RegistryWriter(ctx: ctx, catalog: catalog, origin: origin, dryRun: dryRun)
+                writer.serviceAllocator = serviceAllocator
                 if let fieldManager {
                     writer.fieldManager = ManagedFields.manager(fieldManager: fieldManager, userAgent: request.client)
                 }

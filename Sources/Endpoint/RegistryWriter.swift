@@ -52,6 +52,8 @@ final class RegistryWriter {
     /// `Update` managedFields entry (`ManagedFields.recordUpdate`); nil for the endpoint's
     /// own writes (bootstrap, garbage collection, namespace cleanup), which record nothing.
     var fieldManager: String?
+    /// Allocates Service ClusterIPs and node ports (`ServiceAllocation.swift`); nil at an edge.
+    var serviceAllocator: ServiceAllocator?
     private(set) var catalogChanges: [CatalogChange] = []
 
     struct ObjectKey: Hashable {
@@ -181,6 +183,7 @@ final class RegistryWriter {
         }
         let admission = try admissionRequest(info, old: nil, subresource: nil)
         Admission.applyDefaults(&obj, admission)
+        try allocateServiceFields(&obj, info, old: nil)
         ResourceStrategy.prepareForCreate(&obj, info)
         Admission.prepareForCreate(&obj, admission)
 
@@ -328,6 +331,7 @@ final class RegistryWriter {
         }
         let admission = try admissionRequest(info, old: old, subresource: subresource)
         Admission.applyDefaults(&new, admission)
+        try allocateServiceFields(&new, info, old: old, subresource: subresource)
         ResourceStrategy.prepareForUpdate(&new, old: old, info)
         if subresource != "status" && new.generationRelevantContent != old.generationRelevantContent {
             new.setObjectMeta("generation", .number(JSONNumber((old.objectGeneration ?? 0) &+ 1)))

@@ -1,4 +1,5 @@
 import APIFront
+import Admission
 import ArgumentParser
 import Endpoint
 import EventLog
@@ -56,6 +57,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Longest graceful shutdown before open work is cancelled, e.g. 10s.")
     var shutdownTimeout = "10s"
 
+    @Option(
+        help: ArgumentHelp(
+            "CIDR (or two, one per IP family, comma-separated) that Service ClusterIPs are allocated from.",
+            discussion: "kube-apiserver's flag; standalone only (at an edge the cloud allocates)."))
+    var serviceClusterIpRange = ServiceAllocator.defaultServiceClusterIPRange
+
+    @Option(help: "Port range that Service node ports are allocated from, e.g. 30000-32767 (standalone only).")
+    var serviceNodePortRange = ServiceAllocator.defaultServiceNodePortRange
+
     @OptionGroup(title: "Edge mode")
     var edgeFlags: EdgeFlags
 
@@ -69,6 +79,17 @@ struct Serve: AsyncParsableCommand {
         guard parseDuration(shutdownTimeout) != nil else { throw ValidationError("bad --shutdown-timeout") }
         guard maxWatches > 0, maxInflight > 0, maxBodyBytes > 0 else {
             throw ValidationError("limits must be positive")
+        }
+        _ = try serviceAllocator()
+    }
+
+    /// The allocator for `--service-cluster-ip-range` and `--service-node-port-range`.
+    func serviceAllocator() throws -> ServiceAllocator {
+        do {
+            return try ServiceAllocator(
+                serviceClusterIPRange: serviceClusterIpRange, serviceNodePortRange: serviceNodePortRange)
+        } catch {
+            throw ValidationError(error.description)
         }
     }
 
@@ -90,7 +111,8 @@ struct Serve: AsyncParsableCommand {
         defer { store.close() }
         // Edge mode (--upstream): objects come from upstream; nothing is bootstrapped locally.
         let edge = try edgeFlags.makeEdge(store: store, catalog: catalog, logger: logger)
-        let endpoint = Endpoint(store: store, catalog: catalog, logger: logger, edge: edge)
+        let endpoint = Endpoint(
+            store: store, catalog: catalog, logger: logger, edge: edge, serviceAllocator: try serviceAllocator())
         if let edge {
             try await edge.start()
         } else {
