@@ -47,7 +47,7 @@ enum CoreValidation {
             if let old { return PersistentVolumeClaimValidation.validateUpdate(object, old: old) }
             return PersistentVolumeClaimValidation.validateSpec(object["spec"], "spec")
         case ("events", nil):
-            return EventValidation.validate(object)
+            return CoreEventValidation.validate(object)
         case ("limitranges", nil):
             return QuotaValidation.validateLimitRange(object)
         case ("resourcequotas", nil):

@@ -394,7 +394,7 @@ enum QuotaValidation {
 
 /// core/v1 Events (`ValidateEventCreate`/`ValidateEventUpdate` for the v1 request version,
 /// which apply the legacy rules only).
-enum EventValidation {
+enum CoreEventValidation {
     static func validate(_ event: JSONValue) -> [FieldError] {
         var errs: [FieldError] = []
         let namespace = GoJSON.string(event["metadata"]?["namespace"])
