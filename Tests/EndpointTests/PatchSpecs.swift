@@ -31,21 +31,29 @@ struct PatchSpecs {
         }
     }
 
+    /// A Pod's containers cannot be replaced (kube-apiserver refuses the update), a
+    /// PodTemplate's can: the list-replacing patch is made on one.
+    static let podtemplates = GroupVersionResource(group: "", version: "v1", resource: "podtemplates")
+    static let podTemplate: JSONValue = [
+        "apiVersion": "v1", "kind": "PodTemplate", "metadata": ["name": "p", "labels": ["a": "1"]],
+        "template": ["spec": pod["spec"] ?? [:]],
+    ]
+
     @Test("merge patch (RFC 7386) replaces lists and deletes with null")
     func mergePatch() async throws {
         try await Harness.run { h in
-            try await h.create(Harness.pods, namespace: "default", Self.pod)
+            try await h.create(Self.podtemplates, namespace: "default", Self.podTemplate)
             let r = await h.call(
-                .patch, Harness.pods, namespace: "default", name: "p",
+                .patch, Self.podtemplates, namespace: "default", name: "p",
                 body: [
                     "metadata": ["labels": ["a": nil, "b": "2"]],
-                    "spec": ["containers": [["name": "only", "image": "x"]]],
+                    "template": ["spec": ["containers": [["name": "only", "image": "x"]]]],
                 ],
                 contentType: "application/merge-patch+json; charset=utf-8")
             #expect(r.code == 200)
             let p = try r.json()
             #expect(p["metadata"]?["labels"] == ["b": "2"])
-            #expect(p["spec"]?["containers"]?.arrayValue?.count == 1)
+            #expect(p["template"]?["spec"]?["containers"]?.arrayValue?.count == 1)
         }
     }
 

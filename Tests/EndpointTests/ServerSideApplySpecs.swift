@@ -66,19 +66,32 @@ struct ServerSideApplySpecs {
         }
     }
 
+    /// A Pod's containers may only change their image (kube-apiserver refuses other
+    /// updates), so merging a new container field in is shown on a PodTemplate.
+    static func podTemplate(image: String, extra: String = "") -> String {
+        #"{"apiVersion":"v1","kind":"PodTemplate","metadata":{"name":"p"},"template":{"spec":{"containers":[{"name":"web","image":"\#(image)"\#(extra)}]}}}"#
+    }
+    static let podtemplates = GroupVersionResource(group: "", version: "v1", resource: "podtemplates")
+
     @Test("applying the same value shares ownership; other items and fields merge in without conflict")
     func sharedOwnership() async throws {
         try await Harness.run { h in
-            #expect(await apply(h, Harness.pods, "p", Self.pod(image: "nginx:1.25"), manager: "alice").code == 201)
+            #expect(
+                await apply(h, Self.podtemplates, "p", Self.podTemplate(image: "nginx:1.25"), manager: "alice").code
+                    == 201)
             let r = await apply(
-                h, Harness.pods, "p", Self.pod(image: "nginx:1.25", extra: #","command":["run"]"#), manager: "bob")
+                h, Self.podtemplates, "p", Self.podTemplate(image: "nginx:1.25", extra: #","command":["run"]"#),
+                manager: "bob")
             #expect(r.code == 200)
-            let web = r.object["spec"]?["containers"]?.arrayValue?.first
+            let web = r.object["template"]?["spec"]?["containers"]?.arrayValue?.first
             #expect(web?["command"] == ["run"])
             let key = #"k:{"name":"web"}"#
-            #expect(entry(r.object, "alice")?["fieldsV1"]?["f:spec"]?["f:containers"]?[key]?["f:image"] != nil)
-            #expect(entry(r.object, "bob")?["fieldsV1"]?["f:spec"]?["f:containers"]?[key]?["f:image"] != nil)
-            #expect(entry(r.object, "bob")?["fieldsV1"]?["f:spec"]?["f:containers"]?[key]?["f:command"] != nil)
+            func containers(_ manager: String) -> JSONValue? {
+                entry(r.object, manager)?["fieldsV1"]?["f:template"]?["f:spec"]?["f:containers"]?[key]
+            }
+            #expect(containers("alice")?["f:image"] != nil)
+            #expect(containers("bob")?["f:image"] != nil)
+            #expect(containers("bob")?["f:command"] != nil)
         }
     }
 

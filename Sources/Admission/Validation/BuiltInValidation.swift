@@ -5,6 +5,8 @@ enum BuiltInValidation {
     /// All errors of a create or update of a built-in object.
     static func validate(_ object: JSONValue, _ request: AdmissionRequest) -> [FieldError] {
         switch request.info.gvr.group {
+        case "":
+            return CoreValidation.validate(object, request)
         case "apiextensions.k8s.io":
             return CustomResourceDefinitionValidation.validate(object, request)
         case let group where GroupValidation.handles(group):
