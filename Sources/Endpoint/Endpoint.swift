@@ -34,6 +34,8 @@ public final class Endpoint: Sendable {
     /// Standalone only: allocates Service ClusterIPs and node ports. At an edge Services
     /// are the cloud's: writes are forwarded and nothing is allocated locally.
     let serviceAllocator: ServiceAllocator?
+    /// Allocation's cache of what each stored Service version holds.
+    let serviceUsageMemo = ServiceUsageMemo()
 
     /// An endpoint over `store`. `serviceAllocator` holds `--service-cluster-ip-range`
     /// and `--service-node-port-range` (kube-apiserver's defaults unless given); it is
@@ -352,12 +354,14 @@ public final class Endpoint: Sendable {
     ) async throws -> APIResponse {
         let catalog = self.catalog
         let serviceAllocator = self.serviceAllocator
+        let serviceUsageMemo = self.serviceUsageMemo
         let origin = WriteOrigin.local(client: request.client)
         let outcome: WriteOutcome
         do {
             outcome = try await store.mutate { ctx in
                 let writer = RegistryWriter(ctx: ctx, catalog: catalog, origin: origin, dryRun: dryRun)
                 writer.serviceAllocator = serviceAllocator
+                writer.serviceUsageMemo = serviceUsageMemo
                 if let fieldManager {
                     writer.fieldManager = ManagedFields.manager(fieldManager: fieldManager, userAgent: request.client)
                 }

@@ -54,6 +54,8 @@ final class RegistryWriter {
     var fieldManager: String?
     /// Allocates Service ClusterIPs and node ports (`ServiceAllocation.swift`); nil at an edge.
     var serviceAllocator: ServiceAllocator?
+    /// What stored Service versions hold, shared across writes (see `ServiceUsageMemo`).
+    var serviceUsageMemo = ServiceUsageMemo()
     private(set) var catalogChanges: [CatalogChange] = []
 
     struct ObjectKey: Hashable {

@@ -1,6 +1,7 @@
 import Admission
 import KubeModel
 import Projections
+import Synchronization
 
 /// The Service REST storage's allocation hooks (`beginCreate`/`beginUpdate`) for a
 /// standalone AKE: ClusterIPs and node ports come from `ServiceAllocator`, and what is
@@ -13,11 +14,10 @@ import Projections
 /// At an edge, writes are forwarded to the cloud, which allocates; `Endpoint` passes no
 /// allocator there.
 ///
-/// Cost: every Service create or update reads and parses all stored Services (measured
-/// in a debug build on a loaded machine: ~60 ms per create on average while growing
-/// from 0 to 1,000 Services, linear in their number; `ServiceAllocationCost` in
-/// EndpointTests). A memo of each stored version's contribution, keyed by RV and checked
-/// against the stored bytes, would remove the parsing without a second source of truth.
+/// Cost: the stored Services are scanned in every Service create or update, but each
+/// stored version is parsed once: `ServiceUsageMemo` keeps what a version holds, keyed by
+/// its RV and checked against a digest of its bytes, so the projection stays the only
+/// source of truth (a memo entry is only a cache of one stored version).
 extension RegistryWriter {
     static let services = GroupVersionResource(group: "", version: "v1", resource: "services")
 
@@ -29,8 +29,7 @@ extension RegistryWriter {
         guard let allocator = serviceAllocator, subresource == nil, info.gvr.group.isEmpty,
             info.gvr.resource == Self.services.resource
         else { return }
-        var usage = ServiceAllocationUsage()
-        for stored in try ctx.list(info.gvr, namespace: nil) { usage.record(try parse(stored)) }
+        let usage = try serviceUsageMemo.usage(of: ctx.list(info.gvr, namespace: nil)) { try parse($0) }
         var generator = SystemRandomNumberGenerator()
         do {
             if let old {
@@ -47,5 +46,46 @@ extension RegistryWriter {
                 throw StatusError.internalError(message)
             }
         }
+    }
+}
+
+/// What each stored Service version holds (ClusterIPs, node ports), so a Service write
+/// parses only the Services written since the previous one. Keyed by the version's RV
+/// and checked against a digest of its bytes: a body rolled back inside a group commit
+/// can leave its RV to another write, and then the digest differs. Entries of versions
+/// no longer stored are dropped at each scan, so the memo holds one entry per Service.
+/// Used only from the single writer thread; the mutex makes that safe to share.
+final class ServiceUsageMemo: Sendable {
+    private struct Entry {
+        var digest: Int
+        var usage: ServiceAllocationUsage
+    }
+    private let entries = Mutex<[UInt64: Entry]>([:])
+
+    /// The usage table of `services`, parsing only versions not seen before.
+    func usage(of services: [StoredObject], parse: (StoredObject) throws -> JSONValue) throws
+        -> ServiceAllocationUsage
+    {
+        var known = entries.withLock { $0 }
+        var current: [UInt64: Entry] = [:]
+        current.reserveCapacity(services.count)
+        var total = ServiceAllocationUsage()
+        for stored in services {
+            var hasher = Hasher()
+            hasher.combine(stored.bytes)
+            let digest = hasher.finalize()
+            var entry: Entry
+            if let hit = known.removeValue(forKey: stored.rv), hit.digest == digest {
+                entry = hit
+            } else {
+                entry = Entry(digest: digest, usage: ServiceAllocationUsage())
+                entry.usage.record(try parse(stored))
+            }
+            total.addresses.formUnion(entry.usage.addresses)
+            total.nodePorts.formUnion(entry.usage.nodePorts)
+            current[stored.rv] = entry
+        }
+        entries.withLock { $0 = current }
+        return total
     }
 }
