@@ -118,6 +118,41 @@ EOF
     k "re-apply manifest" apply $validate -f "$tmp/app.yaml" && expect "re-apply unchanged" "unchanged"
     k "rvs after" get cm,secret,svc,deploy -n e2e -o 'jsonpath={range .items[*]}{.metadata.resourceVersion}{" "}{end}'
     [ "$out" = "$rv1" ] || { echo "FAIL [kubectl $ver] second apply changed resourceVersions: $rv1 -> $out"; failures=$((failures + 1)); }
+    # Admission: the applied objects came back defaulted and allocated as kube-apiserver
+    # answers them (so the re-apply above being "unchanged" shows defaulting is idempotent).
+    k "service defaulted and allocated" get svc app -n e2e -o 'jsonpath={.spec.type} {.spec.sessionAffinity} {.spec.ports[0].protocol} {.spec.clusterIP} {.spec.ipFamilies[0]} {.spec.ipFamilyPolicy}' \
+        && expect "service defaults" '^ClusterIP None TCP 10\.(9[6-9]|10[0-9]|11[01])\.[0-9]+\.[0-9]+ IPv4 SingleStack$'
+    k "deployment template defaulted" get deploy app -n e2e -o 'jsonpath={.spec.strategy.type} {.spec.progressDeadlineSeconds} {.spec.template.spec.restartPolicy} {.spec.template.spec.dnsPolicy} {.spec.template.spec.containers[0].imagePullPolicy} {.spec.template.spec.containers[0].ports[0].protocol}' \
+        && expect "deployment defaults" '^RollingUpdate 600 Always ClusterFirst IfNotPresent TCP$'
+    cat >"$tmp/pod.yaml" <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: defaulted, namespace: e2e}
+spec:
+  containers: [{name: c, image: "nginx:1.25"}]
+EOF2
+    k "create pod" apply -f "$tmp/pod.yaml"
+    k "pod defaulted" get pod defaulted -n e2e -o 'jsonpath={.spec.restartPolicy} {.spec.schedulerName} {.spec.terminationGracePeriodSeconds} {.spec.containers[0].terminationMessagePath} {.status.phase} {.status.qosClass}' \
+        && expect "pod defaults" '^Always default-scheduler 30 /dev/termination-log Pending BestEffort$'
+    k "pod rv" get pod defaulted -n e2e -o 'jsonpath={.metadata.resourceVersion}'
+    local podrv=$out
+    k "second apply of the pod" apply -f "$tmp/pod.yaml" && expect "pod re-apply unchanged" "unchanged"
+    k "pod rv after apply" get pod defaulted -n e2e -o 'jsonpath={.metadata.resourceVersion}'
+    [ "$out" = "$podrv" ] || { echo "FAIL [kubectl $ver] apply of an unchanged pod changed it: $podrv -> $out"; failures=$((failures + 1)); }
+    KUBE_EDITOR=true k "edit without changes" edit deploy app -n e2e && expect "edit no-op" "Edit cancelled, no changes made"
+    cat >"$tmp/badpod.yaml" <<'EOF2'
+apiVersion: v1
+kind: Pod
+metadata: {name: invalid, namespace: e2e}
+spec:
+  containers: [{name: c, ports: [{containerPort: 70000}]}]
+EOF2
+    if out=$(timeout 30 "$kc" create -f "$tmp/badpod.yaml" 2>&1); then
+        echo "FAIL [kubectl $ver] an invalid pod was created: $out"; failures=$((failures + 1))
+    else
+        expect "422 names the image" 'spec.containers\[0\].image: Required value'
+        expect "422 names the port" 'spec.containers\[0\].ports\[0\].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive'
+    fi
     k "get -o json" get cm app-config -n e2e -o json && expect "json" '"mode": "edge"'
     k "get -o yaml" get cm app-config -n e2e -o yaml && expect "yaml" "mode: edge"
     k "get -o wide" get svc -n e2e -o wide && expect "wide" "app"
