@@ -189,6 +189,41 @@ struct FrontRequestTests {
         #expect(try request(.get, "/api/v1/configmaps?watch&includeObject=All").request.verb == .watch)
     }
 
+    @Test("PartialObjectMetadata(List) requests carry kind and version; the first acceptable range wins")
+    func partialObjectMetadata() throws {
+        let get = try request(
+            .get, "/api/v1/namespaces/default/configmaps/a",
+            accept: "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json")
+        #expect(get.metadata == MetadataRequest(kind: "PartialObjectMetadata", version: "v1"))
+        let list = try request(
+            .get, "/api/v1/configmaps", accept: "application/json;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io")
+        #expect(list.metadata == MetadataRequest(kind: "PartialObjectMetadataList", version: "v1beta1"))
+        let watch = try request(
+            .get, "/api/v1/configmaps?watch=1", accept: "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io")
+        #expect(watch.request.verb == .watch)
+        #expect(watch.metadata?.kind == "PartialObjectMetadata")
+        // An unsupported `as=` range is skipped; a plain range before it wins.
+        #expect(
+            try request(
+                .get, "/api/v1/configmaps",
+                accept:
+                    "application/json;as=Foo;v=v1;g=meta.k8s.io,application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+            ).metadata?.kind == "PartialObjectMetadataList")
+        #expect(
+            try request(
+                .get, "/api/v1/configmaps",
+                accept: "application/json,application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+            ).metadata == nil)
+        // Another group, or no version, is not a metadata request.
+        #expect(
+            try request(
+                .get, "/api/v1/configmaps",
+                accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io,application/json"
+            )
+            .metadata == nil)
+        #expect(try request(.get, "/api/v1/configmaps").metadata == nil)
+    }
+
     @Test("write bodies: object types for create and update, patch types for patch; others are 415")
     func bodyTypes() throws {
         #expect(try request(.post, "/api/v1/namespaces/ns/configmaps").body == .object(.json))
