@@ -224,6 +224,33 @@ struct FrontRequestTests {
         #expect(try request(.get, "/api/v1/configmaps").metadata == nil)
     }
 
+    @Test("get and list bodies become PartialObjectMetadata(List); a kind that does not fit the verb is 406")
+    func partialObjectMetadataBodies() throws {
+        let object = Array(#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"},"data":{"k":"v"}}"#.utf8)
+        let one = try MetadataRequest(kind: "PartialObjectMetadata", version: "v1").transform(object, verb: .get).get()
+        #expect(
+            try JSONValue(parsing: one)
+                == ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": ["name": "a"]])
+        let listBody = Array(
+            #"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"a"},"data":{}}]}"#
+                .utf8)
+        let list = try JSONValue(
+            parsing: MetadataRequest(kind: "PartialObjectMetadataList", version: "v1beta1")
+                .transform(listBody, verb: .list).get())
+        #expect(list["kind"] == "PartialObjectMetadataList")
+        #expect(list["metadata"] == ["resourceVersion": "7"])
+        #expect(list["items"]?.arrayValue?.first?["kind"] == "PartialObjectMetadata")
+        #expect(list["items"]?.arrayValue?.first?["data"] == nil)
+        guard
+            case .failure(let s) = MetadataRequest(kind: "PartialObjectMetadata", version: "v1").transform(
+                listBody, verb: .list)
+        else {
+            Issue.record("a list as PartialObjectMetadata must be 406")
+            return
+        }
+        #expect(s.code == 406)
+    }
+
     @Test("write bodies: object types for create and update, patch types for patch; others are 415")
     func bodyTypes() throws {
         #expect(try request(.post, "/api/v1/namespaces/ns/configmaps").body == .object(.json))
