@@ -202,7 +202,9 @@ public final class Endpoint: Sendable {
         options.resourceVersion = query.resourceVersion
         options.sendInitialEvents = query.sendInitialEvents
         options.allowBookmarks = query.allowWatchBookmarks
-        if let seconds = query.timeoutSeconds, seconds > 0 { options.timeout = .seconds(seconds) }
+        // kube-apiserver does not validate timeoutSeconds: a negative value becomes a
+        // negative timer that fires at once, so the watch ends immediately (200, no events).
+        if let seconds = query.timeoutSeconds, seconds != 0 { options.timeout = .seconds(max(seconds, 0)) }
         return try store.watch(info.gvr, options)
     }
 

@@ -189,6 +189,68 @@ struct FrontRequestTests {
         #expect(try request(.get, "/api/v1/configmaps?watch&includeObject=All").request.verb == .watch)
     }
 
+    @Test("PartialObjectMetadata(List) requests carry kind and version; the first acceptable range wins")
+    func partialObjectMetadata() throws {
+        let get = try request(
+            .get, "/api/v1/namespaces/default/configmaps/a",
+            accept: "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io,application/json")
+        #expect(get.metadata == MetadataRequest(kind: "PartialObjectMetadata", version: "v1"))
+        let list = try request(
+            .get, "/api/v1/configmaps", accept: "application/json;as=PartialObjectMetadataList;v=v1beta1;g=meta.k8s.io")
+        #expect(list.metadata == MetadataRequest(kind: "PartialObjectMetadataList", version: "v1beta1"))
+        let watch = try request(
+            .get, "/api/v1/configmaps?watch=1", accept: "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io")
+        #expect(watch.request.verb == .watch)
+        #expect(watch.metadata?.kind == "PartialObjectMetadata")
+        // An unsupported `as=` range is skipped; a plain range before it wins.
+        #expect(
+            try request(
+                .get, "/api/v1/configmaps",
+                accept:
+                    "application/json;as=Foo;v=v1;g=meta.k8s.io,application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+            ).metadata?.kind == "PartialObjectMetadataList")
+        #expect(
+            try request(
+                .get, "/api/v1/configmaps",
+                accept: "application/json,application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+            ).metadata == nil)
+        // Another group, or no version, is not a metadata request.
+        #expect(
+            try request(
+                .get, "/api/v1/configmaps",
+                accept: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io,application/json"
+            )
+            .metadata == nil)
+        #expect(try request(.get, "/api/v1/configmaps").metadata == nil)
+    }
+
+    @Test("get and list bodies become PartialObjectMetadata(List); a kind that does not fit the verb is 406")
+    func partialObjectMetadataBodies() throws {
+        let object = Array(#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"},"data":{"k":"v"}}"#.utf8)
+        let one = try MetadataRequest(kind: "PartialObjectMetadata", version: "v1").transform(object, verb: .get).get()
+        #expect(
+            try JSONValue(parsing: one)
+                == ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": ["name": "a"]])
+        let listBody = Array(
+            #"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[{"metadata":{"name":"a"},"data":{}}]}"#
+                .utf8)
+        let list = try JSONValue(
+            parsing: MetadataRequest(kind: "PartialObjectMetadataList", version: "v1beta1")
+                .transform(listBody, verb: .list).get())
+        #expect(list["kind"] == "PartialObjectMetadataList")
+        #expect(list["metadata"] == ["resourceVersion": "7"])
+        #expect(list["items"]?.arrayValue?.first?["kind"] == "PartialObjectMetadata")
+        #expect(list["items"]?.arrayValue?.first?["data"] == nil)
+        guard
+            case .failure(let s) = MetadataRequest(kind: "PartialObjectMetadata", version: "v1").transform(
+                listBody, verb: .list)
+        else {
+            Issue.record("a list as PartialObjectMetadata must be 406")
+            return
+        }
+        #expect(s.code == 406)
+    }
+
     @Test("write bodies: object types for create and update, patch types for patch; others are 415")
     func bodyTypes() throws {
         #expect(try request(.post, "/api/v1/namespaces/ns/configmaps").body == .object(.json))

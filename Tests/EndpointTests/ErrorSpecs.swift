@@ -312,4 +312,20 @@ struct ErrorSpecs {
             #expect(!b.text.contains("hunter2"))
         }
     }
+
+    @Test("a watch with a negative timeoutSeconds starts and ends at once, as kube-apiserver's negative timer does")
+    func negativeWatchTimeout() async throws {
+        try await Harness.run { h in
+            let request = APIRequest(
+                verb: .watch, resource: Harness.configmaps, query: ["timeoutSeconds": ["-5"]], client: "endpoint-tests")
+            guard case .watch(let stream) = await h.endpoint.handle(request) else {
+                Issue.record("a negative timeoutSeconds is not a validation error: the watch starts")
+                return
+            }
+            let clock = ContinuousClock()
+            let start = clock.now
+            for await _ in stream {}
+            #expect(clock.now - start < .seconds(5))
+        }
+    }
 }

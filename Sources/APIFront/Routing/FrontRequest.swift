@@ -17,6 +17,8 @@ struct FrontRequest: Sendable {
     var encoding: ResponseEncoding
     /// Set when the client asked for `application/json;as=Table;g=meta.k8s.io`.
     var table: TableRequest?
+    /// Set when the client asked for `as=PartialObjectMetadata` or `as=PartialObjectMetadataList`.
+    var metadata: MetadataRequest?
     var body: BodyPlan
 
     /// The verb as the request metrics label it (`LIST`, `WATCH`, ...).
@@ -41,6 +43,37 @@ struct TableRequest: Sendable, Equatable {
     var includeObject: String
     /// Why `includeObject` cannot be honoured (400), if it cannot.
     var problem: String?
+}
+
+/// A metadata-only response asked for in `Accept` (`g=meta.k8s.io`, `v=v1` or `v1beta1`),
+/// as kube-apiserver's `targetEncodingForTransform` accepts it.
+struct MetadataRequest: Sendable, Equatable {
+    /// `PartialObjectMetadata` (get, watch) or `PartialObjectMetadataList` (list).
+    var kind: String
+    /// `v1` or `v1beta1` of `meta.k8s.io`.
+    var version: String
+
+    /// The first `application/json` (or `*/*`) range of `accept` that names a
+    /// PartialObjectMetadata kind of `meta.k8s.io` v1/v1beta1, nil when an earlier
+    /// acceptable range (a plain one or a Table) wins or none names it.
+    static func requested(accept: String?) -> MetadataRequest? {
+        guard let accept else { return nil }
+        for range in accept.split(separator: ",") {
+            let params = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let essence = params.first, essence == "application/json" || essence == "*/*" else { continue }
+            let rest = Set(params.dropFirst())
+            guard let target = rest.first(where: { $0.hasPrefix("as=") }) else { return nil }
+            let kind = String(target.dropFirst(3))
+            guard rest.contains("g=meta.k8s.io") else { continue }
+            let version = rest.contains("v=v1") ? "v1" : rest.contains("v=v1beta1") ? "v1beta1" : nil
+            guard let version else { continue }
+            if kind == "Table" { return nil }
+            if kind == "PartialObjectMetadata" || kind == "PartialObjectMetadataList" {
+                return MetadataRequest(kind: kind, version: version)
+            }
+        }
+        return nil
+    }
 }
 
 /// A request the front refuses: the Status to answer and the verb label for the metrics.
@@ -122,6 +155,7 @@ extension FrontRequest {
                 version: version, includeObject: include ?? "Metadata",
                 problem: TableConverter.invalidIncludeObject(include))
         }
+        let metadata = table == nil ? MetadataRequest.requested(accept: accept) : nil
         // A Table watch checks its options before streaming (get and list after reading).
         if verb == .watch, let problem = table?.problem { return reject(.malformed(problem), label) }
 
@@ -149,7 +183,9 @@ extension FrontRequest {
         let request = APIRequest(
             verb: verb, resource: info.gvr, namespace: path.namespace, name: name, subresource: path.subresource,
             query: query, client: head.headerFields[.userAgent] ?? "unknown")
-        return .success(FrontRequest(request: request, info: info, encoding: encoding, table: table, body: body))
+        return .success(
+            FrontRequest(request: request, info: info, encoding: encoding, table: table, metadata: metadata, body: body)
+        )
     }
 
     /// The request with the body read from the wire (already size-limited): YAML and

@@ -98,7 +98,13 @@ extension APIFront {
             if r.code == 200, verb == .get || verb == .list, let problem = parsed.table?.problem {
                 return finish(status(.malformed(problem)), verb: label, resource: path.resource, start: start)
             }
-            let body = tableIfAsked(r, parsed)
+            var body = tableIfAsked(r, parsed)
+            if r.code == 200, verb == .get || verb == .list, let metadata = parsed.metadata {
+                switch metadata.transform(body, verb: verb) {
+                case .success(let b): body = b
+                case .failure(let s): return finish(status(s), verb: label, resource: path.resource, start: start)
+                }
+            }
             var response = objectResponse(code: r.code, body: body, encoding: parsed.encoding)
             for w in r.warnings {
                 response.headers.append(HTTPField(name: .warning, value: "299 - \"\(w.replacingQuotes())\""))
