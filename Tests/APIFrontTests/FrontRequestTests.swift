@@ -305,3 +305,26 @@ struct FrontRequestTests {
         #expect(status == .malformed("the request body is not valid UTF-8"))
     }
 }
+
+@Suite("Metadata-only watches")
+struct PartialObjectMetadataWatchTests {
+    @Test("each watch event's object becomes a PartialObjectMetadata; an ERROR Status stays as it is")
+    func framesEvents() throws {
+        let metadata = MetadataRequest(kind: "PartialObjectMetadata", version: "v1")
+        let pod: JSONValue = [
+            "kind": "Pod", "apiVersion": "v1", "metadata": ["name": "p", "resourceVersion": "7"],
+            "spec": ["containers": []],
+        ]
+        let framed = metadata.frame(APIWatchEvent(type: .added, rv: 7, object: try pod.serialized()))
+        let object = try JSONValue(parsing: framed.object)
+        #expect(object["kind"] == "PartialObjectMetadata")
+        #expect(object["apiVersion"] == "meta.k8s.io/v1")
+        #expect(object["metadata"] == pod["metadata"])
+        #expect(object["spec"] == nil)
+        #expect(framed.type == .added && framed.rv == 7)
+
+        let status = try StatusError.notFound(("", "pods"), name: "p").statusObject().serialized()
+        let error = metadata.frame(APIWatchEvent(type: .error, rv: 0, object: status))
+        #expect(error.object == status)
+    }
+}

@@ -10,6 +10,15 @@ extension MetadataRequest {
         ]
     }
 
+    /// A watch event with its object as a PartialObjectMetadata, as the apiserver's watch
+    /// encoder transforms each object (bookmarks too); an ERROR's Status is left as it is.
+    func frame(_ event: APIWatchEvent) -> APIWatchEvent {
+        guard event.type != .error, let object = try? JSONValue(parsing: event.object),
+            let bytes = try? partial(object).serialized()
+        else { return event }
+        return APIWatchEvent(type: event.type, rv: event.rv, object: bytes)
+    }
+
     /// A get or list body as the requested kind; a kind that does not fit the verb is
     /// 406, as the apiserver's `asPartialObjectMetadata(List)` answer.
     func transform(_ body: [UInt8], verb: APIVerb) -> Result<[UInt8], FrontStatus> {

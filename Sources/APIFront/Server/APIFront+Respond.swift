@@ -121,7 +121,7 @@ extension APIFront {
             let framing = parsed.table.map {
                 TableWatchFraming(info: parsed.info, version: $0.version, includeObject: $0.includeObject)
             }
-            return watchResponse(stream, request: request, slot: slot, table: framing)
+            return watchResponse(stream, request: request, slot: slot, table: framing, metadata: parsed.metadata)
         }
     }
 
@@ -150,9 +150,11 @@ extension APIFront {
     /// Streams a watch: one `{"type":..,"object":..}\n` line per event, each written
     /// (and so flushed) on its own. The socket's backpressure paces the cursor; the
     /// stream ends when the watch ends, the client goes away, or the server shuts down.
-    /// With `table`, each event's object is sent as a Table (`kubectl get -w`).
+    /// With `table`, each event's object is sent as a Table (`kubectl get -w`); with
+    /// `metadata`, as a PartialObjectMetadata (metadata informers).
     func watchResponse(
-        _ stream: APIWatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil
+        _ stream: APIWatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil,
+        metadata: MetadataRequest? = nil
     ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
@@ -181,6 +183,7 @@ extension APIFront {
                                 var table = table
                                 while var event = await handoff.receive() {
                                     if table != nil { event = table?.frame(event) ?? event }
+                                    if let metadata { event = metadata.frame(event) }
                                     try await writer.write(Self.watchLine(event, allocator: &allocator))
                                 }
                             }
