@@ -242,14 +242,11 @@ final class RegistryWriter {
     // MARK: update
 
     /// `PUT`: preconditions from the body, then `update`.
-    func replace(
-        _ info: ResourceInfo, namespace: String, name: String, body: JSONValue, subresource: String?
-    ) throws -> Written {
-        guard let (stored, old) = try load(info.gvr, namespace: namespace, name: name) else {
-            throw StatusError.notFound(info.gvr, name: name)
-        }
-        let bodyRV = body.objectResourceVersion
-        if bodyRV.isEmpty {
+    /// The optimistic-lock precondition of an update: a resourceVersion other than the
+    /// stored one is a 409; none at all is an unconditional update for built-ins and a
+    /// 422 for custom resources.
+    static func requireResourceVersion(_ rv: String, of old: JSONValue, _ info: ResourceInfo, name: String) throws {
+        if rv.isEmpty {
             if info.isCustom {
                 throw StatusError.invalid(
                     info, name: name,
@@ -259,9 +256,18 @@ final class RegistryWriter {
                             detail: "must be specified for an update")
                     ])
             }
-        } else if bodyRV != old.objectResourceVersion {
+        } else if rv != old.objectResourceVersion {
             throw StatusError.conflict(info.gvr, name: name)
         }
+    }
+
+    func replace(
+        _ info: ResourceInfo, namespace: String, name: String, body: JSONValue, subresource: String?
+    ) throws -> Written {
+        guard let (stored, old) = try load(info.gvr, namespace: namespace, name: name) else {
+            throw StatusError.notFound(info.gvr, name: name)
+        }
+        try Self.requireResourceVersion(body.objectResourceVersion, of: old, info, name: name)
         let bodyUID = body.objectUID
         if !bodyUID.isEmpty && bodyUID != old.objectUID {
             throw StatusError.conflict(

@@ -241,20 +241,7 @@ extension Endpoint {
             }
             let newScale = try change(ScaleSubresource.scale(of: old, info: info, paths: paths))
             let proposed = try ScaleSubresource.parent(old, updatedBy: newScale, info: info, paths: paths)
-            let rv = proposed.objectResourceVersion
-            if rv.isEmpty {
-                if info.isCustom {
-                    throw StatusError.invalid(
-                        info, name: name,
-                        causes: [
-                            FieldError(
-                                .invalid, field: "metadata.resourceVersion", value: .raw("0x0"),
-                                detail: "must be specified for an update")
-                        ])
-                }
-            } else if rv != old.objectResourceVersion {
-                throw StatusError.conflict(info.gvr, name: name)
-            }
+            try RegistryWriter.requireResourceVersion(proposed.objectResourceVersion, of: old, info, name: name)
             let written = try writer.update(
                 info, stored: stored, old: old, proposed: proposed, subresource: "scale")
             let scale = ScaleSubresource.scale(of: written.object, info: info, paths: paths)
