@@ -178,6 +178,19 @@ struct TransactionCore {
         return String(decoding: value, as: UTF8.self)
     }
 
+    /// Bytes in live pages as this transaction sees them: the B-tree pages of every table,
+    /// of the table of tables (MAIN_DBI) and of the free list (FREE_DBI), plus the two meta
+    /// pages. O(number of tables): each `mdb_stat` reads one stored record.
+    func liveBytes() throws -> Int {
+        var pages = 2
+        var stat = MDB_stat()
+        for dbi in [MDB_dbi(0), MDB_dbi(1)] + schema.tables.values.map(\.dbi) {
+            try check(mdb_stat(txn, dbi, &stat), "mdb_stat")
+            pages += stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
+        }
+        return pages * Int(stat.ms_psize)
+    }
+
     func statistics(_ dbi: MDB_dbi) throws -> TableStatistics {
         var stat = MDB_stat()
         try check(mdb_stat(txn, dbi, &stat), "mdb_stat")
@@ -305,6 +318,12 @@ public final class WriteTransaction: TransactionReader {
     @discardableResult
     public func append(_ event: NewEvent) throws -> ResourceVersion {
         try ensureUsable()
+        // Over the quota only deletions are taken: they let clients free space, like etcd's
+        // NOSPACE alarm, and they fit in the headroom above the quota.
+        if let quota = context.quotaBytes, event.type != .deleted {
+            let used = context.usedBytes
+            if used >= quota { throw EventLogError.quotaExceeded(usedBytes: used, quotaBytes: quota) }
+        }
         let rv = next
         let time = context.commitTime()
         // Borrow the writer's encode buffer (a projector appending from `apply` gets a fresh one).

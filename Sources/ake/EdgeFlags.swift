@@ -11,7 +11,8 @@ import Sync
     import Foundation
 #endif
 
-/// The edge-mode flags of `ake serve` (`--upstream`, `--sync`, ...).
+/// The edge-mode flags of `ake serve` (`--upstream`, `--sync`, ...). Each is also a config
+/// file key; the values used are the resolved ones (`ServeConfiguration`).
 struct EdgeFlags: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -35,44 +36,59 @@ struct EdgeFlags: ParsableArguments {
             valueName: "path"))
     var syncFile: String?
 
-    @Option(help: "Drop on-demand sync scopes unused for this long, e.g. 1h (0 = never).")
-    var scopeExpiry = "1h"
+    @Option(help: "Drop on-demand sync scopes unused for this long, e.g. 1h (0 = never). Default: 1h.")
+    var scopeExpiry: String?
 
-    @Option(help: "How long a request for data not yet synced waits for the first sync, e.g. 20s.")
-    var firstSyncTimeout = "20s"
+    @Option(help: "How long a request for data not yet synced waits for the first sync, e.g. 20s. Default: 20s.")
+    var firstSyncTimeout: String?
 
-    @Option(help: "How often the upstream link is probed, e.g. 1s.")
-    var probeInterval = "1s"
+    @Option(help: "How often the upstream link is probed, e.g. 1s. Default: 1s.")
+    var probeInterval: String?
 
-    /// Builds the edge sync (not started) when `--upstream` is given.
-    func makeEdge(store: ObjectStore, catalog: ResourceCatalog, logger: Logger) throws -> EdgeSync? {
-        guard let upstream else { return nil }
-        let config: KubeModel.Kubeconfig
+    /// The flags given on the command line, by config key.
+    var given: [String: SettingValue] {
+        var flags: [String: SettingValue] = [:]
+        flags["upstream"] = upstream.map(SettingValue.scalar)
+        flags["upstream-context"] = upstreamContext.map(SettingValue.scalar)
+        if !syncScopes.isEmpty { flags["sync"] = .list(syncScopes) }
+        flags["sync-file"] = syncFile.map(SettingValue.scalar)
+        flags["scope-expiry"] = scopeExpiry.map(SettingValue.scalar)
+        flags["first-sync-timeout"] = firstSyncTimeout.map(SettingValue.scalar)
+        flags["probe-interval"] = probeInterval.map(SettingValue.scalar)
+        return flags
+    }
+
+    /// Builds the edge sync (not started) when `upstream` is configured.
+    static func makeEdge(
+        config: ServeConfiguration, store: ObjectStore, catalog: ResourceCatalog, logger: Logger
+    ) throws -> EdgeSync? {
+        guard let upstream = config.string("upstream") else { return nil }
+        let kubeconfig: KubeModel.Kubeconfig
         do {
-            config = try KubeModel.Kubeconfig.load(urlOrPath: upstream, context: upstreamContext)
+            kubeconfig = try KubeModel.Kubeconfig.load(urlOrPath: upstream, context: config.string("upstream-context"))
         } catch {
-            throw ValidationError("--upstream: \(error)")
+            throw ValidationError("\(config.origin("upstream")): \(error)")
         }
         var preload: [ScopeSelector] = []
-        for text in syncScopes {
+        for text in config.list("sync") {
             do { preload.append(try ScopeSelector.parse(text, catalog: catalog)) } catch {
-                throw ValidationError("--sync \(text): \(error)")
+                throw ValidationError("\(config.origin("sync")) \(text): \(error)")
             }
         }
-        if let syncFile {
+        if let syncFile = config.string("sync-file") {
             for (number, text) in try Self.scopeLines(syncFile) {
                 do { preload.append(try ScopeSelector.parse(text, catalog: catalog)) } catch {
                     throw ValidationError("--sync-file \(syncFile):\(number): \(text): \(error)")
                 }
             }
         }
-        guard let expiry = parseDuration(scopeExpiry), let firstSync = parseDuration(firstSyncTimeout),
-            let probe = parseDuration(probeInterval)
-        else { throw ValidationError("bad --scope-expiry, --first-sync-timeout or --probe-interval") }
+        let expiry = try config.duration("scope-expiry") ?? .seconds(3600)
+        let firstSync = try config.duration("first-sync-timeout") ?? .seconds(20)
+        let probe = try config.duration("probe-interval") ?? .seconds(1)
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
             scopeExpiry: expiry == .zero ? nil : expiry)
-        let connection = try UpstreamConnection(config: config)
+        let connection = try UpstreamConnection(config: kubeconfig)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }
 

@@ -17,6 +17,7 @@ extension APIFront {
     /// Answers one HTTP request. Never throws: every failure is a Status response.
     func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
+        if request.uri.path == Self.statusPath, let status = statusResponse(request) { return status }
         if let mirrored = mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
@@ -397,7 +398,7 @@ extension APIFront {
 
     func metricsResponse() -> Response {
         if let g = logGauges() {
-            metrics.log(head: g.head, horizon: g.horizon, databaseBytes: g.databaseBytes)
+            metrics.log(g)
         }
         metrics.openWatches(watches.inUse)
         metrics.inflight(inflight.inUse)
