@@ -213,7 +213,7 @@ enum StatusReport {
                 let age = int(db["oldestRetainedAgeSeconds"]).map { formatDuration(.seconds($0)) + " ago" } ?? ""
                 facts.append(("OLDEST RV", "\(oldest) (\(text(db["oldestRetainedTime"]) ?? "?"), \(age))"))
             } else {
-                facts.append(("OLDEST RV", "- (the log is empty)"))
+                facts.append(("OLDEST RV", "- (compacted up to the head: only current objects remain)"))
             }
             if let retention = db["retention"] {
                 let events = text(retention["maxEvents"]).map { "\($0) events" } ?? "no event limit"
@@ -306,7 +306,7 @@ struct StatusCommand: AsyncParsableCommand {
         do {
             var request = HTTPClientRequest(url: base + "/ake/status")
             request.headers.add(name: "Accept", value: "application/json")
-            let response = try await client.execute(request, timeout: .seconds(10))
+            let response = try await client.execute(request, timeout: .seconds(5))
             let body = try await response.body.collect(upTo: 4 << 20)
             try await client.shutdown()
             guard response.status.code == 200 else {
