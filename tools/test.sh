@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/deps.sh
 swift build
+# The systemd unit (systemd-analyze verify; skipped where systemd-analyze is missing).
+tools/check-unit.sh
 swift test --parallel --num-workers 2
 # Real clients against the real binary (tools/e2e-clients.sh).
 tools/e2e-clients.sh

@@ -218,4 +218,34 @@ struct NodeOperationsTests {
         #expect(unreachable.0 != 0)
         #expect(unreachable.1.contains("cannot get the status"))
     }
+
+    @Test("under systemd (NOTIFY_SOCKET set) the server sends READY=1 with its pid once it listens")
+    func systemdNotify() throws {
+        let dir = try AKEProcess.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let socketPath = dir.appendingPathComponent("notify.sock").path
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socketPath.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+        #expect(bound == 0)
+        let server = try AKEProcess(dataDir: dir, environment: ["NOTIFY_SOCKET": socketPath])
+        defer { server.stop() }
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&pfd, 1, 10_000) == 1, "no notification within 10 s")
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        let message = String(decoding: buffer.prefix(max(0, n)), as: UTF8.self)
+        let lines = message.split(separator: "\n").map(String.init)
+        #expect(lines.contains("READY=1"), "\(message)")
+        #expect(lines.contains("MAINPID=\(server.pid)"), "\(message)")
+        #expect(lines.contains("STATUS=serving on http://127.0.0.1:\(server.port)"), "\(message)")
+    }
 }
