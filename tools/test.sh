@@ -14,3 +14,5 @@ tools/e2e-clients.sh
 python3 tools/edge_e2e.py
 # Edge link health, metrics and mirrored discovery with real processes (tools/edge_observability_e2e.py).
 python3 tools/edge_observability_e2e.py
+# `ake status` against golden tables: standalone, edge online, offline, and from the data dir.
+python3 tools/node_status_e2e.py

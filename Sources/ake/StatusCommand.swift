@@ -124,7 +124,7 @@ enum StatusReport {
         if let retention {
             object["retention"] = [
                 "maxEvents": retention.maxEvents.map { .number(JSONNumber($0)) } ?? .null,
-                "maxAge": retention.maxAge.map { .string(formatDuration($0)) } ?? .null,
+                "maxAge": retention.maxAge.map { .string(formatFlagDuration($0)) } ?? .null,
             ]
         }
         return .object(object)
@@ -245,6 +245,14 @@ enum StatusReport {
         }
         return out
     }
+}
+
+/// A duration as the flags take it: `24h`, `90m`, `45s`.
+func formatFlagDuration(_ duration: Duration) -> String {
+    let s = max(0, Int(duration.components.seconds))
+    if s > 0 && s % 3600 == 0 { return "\(s / 3600)h" }
+    if s > 0 && s % 60 == 0 { return "\(s / 60)m" }
+    return "\(s)s"
 }
 
 /// `1h2m3s`, `5m0s`, `42s`, `3d4h` (whole seconds).

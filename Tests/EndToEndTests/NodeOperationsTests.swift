@@ -200,7 +200,7 @@ struct NodeOperationsTests {
             }
             #expect(table.contains("ROLE             standalone"))
             #expect(table.contains("LISTEN           http://127.0.0.1:\(server.port)"))
-            #expect(table.contains("RETENTION        1000000 events, 1d"))
+            #expect(table.contains("RETENTION        1000000 events, 24h"))
             let r = try server.get("/ake/status")
             #expect(r.status == 200)
             let json = try r.json()
