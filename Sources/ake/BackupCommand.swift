@@ -21,7 +21,9 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await data.withDatabase { db in
-            let summary = try db.backup(to: directory)
+            let target = directory + "/data.mdb"
+            let meter = ProgressMeter("backup", unit: .bytes, total: db.log.storageUsage.usedBytes)
+            let summary = try meter.sampling({ CompactDBCommand.size(target) }) { try db.backup(to: directory) }
             Output.write(
                 "backed up \(data.dataDir) to \(directory): RV \(summary.horizon)..\(summary.head), \(summary.fileSize) bytes\n"
             )
@@ -63,7 +65,8 @@ struct CompactDBCommand: AsyncParsableCommand {
                 let db = try data.open()
                 defer { db.close() }
                 sourceHead = db.log.head
-                summary = try db.backup(to: staging)
+                let meter = ProgressMeter("compacting", unit: .bytes, total: db.log.storageUsage.usedBytes)
+                summary = try meter.sampling({ Self.size(staging + "/data.mdb") }) { try db.backup(to: staging) }
             }
             guard summary.head == sourceHead else {
                 try? fm.removeItem(atPath: staging)

@@ -248,4 +248,37 @@ struct NodeOperationsTests {
         #expect(lines.contains("MAINPID=\(server.pid)"), "\(message)")
         #expect(lines.contains("STATUS=serving on http://127.0.0.1:\(server.port)"), "\(message)")
     }
+
+    @Test("ake backup and replay verify show progress on a terminal and stay quiet when not one")
+    func progress() throws {
+        let dir = try AKEProcess.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        do {
+            let server = try AKEProcess(dataDir: dir)
+            defer { server.stop() }
+            for i in 0..<20 {
+                #expect(
+                    try server.post("/api/v1/namespaces/default/configmaps", json: Self.configMap("c\(i)", bytes: 100))
+                        .status == 201)
+            }
+        }
+        let data = dir.appendingPathComponent("data").path
+        let ake = try AKEProcess.binary().path
+        // Not a terminal: only the result.
+        let piped = try Self.ake(["replay", "verify", "--data-dir", data])
+        #expect(piped.0 == 0)
+        #expect(!piped.1.contains("\r") && !piped.1.contains("replaying:"), "\(piped.1)")
+        let pipedBackup = try Self.ake(["backup", "--data-dir", data, dir.appendingPathComponent("b1").path])
+        #expect(pipedBackup.1.hasPrefix("backed up"), "\(pipedBackup.1)")
+        // A terminal (script(1) gives the command a pseudo-terminal): a progress line, cleared at the end.
+        guard let script = which("script") else { return }
+        let verify = try runProcess(script, ["-qc", "\(ake) replay verify --data-dir \(data)", "/dev/null"])
+        #expect(verify.1.contains("\rreplaying: "), "\(verify.1)")
+        #expect(verify.1.contains("events"), "\(verify.1)")
+        #expect(verify.1.contains("consistent"), "\(verify.1)")
+        let backup = try runProcess(
+            script, ["-qc", "\(ake) backup --data-dir \(data) \(dir.appendingPathComponent("b2").path)", "/dev/null"])
+        #expect(backup.1.contains("\rbackup: "), "\(backup.1)")
+        #expect(backup.1.contains("backed up"), "\(backup.1)")
+    }
 }
