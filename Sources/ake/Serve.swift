@@ -44,6 +44,12 @@ struct ServeOptions: ParsableArguments {
     var logLevel: String?
 
     @Option(
+        help:
+            "Log format: text (human-readable lines) or json (one JSON object per line, for journald/fluent-bit). Default: text."
+    )
+    var logFormat: String?
+
+    @Option(
         help: "Keep at most this many events in the log; older ones are compacted (0 = no limit). Default: 1000000.")
     var retentionMaxEvents: String?
 
@@ -93,7 +99,7 @@ struct ServeOptions: ParsableArguments {
     var given: [String: SettingValue] {
         var flags = edgeFlags.given
         let scalars: [(String, String?)] = [
-            ("listen", listen), ("data-dir", dataDir), ("log-level", logLevel),
+            ("listen", listen), ("data-dir", dataDir), ("log-level", logLevel), ("log-format", logFormat),
             ("retention-max-events", retentionMaxEvents), ("retention-max-age", retentionMaxAge),
             ("compaction-interval", compactionInterval), ("max-db-size", maxDbSize), ("max-watches", maxWatches),
             ("max-inflight", maxInflight), ("max-body-bytes", maxBodyBytes), ("shutdown-timeout", shutdownTimeout),
@@ -119,6 +125,7 @@ struct ServeSettings {
     let listen: ListenAddress
     let dataDir: String
     let logLevel: Logger.Level
+    let jsonLogs: Bool
     let retention: RetentionPolicy
     let compactionInterval: Duration
     let maxWatches: Int
@@ -139,6 +146,12 @@ struct ServeSettings {
             throw ConfigError(description: "\(config.origin("log-level")): unknown log level \(levelText)")
         }
         logLevel = level
+        switch config.string("log-format") ?? "text" {
+        case "text": jsonLogs = false
+        case "json": jsonLogs = true
+        case let other:
+            throw ConfigError(description: "\(config.origin("log-format")): \"\(other)\" is not text or json")
+        }
         retention = RetentionPolicy(maxAge: try config.retentionMaxAge(), maxEvents: try config.retentionMaxEvents())
         compactionInterval = try config.duration("compaction-interval") ?? .seconds(60)
         guard compactionInterval > .zero else {
@@ -183,6 +196,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = try options.resolve()
         LoggingSystem.bootstrap { label in
+            if settings.jsonLogs {
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = settings.logLevel
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = settings.logLevel
             return handler

@@ -92,6 +92,7 @@ struct ServeConfiguration: Sendable {
         SettingSpec("listen", "127.0.0.1:10550"),
         SettingSpec("data-dir", "./ake-data"),
         SettingSpec("log-level", "info"),
+        SettingSpec("log-format", "text"),
         SettingSpec("retention-max-events", NodeDefaults.retentionMaxEvents),
         SettingSpec("retention-max-age", NodeDefaults.retentionMaxAge),
         SettingSpec("compaction-interval", "60s"),

@@ -281,4 +281,30 @@ struct NodeOperationsTests {
         #expect(backup.1.contains("\rbackup: "), "\(backup.1)")
         #expect(backup.1.contains("backed up"), "\(backup.1)")
     }
+
+    @Test("--log-format json writes one JSON object per line; requests are logged at debug with their latency")
+    func jsonLogs() throws {
+        try withServer(arguments: ["--log-format", "json", "--log-level", "debug"]) { server in
+            #expect(try server.get("/api/v1/namespaces").status == 200)
+            let deadline = Date().addingTimeInterval(5)
+            var request: [String: Any]?
+            while request == nil && Date() < deadline {
+                let lines = server.log.split(separator: "\n")
+                for line in lines {
+                    let object = try #require(
+                        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+                    #expect(object["time"] is String && object["level"] is String && object["msg"] is String)
+                    if object["msg"] as? String == "request", object["resource"] as? String == "namespaces" {
+                        request = object
+                    }
+                }
+                if request == nil { usleep(100_000) }
+            }
+            let line = try #require(request, "no request line in:\n\(server.log)")
+            #expect(line["level"] as? String == "debug")
+            #expect(line["verb"] as? String == "LIST")
+            #expect(line["code"] as? String == "200")
+            #expect(Double(line["latencyMs"] as? String ?? "") != nil)
+        }
+    }
 }

@@ -116,9 +116,11 @@ extension APIFront {
             let metrics = self.metrics
             let watches = self.watches
             slot.onRelease { metrics.openWatches(watches.inUse) }
+            let duration = ContinuousClock.now - start
             metrics.request(
                 verb: label, resource: path.resource, subresource: path.subresource ?? "", code: 200,
-                duration: ContinuousClock.now - start)
+                duration: duration)
+            logRequest(verb: label, resource: path.resource, subresource: path.subresource, code: 200, duration)
             let framing = parsed.table.map {
                 TableWatchFraming(info: parsed.info, version: $0.version, includeObject: $0.includeObject)
             }
@@ -269,10 +271,31 @@ extension APIFront {
         _ response: Response, verb: String, resource: String, subresource: String? = nil,
         start: ContinuousClock.Instant
     ) -> Response {
+        let duration = ContinuousClock.now - start
         metrics.request(
             verb: verb, resource: resource, subresource: subresource ?? "", code: response.status.code,
-            duration: ContinuousClock.now - start)
+            duration: duration)
+        logRequest(verb: verb, resource: resource, subresource: subresource, code: response.status.code, duration)
         return response
+    }
+
+    /// Requests slower than this are logged at info (the others at debug).
+    static let slowRequest = Duration.seconds(1)
+
+    /// One line per finished request: at debug, or at info when slower than ``slowRequest``.
+    func logRequest(verb: String, resource: String, subresource: String?, code: Int, _ duration: Duration) {
+        let slow = duration >= Self.slowRequest
+        guard slow || logger.logLevel <= .debug else { return }
+        let millis = Double(duration.nanoseconds) / 1e6
+        let metadata: Logger.Metadata = [
+            "verb": "\(verb)", "resource": "\(resource)", "subresource": "\(subresource ?? "")", "code": "\(code)",
+            "latencyMs": "\((millis * 10).rounded() / 10)",
+        ]
+        if slow {
+            logger.info("slow request", metadata: metadata)
+        } else {
+            logger.debug("request", metadata: metadata)
+        }
     }
 
     func verbLabel(_ method: HTTPRequest.Method) -> String {
