@@ -44,6 +44,12 @@ struct EdgeFlags: ParsableArguments {
     @Option(help: "How often the upstream link is probed, e.g. 1s.")
     var probeInterval = "1s"
 
+    @Option(
+        help:
+            "How often discovery and OpenAPI are re-read from upstream in full, e.g. 5m (the safety net: a CRD change upstream or a request for an unknown resource refreshes its group at once)."
+    )
+    var discoveryInterval = "5m"
+
     /// Builds the edge sync (not started) when `--upstream` is given.
     func makeEdge(store: ObjectStore, catalog: ResourceCatalog, logger: Logger) throws -> EdgeSync? {
         guard let upstream else { return nil }
@@ -67,11 +73,14 @@ struct EdgeFlags: ParsableArguments {
             }
         }
         guard let expiry = parseDuration(scopeExpiry), let firstSync = parseDuration(firstSyncTimeout),
-            let probe = parseDuration(probeInterval)
-        else { throw ValidationError("bad --scope-expiry, --first-sync-timeout or --probe-interval") }
+            let probe = parseDuration(probeInterval), let discovery = parseDuration(discoveryInterval),
+            discovery > .zero
+        else {
+            throw ValidationError("bad --scope-expiry, --first-sync-timeout, --probe-interval or --discovery-interval")
+        }
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
-            scopeExpiry: expiry == .zero ? nil : expiry)
+            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery)
         let connection = try UpstreamConnection(config: config)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }
