@@ -124,6 +124,7 @@ public final class APIFront: Sendable {
     let statusDocument: (@Sendable () -> JSONValue)?
     /// When the front was built (`uptimeSeconds` in `/ake/status`).
     let started = ContinuousClock.now
+    let resourceMiss: ResourceMissHandler?
 
     /// - Parameters:
     ///   - registry: the Prometheus registry swift-metrics was bootstrapped with; `/metrics` renders it.
@@ -133,13 +134,17 @@ public final class APIFront: Sendable {
     ///     OpenAPI when it has them (edge mode: the upstream's mirrored copies).
     ///   - status: the node's part of `/ake/status` (an object); the front adds its own
     ///     request counters. Without it `/ake/status` is 404.
+    ///   - resourceMiss: asked before a 404 for a resource or API group the catalog does
+    ///     not know (edge mode: refresh that group's discovery from upstream, rate-limited);
+    ///     when it answers true the request is looked up once more.
     public init(
         endpoint: Endpoint, catalog: ResourceCatalog, configuration: APIFrontConfiguration,
         registry: PrometheusCollectorRegistry, healthChecks: [HealthCheck] = [],
         logGauges: @escaping @Sendable () -> LogGauges? = { nil }, status: (@Sendable () -> JSONValue)? = nil,
-        discoverySource: DiscoverySource? = nil, logger: Logger
+        discoverySource: DiscoverySource? = nil, resourceMiss: ResourceMissHandler? = nil, logger: Logger
     ) {
         self.statusDocument = status
+        self.resourceMiss = resourceMiss
         self.endpoint = endpoint
         self.catalog = catalog
         self.configuration = configuration

@@ -45,6 +45,12 @@ struct EdgeFlags: ParsableArguments {
     @Option(help: "How often the upstream link is probed, e.g. 1s. Default: 1s.")
     var probeInterval: String?
 
+    @Option(
+        help:
+            "How often discovery and OpenAPI are re-read from upstream in full, e.g. 5m (the safety net: a CRD change upstream or a request for an unknown resource refreshes its group at once). Default: 5m."
+    )
+    var discoveryInterval: String?
+
     /// The flags given on the command line, by config key.
     var given: [String: SettingValue] {
         var flags: [String: SettingValue] = [:]
@@ -55,6 +61,7 @@ struct EdgeFlags: ParsableArguments {
         flags["scope-expiry"] = scopeExpiry.map(SettingValue.scalar)
         flags["first-sync-timeout"] = firstSyncTimeout.map(SettingValue.scalar)
         flags["probe-interval"] = probeInterval.map(SettingValue.scalar)
+        flags["discovery-interval"] = discoveryInterval.map(SettingValue.scalar)
         return flags
     }
 
@@ -85,9 +92,13 @@ struct EdgeFlags: ParsableArguments {
         let expiry = try config.duration("scope-expiry") ?? .seconds(3600)
         let firstSync = try config.duration("first-sync-timeout") ?? .seconds(20)
         let probe = try config.duration("probe-interval") ?? .seconds(1)
+        let discovery = try config.duration("discovery-interval") ?? .seconds(300)
+        guard discovery > .zero else {
+            throw ValidationError("\(config.origin("discovery-interval")) must be positive")
+        }
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
-            scopeExpiry: expiry == .zero ? nil : expiry)
+            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery)
         let connection = try UpstreamConnection(config: kubeconfig)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }

@@ -165,6 +165,7 @@ struct ServeSettings {
         _ = try config.duration("scope-expiry")
         _ = try config.duration("first-sync-timeout")
         _ = try config.duration("probe-interval")
+        _ = try config.duration("discovery-interval")
         do {
             serviceAllocator = try ServiceAllocator(
                 serviceClusterIPRange: config.string("service-cluster-ip-range")
@@ -282,6 +283,12 @@ struct Serve: AsyncParsableCommand {
                 }
             }
         }
+        var resourceMiss: ResourceMissHandler?
+        if let edge {
+            resourceMiss = { group, version, resource in
+                await edge.refreshAfterMiss(group: group, version: version, resource: resource)
+            }
+        }
         let front = APIFront(
             endpoint: endpoint, catalog: catalog,
             configuration: APIFrontConfiguration(
@@ -297,6 +304,7 @@ struct Serve: AsyncParsableCommand {
             },
             status: { status.document() },
             discoverySource: discoverySource,
+            resourceMiss: resourceMiss,
             logger: logger)
         let application = front.application { host, port in
             let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
