@@ -89,8 +89,9 @@ def main():
         edge_data = os.path.join(tmp, "edge")
         edge_proc, edge = start_ake(edge_data, "--upstream", proxy.url, "--sync", "configmaps/default",
                                     "--probe-interval", "1s", "--max-db-size", "1Gi")
-        until("the edge's scope synced", lambda: json.loads(status("--server", edge, "-o", "json"))["scopes"][0]
-              ["phase"] == "synced")
+        # The preloaded scope and the edge's own pinned CustomResourceDefinition scope.
+        until("the edge's scopes synced", lambda: [
+            sc["phase"] for sc in json.loads(status("--server", edge, "-o", "json"))["scopes"]] == ["synced"] * 2)
         until("the link online", lambda: json.loads(status("--server", edge, "-o", "json"))["link"]["state"]
               == "online")
         check_golden("status-edge-online.txt", status("--server", edge), tmp)
