@@ -11,8 +11,8 @@ update every second, a node status patch every 30 s and a pod status patch every
 Core Events are not sent (see docs/operations.md: AKE keeps them until deleted).
 Writes go through one keep-alive connection per writer, as client-go's do.
 
-Writes `<out>.csv` (seconds, data.mdb bytes, live bytes, quota, RSS bytes, writes so far,
-writes refused) and `<out>.svg` (both curves over time), and prints a summary. Everything
+Writes `<out>.csv` (seconds, data.mdb bytes, live bytes, quota, RSS bytes and its anonymous
+and file-backed parts, writes so far, writes refused) and `<out>.svg` (both curves over time), and prints a summary. Everything
 listens on 127.0.0.1, is bounded by --minutes, and is cleaned up.
 """
 import argparse
@@ -148,18 +148,24 @@ def load(url, args, stop, writers):
 
 
 def rss(pid):
+    """(RSS, anonymous RSS, file-backed RSS) in bytes. LMDB maps data.mdb, so the pages of the
+    file the server touched count in RSS as file-backed (reclaimable) memory; the anonymous
+    part is the server's own heap and stacks."""
+    values = {}
     with open("/proc/%d/status" % pid) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+            key = line.split(":")[0]
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                values[key] = int(line.split()[1]) * 1024
+    return values.get("VmRSS", 0), values.get("RssAnon", 0), values.get("RssFile", 0)
 
 
 def svg(samples, path, title):
     """A dependency-free line chart: data.mdb size, live bytes and RSS (MiB) over minutes."""
     w, h, left, bottom, top, right = 720, 360, 60, 40, 30, 150
     xs = [s["t"] / 60 for s in samples]
-    series = [("data.mdb", "file", "#1f77b4"), ("live bytes", "used", "#2ca02c"), ("RSS", "rss", "#d62728")]
+    series = [("data.mdb", "file", "#1f77b4"), ("live bytes", "used", "#2ca02c"), ("RSS", "rss", "#d62728"),
+              ("RSS anon", "anon", "#ff7f0e"), ("RSS file", "rssfile", "#9467bd")]
     ymax = max([s[k] for s in samples for _, k, _ in series] + [1]) / 2**20 * 1.1
     xmax = max(xs + [1e-9])
 
@@ -214,9 +220,11 @@ def main():
             status = json.loads(c.getresponse().read())
             c.close()
             db = status["database"]
+            total, anon, file_backed = rss(proc.pid)
             samples.append({
                 "t": time.monotonic() - start, "file": os.path.getsize(os.path.join(data, "data.mdb")),
-                "used": db["usedBytes"], "quota": db["quotaBytes"] or 0, "rss": rss(proc.pid),
+                "used": db["usedBytes"], "quota": db["quotaBytes"] or 0, "rss": total, "anon": anon,
+                "rssfile": file_backed,
                 "writes": sum(w.ok for w in writers), "refused": sum(w.refused for w in writers),
             })
             if time.monotonic() >= end:
@@ -225,10 +233,10 @@ def main():
         stop.set()
         failed = sum(w.failed for w in writers)
         with open(args.out + ".csv", "w") as f:
-            f.write("seconds,file_bytes,live_bytes,quota_bytes,rss_bytes,writes,refused\n")
+            f.write("seconds,file_bytes,live_bytes,quota_bytes,rss_bytes,rss_anon_bytes,rss_file_bytes,writes,refused\n")
             for s in samples:
-                f.write("%.1f,%d,%d,%d,%d,%d,%d\n" % (s["t"], s["file"], s["used"], s["quota"], s["rss"],
-                                                      s["writes"], s["refused"]))
+                f.write("%.1f,%d,%d,%d,%d,%d,%d,%d,%d\n" % (s["t"], s["file"], s["used"], s["quota"], s["rss"],
+                                                            s["anon"], s["rssfile"], s["writes"], s["refused"]))
         flags = " ".join(args.extra) or "default settings"
         svg(samples, args.out + ".svg", "ake serve (%s), kubelet load x%g, %d pods" % (flags, args.rate, args.pods))
         first, last = samples[0], samples[-1]
@@ -238,8 +246,9 @@ def main():
         print("  data.mdb %.1f MiB (max %.1f), live %.1f MiB, quota %s" % (
             last["file"] / 2**20, max(s["file"] for s in samples) / 2**20, last["used"] / 2**20,
             "%.0f MiB" % (last["quota"] / 2**20) if last["quota"] else "none"))
-        print("  RSS %.1f MiB at start, %.1f MiB at half time, %.1f MiB at the end (max %.1f)" % (
-            first["rss"] / 2**20, half["rss"] / 2**20, last["rss"] / 2**20, max(s["rss"] for s in samples) / 2**20))
+        for label, key in (("RSS", "rss"), ("  anonymous", "anon"), ("  file-backed (data.mdb pages)", "rssfile")):
+            print("  %s %.1f MiB at start, %.1f MiB at half time, %.1f MiB at the end (max %.1f)" % (
+                label, first[key] / 2**20, half[key] / 2**20, last[key] / 2**20, max(s[key] for s in samples) / 2**20))
         print("  wrote %s.csv and %s.svg" % (args.out, args.out))
         P.stop(proc, "ake serve")
         if failed:
