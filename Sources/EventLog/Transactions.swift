@@ -255,6 +255,10 @@ public final class WriteTransaction: TransactionReader {
     private(set) var hitTransactionFull = false
     /// A new compaction horizon set by this body (applied in memory after the commit).
     var newHorizon: ResourceVersion?
+    /// Appends of this body are taken above the disk quota: the body serves a deletion
+    /// (which may first write a MODIFIED event: a finalizer or a grace period), which is how
+    /// clients free space. Deletions themselves (DELETED events) are always taken.
+    public var admitsOverQuota = false
 
     init(core: TransactionCore, context: WriterContext, nextRV: ResourceVersion) {
         self.core = core
@@ -320,7 +324,7 @@ public final class WriteTransaction: TransactionReader {
         try ensureUsable()
         // Over the quota only deletions are taken: they let clients free space, like etcd's
         // NOSPACE alarm, and they fit in the headroom above the quota.
-        if let quota = context.quotaBytes, event.type != .deleted {
+        if let quota = context.quotaBytes, event.type != .deleted, !admitsOverQuota {
             let used = context.usedBytes
             if used >= quota { throw EventLogError.quotaExceeded(usedBytes: used, quotaBytes: quota) }
         }

@@ -33,6 +33,10 @@ struct NodeOperationsTests {
         do {
             let server = try AKEProcess(dataDir: dir, arguments: quota)
             defer { server.stop() }
+            // Kept by a finalizer: its DELETE writes a MODIFIED event (deletionTimestamp), not a DELETED one.
+            var guarded = Self.configMap("guarded", bytes: 10)
+            guarded["metadata"] = ["name": "guarded", "finalizers": ["example.com/keep"]]
+            #expect(try server.post(path, json: guarded).status == 201)
             var refusal: HTTPResponse?
             for i in 0..<400 {
                 let r = try server.post(path, json: Self.configMap("cm\(i)", bytes: 30_000))
@@ -76,8 +80,12 @@ struct NodeOperationsTests {
         defer { again.stop() }
         #expect(try again.get("\(path)/cm1").status == 200)
         #expect(try again.post(path, json: Self.configMap("late", bytes: 30_000)).status == 507)
-        // Deletions are accepted, as with etcd's NOSPACE alarm; the compactor gives their
-        // space back and writes are taken again.
+        // Deletions are accepted, as with etcd's NOSPACE alarm, also one that only marks the
+        // object (a finalizer keeps it); the compactor gives their space back and writes are
+        // taken again.
+        let marked = try again.request("DELETE", "\(path)/guarded")
+        #expect(marked.status == 200)
+        #expect(((try marked.json()["metadata"] as? [String: Any])?["deletionTimestamp"]) is String)
         for i in 0..<3 { #expect(try again.request("DELETE", "\(path)/cm\(i)").status == 200) }
         var accepted = false
         let deadline = Date().addingTimeInterval(15)

@@ -108,4 +108,24 @@ struct QuotaTests {
             #expect(usage.usedBytes > 0 && usage.fileBytes >= usage.usedBytes)
         }
     }
+
+    @Test("a body that admits writes over the quota (a deletion with finalizers) may append MODIFIED events")
+    func admittedOverQuota() async throws {
+        try await withTemporaryLog(options: .init(mapSize: 16 << 20, quotaBytes: Self.quota)) { log, _ in
+            let kept = try await log.append([sampleEvent("kept")])[0]
+            let (refusal, _) = try await Self.fill(log, previous: 0)
+            guard case .quotaExceeded = refusal else {
+                Issue.record("expected quotaExceeded, got \(String(describing: refusal))")
+                return
+            }
+            await #expect(throws: EventLogError.self) {
+                _ = try await log.append([sampleEvent("kept", type: .modified, previousRV: kept)])
+            }
+            let marked = try await log.write { txn in
+                txn.admitsOverQuota = true
+                return try txn.append(sampleEvent("kept", type: .modified, previousRV: kept))
+            }
+            #expect(marked > kept)
+        }
+    }
 }
