@@ -1,3 +1,4 @@
+import APIFront
 import ArgumentParser
 import Endpoint
 import KubeModel
@@ -41,8 +42,14 @@ struct EdgeFlags: ParsableArguments {
     @Option(help: "How long a request for data not yet synced waits for the first sync, e.g. 20s.")
     var firstSyncTimeout = "20s"
 
-    @Option(help: "How often the upstream link is probed, e.g. 1s.")
+    @Option(help: "How often the upstream link is probed while no upstream watch proves it, e.g. 1s.")
     var probeInterval = "1s"
+
+    @Option(
+        help:
+            "How often the link is probed while an open upstream watch delivers events or bookmarks, e.g. 15s (a silent cut is then noticed within about this long)."
+    )
+    var quietProbeInterval = "15s"
 
     @Option(
         help:
@@ -73,14 +80,16 @@ struct EdgeFlags: ParsableArguments {
             }
         }
         guard let expiry = parseDuration(scopeExpiry), let firstSync = parseDuration(firstSyncTimeout),
-            let probe = parseDuration(probeInterval), let discovery = parseDuration(discoveryInterval),
-            discovery > .zero
+            let probe = parseDuration(probeInterval), let quietProbe = parseDuration(quietProbeInterval),
+            let discovery = parseDuration(discoveryInterval), discovery > .zero
         else {
-            throw ValidationError("bad --scope-expiry, --first-sync-timeout, --probe-interval or --discovery-interval")
+            throw ValidationError(
+                "bad --scope-expiry, --first-sync-timeout, --probe-interval, --quiet-probe-interval or --discovery-interval"
+            )
         }
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
-            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery)
+            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery, quietProbeInterval: quietProbe)
         let connection = try UpstreamConnection(config: config)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }
@@ -100,5 +109,21 @@ struct EdgeFlags: ParsableArguments {
             lines.append((index + 1, line))
         }
         return lines
+    }
+}
+
+extension EdgeSync {
+    /// The front's discovery source at an edge: the lazily fetched mirror of the upstream's
+    /// documents (503 for one never fetched while the link is down).
+    func discoverySource() -> DiscoverySource {
+        { [self] path, variant in
+            var version: String?
+            if case .aggregated(let v) = variant { version = v }
+            switch await discovery.lookup(path: path, aggregatedVersion: version, online: isOnline) {
+            case .document(let d): return .document(DiscoveryDocument(body: d.body, contentType: d.contentType))
+            case .notFound: return .notFound
+            case .unavailable: return .unavailable(retryAfterSeconds: options.retryAfterSeconds)
+            }
+        }
     }
 }
