@@ -1,3 +1,4 @@
+import APIFront
 import ArgumentParser
 import Endpoint
 import KubeModel
@@ -42,8 +43,14 @@ struct EdgeFlags: ParsableArguments {
     @Option(help: "How long a request for data not yet synced waits for the first sync, e.g. 20s. Default: 20s.")
     var firstSyncTimeout: String?
 
-    @Option(help: "How often the upstream link is probed, e.g. 1s. Default: 1s.")
+    @Option(help: "How often the upstream link is probed while no upstream watch proves it, e.g. 1s. Default: 1s.")
     var probeInterval: String?
+
+    @Option(
+        help:
+            "How often the link is probed while an open upstream watch delivers events or bookmarks, e.g. 15s (a silent cut is then noticed within about this long). Default: 15s."
+    )
+    var quietProbeInterval: String?
 
     @Option(
         help:
@@ -61,6 +68,7 @@ struct EdgeFlags: ParsableArguments {
         flags["scope-expiry"] = scopeExpiry.map(SettingValue.scalar)
         flags["first-sync-timeout"] = firstSyncTimeout.map(SettingValue.scalar)
         flags["probe-interval"] = probeInterval.map(SettingValue.scalar)
+        flags["quiet-probe-interval"] = quietProbeInterval.map(SettingValue.scalar)
         flags["discovery-interval"] = discoveryInterval.map(SettingValue.scalar)
         return flags
     }
@@ -92,13 +100,14 @@ struct EdgeFlags: ParsableArguments {
         let expiry = try config.duration("scope-expiry") ?? .seconds(3600)
         let firstSync = try config.duration("first-sync-timeout") ?? .seconds(20)
         let probe = try config.duration("probe-interval") ?? .seconds(1)
+        let quietProbe = try config.duration("quiet-probe-interval") ?? .seconds(15)
         let discovery = try config.duration("discovery-interval") ?? .seconds(300)
         guard discovery > .zero else {
             throw ValidationError("\(config.origin("discovery-interval")) must be positive")
         }
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
-            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery)
+            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery, quietProbeInterval: quietProbe)
         let connection = try UpstreamConnection(config: kubeconfig)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }
@@ -118,5 +127,21 @@ struct EdgeFlags: ParsableArguments {
             lines.append((index + 1, line))
         }
         return lines
+    }
+}
+
+extension EdgeSync {
+    /// The front's discovery source at an edge: the lazily fetched mirror of the upstream's
+    /// documents (503 for one never fetched while the link is down).
+    func discoverySource() -> DiscoverySource {
+        { [self] path, variant in
+            var version: String?
+            if case .aggregated(let v) = variant { version = v }
+            switch await discovery.lookup(path: path, aggregatedVersion: version, online: isOnline) {
+            case .document(let d): return .document(DiscoveryDocument(body: d.body, contentType: d.contentType))
+            case .notFound: return .notFound
+            case .unavailable: return .unavailable(retryAfterSeconds: options.retryAfterSeconds)
+            }
+        }
     }
 }

@@ -165,6 +165,7 @@ struct ServeSettings {
         _ = try config.duration("scope-expiry")
         _ = try config.duration("first-sync-timeout")
         _ = try config.duration("probe-interval")
+        _ = try config.duration("quiet-probe-interval")
         _ = try config.duration("discovery-interval")
         do {
             serviceAllocator = try ServiceAllocator(
@@ -273,16 +274,7 @@ struct Serve: AsyncParsableCommand {
             healthChecks.append(
                 HealthCheck(name: "upstream-link", endpoints: [.readyz]) { .ok(detail: edge.status.readinessDetail) })
         }
-        let discoverySource: DiscoverySource? = edge.map { edge in
-            let mirror = edge.discovery
-            return { path, variant in
-                var version: String?
-                if case .aggregated(let v) = variant { version = v }
-                return mirror.document(path: path, aggregatedVersion: version).map {
-                    DiscoveryDocument(body: $0.body, contentType: $0.contentType)
-                }
-            }
-        }
+        let discoverySource: DiscoverySource? = edge.map { $0.discoverySource() }
         var resourceMiss: ResourceMissHandler?
         if let edge {
             resourceMiss = { group, version, resource in

@@ -110,6 +110,7 @@ struct ServeConfiguration: Sendable {
         SettingSpec("scope-expiry", "1h"),
         SettingSpec("first-sync-timeout", "20s"),
         SettingSpec("probe-interval", "1s"),
+        SettingSpec("quiet-probe-interval", "15s"),
         SettingSpec("discovery-interval", "5m"),
     ]
 

@@ -18,13 +18,7 @@ extension APIFront {
     func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
         if request.uri.path == Self.statusPath, let status = statusResponse(request) { return status }
-        if let mirrored = mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
-        if let (group, version) = unknownGroupDiscovery(request.uri.path), let miss = resourceMiss,
-            await miss(group, version, ""),
-            let mirrored = mirroredDiscoveryResponse(request, start: start)
-        {
-            return mirrored
-        }
+        if let mirrored = await mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
             return finish(status(.notFound), verb: verbLabel(request.method), resource: "", start: start)
@@ -45,17 +39,6 @@ extension APIFront {
         case .resource(let path):
             return await resourceResponse(path, request: request, start: start)
         }
-    }
-
-    /// `(group, version)` of a `/apis/<group>[/<version>]` discovery request for a group
-    /// the catalog does not serve (version empty for the group document).
-    func unknownGroupDiscovery(_ path: String) -> (String, String)? {
-        guard discoverySource != nil else { return nil }
-        let segments = path.split(separator: "/").map(String.init)
-        guard segments.first == "apis", segments.count == 2 || segments.count == 3 else { return nil }
-        let group = segments[1]
-        guard !catalog.groups().contains(where: { $0.group == group }) else { return nil }
-        return (group, segments.count == 3 ? segments[2] : "")
     }
 
     // MARK: - Resources
@@ -334,28 +317,29 @@ extension APIFront {
         guard negotiation.encoding != nil else { return status(.notAcceptable) }
         switch route {
         case .version:
-            return json(Discovery.version())
+            return document(Discovery.version().serialized(), contentType: "application/json", for: request)
         case .coreVersions:
             if let v = negotiation.aggregatedDiscovery {
-                return json(
-                    discovery.aggregated(core: true, version: v),
-                    contentType: Discovery.aggregatedContentType(version: v))
+                return document(
+                    discovery.aggregated(core: true, version: v).serialized(),
+                    contentType: Discovery.aggregatedContentType(version: v), for: request)
             }
             let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
-            return json(discovery.coreVersions(serverAddress: host))
+            return document(
+                discovery.coreVersions(serverAddress: host).serialized(), contentType: "application/json", for: request)
         case .groupList:
             if let v = negotiation.aggregatedDiscovery {
-                return json(
-                    discovery.aggregated(core: false, version: v),
-                    contentType: Discovery.aggregatedContentType(version: v))
+                return document(
+                    discovery.aggregated(core: false, version: v).serialized(),
+                    contentType: Discovery.aggregatedContentType(version: v), for: request)
             }
-            return json(discovery.groupList())
+            return document(discovery.groupList().serialized(), contentType: "application/json", for: request)
         case .group(let g):
             guard let doc = discovery.group(g) else { return status(.notFound) }
-            return json(doc)
+            return document(doc.serialized(), contentType: "application/json", for: request)
         case .resourceList(let g, let v):
             guard let doc = discovery.resourceList(group: g, version: v) else { return status(.notFound) }
-            return json(doc)
+            return document(doc.serialized(), contentType: "application/json", for: request)
         default:
             return status(.notFound)
         }
