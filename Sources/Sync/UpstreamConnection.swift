@@ -121,11 +121,19 @@ public final class UpstreamConnection: Sendable {
             method: method, path: path, query: query, body: body, contentType: contentType, accept: accept,
             labels: labels)
         if let ifNoneMatch { request.headers.add(name: "If-None-Match", value: ifNoneMatch) }
+        // Large answers (lists) come gzipped from kube-apiserver and AKE; the traffic
+        // counters see the bytes on the wire, the caller the inflated body.
+        if method == .GET { request.headers.add(name: "Accept-Encoding", value: "gzip") }
         do {
             let response = try await client.execute(request, timeout: timeout ?? requestTimeout)
             var buffer = try await response.body.collect(upTo: 1 << 30)
-            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             countReceived(bytes.count + 64, labels)
+            if response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip" {
+                do { bytes = try ResponseCompression.gunzip(bytes, limit: 1 << 30) } catch {
+                    throw SyncError.transport("\(method) \(path): the gzipped body does not inflate: \(error)")
+                }
+            }
             return UpstreamResponse(
                 code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"],
                 contentType: response.headers.first(name: "Content-Type"), etag: response.headers.first(name: "ETag"))

@@ -1,5 +1,6 @@
 import Endpoint
 import Hummingbird
+import KubeHTTP
 import KubeModel
 import Logging
 import NIOCore
@@ -113,7 +114,9 @@ extension APIFront {
                 case .failure(let s): return finish(status(s), verb: label, resource: path.resource, start: start)
                 }
             }
-            var response = objectResponse(code: r.code, body: body, encoding: parsed.encoding)
+            var response = objectResponse(
+                code: r.code, body: body, encoding: parsed.encoding,
+                gzip: ResponseCompression.acceptsGzip(request.headers[values: .acceptEncoding]))
             for w in r.warnings {
                 response.headers.append(HTTPField(name: .warning, value: "299 - \"\(w.replacingQuotes())\""))
             }
@@ -226,7 +229,9 @@ extension APIFront {
     // MARK: - Responses
 
     /// A JSON (or YAML, when that is all the client accepts) response from Endpoint bytes.
-    func objectResponse(code: Int, body: [UInt8], encoding: ResponseEncoding) -> Response {
+    /// With `gzip` (the client sent `Accept-Encoding: gzip`), a JSON body larger than
+    /// ``ResponseCompression/thresholdBytes`` is sent gzipped, as kube-apiserver does.
+    func objectResponse(code: Int, body: [UInt8], encoding: ResponseEncoding, gzip: Bool = false) -> Response {
         var headers = HTTPFields()
         headers[.cacheControl] = "no-cache, private"
         if code == 429 || code == 503 || code == 504, let retry = retryAfter(in: body) {
@@ -239,6 +244,12 @@ extension APIFront {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: yaml)))
         }
         headers[.contentType] = "application/json"
+        if gzip, body.count > ResponseCompression.thresholdBytes, let compressed = try? ResponseCompression.gzip(body) {
+            headers[.contentEncoding] = "gzip"
+            headers.append(HTTPField(name: .vary, value: "Accept-Encoding"))
+            return Response(
+                status: HTTPResponse.Status(code: code), headers: headers, body: Self.body(bytes: compressed))
+        }
         return Response(status: HTTPResponse.Status(code: code), headers: headers, body: Self.body(bytes: body))
     }
 
