@@ -1,5 +1,8 @@
+import Auth
 import Endpoint
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import KubeModel
 import Logging
 import NIOCore
@@ -112,6 +115,7 @@ public final class APIFront: Sendable {
     let watches: ConcurrencyLimit
     let discovery: Discovery
     let discoverySource: DiscoverySource?
+    let security: APISecurity
 
     /// - Parameters:
     ///   - registry: the Prometheus registry swift-metrics was bootstrapped with; `/metrics` renders it.
@@ -119,12 +123,14 @@ public final class APIFront: Sendable {
     ///   - logGauges: samples the log's head, horizon and size when `/metrics` is scraped.
     ///   - discoverySource: documents served instead of the generated discovery and
     ///     OpenAPI when it has them (edge mode: the upstream's mirrored copies).
+    ///   - security: authentication and authorization of every request (``APISecurity/open`` by default).
     public init(
         endpoint: Endpoint, catalog: ResourceCatalog, configuration: APIFrontConfiguration,
         registry: PrometheusCollectorRegistry, healthChecks: [HealthCheck] = [],
         logGauges: @escaping @Sendable () -> LogGauges? = { nil }, discoverySource: DiscoverySource? = nil,
-        logger: Logger
+        security: APISecurity = .open, logger: Logger
     ) {
+        self.security = security
         self.endpoint = endpoint
         self.catalog = catalog
         self.configuration = configuration
@@ -143,9 +149,24 @@ public final class APIFront: Sendable {
     public func application(
         onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
     ) -> some Service {
+        makeApplication(server: .http1(), onListening: onListening)
+    }
+
+    /// The same application serving HTTPS (TLS 1.2 or later) with `tls`'s certificate.
+    /// Throws when the certificate or key cannot be read.
+    public func secureApplication(
+        tls: ServingTLS, onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
+    ) throws -> some Service {
+        makeApplication(server: try .tls(.http1(), configuration: tls.channelConfiguration()), onListening: onListening)
+    }
+
+    func makeApplication(
+        server: HTTPServerBuilder, onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void
+    ) -> some Service {
         let logger = self.logger
         return Application(
             responder: KubeResponder(front: self),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: nil,
@@ -166,10 +187,22 @@ public final class APIFront: Sendable {
 /// The single responder: Kubernetes paths are parsed by ``KubeRoute`` rather than a
 /// trie router, because a resource path's meaning depends on the catalog.
 struct KubeResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = FrontRequestContext
     let front: APIFront
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
-        await front.respond(to: request)
+    func respond(to request: Request, context: FrontRequestContext) async throws -> Response {
+        await front.respond(to: request, channel: context.channel)
+    }
+}
+
+/// Hummingbird's basic context plus the connection, whose TLS client certificate
+/// authenticates the request.
+struct FrontRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 }

@@ -1,6 +1,7 @@
 import APIFront
 import Admission
 import ArgumentParser
+import Auth
 import Endpoint
 import EventLog
 import KubeModel
@@ -25,7 +26,7 @@ import Sync
 /// `ake serve`: runs AKE standalone as a Kubernetes API server on a local data directory.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the Kubernetes API over HTTP from the event log in --data-dir.")
+        abstract: "Serve the Kubernetes API over HTTP(S) from the event log in --data-dir.")
 
     @Option(help: "Address to listen on, host:port (port 0 picks a free port; the chosen one is printed).")
     var listen = "127.0.0.1:10550"
@@ -66,11 +67,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port range that Service node ports are allocated from, e.g. 30000-32767 (standalone only).")
     var serviceNodePortRange = ServiceAllocator.defaultServiceNodePortRange
 
+    @OptionGroup(title: "Security (kube-apiserver's flags)")
+    var securityFlags: SecurityFlags
+
     @OptionGroup(title: "Edge mode")
     var edgeFlags: EdgeFlags
 
     func validate() throws {
-        guard ListenAddress(listen) != nil else { throw ValidationError("--listen must be host:port") }
+        guard let address = ListenAddress(listen) else { throw ValidationError("--listen must be host:port") }
+        try securityFlags.checkListener(host: address.host)
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
         if let age = retentionMaxAge, parseDuration(age) == nil {
             throw ValidationError("--retention-max-age must look like 90s, 30m, 24h or 7d")
@@ -117,6 +122,7 @@ struct Serve: AsyncParsableCommand {
             try await edge.start()
         } else {
             try await endpoint.bootstrap()
+            if securityFlags.usesRBAC { await bootstrapRBAC(endpoint: endpoint, logger: logger) }
         }
         do {
             try await serve(
@@ -170,11 +176,23 @@ struct Serve: AsyncParsableCommand {
                 return LogGauges(head: store.log.head, horizon: store.log.horizon, databaseBytes: UInt64(s.fileSize))
             },
             discoverySource: discoverySource,
+            security: try await securityFlags.security(store: store),
             logger: logger)
-        let application = front.application { host, port in
+        let scheme = securityFlags.servingTLS == nil ? "http" : "https"
+        let onListening: @Sendable (String, Int) async -> Void = { host, port in
             // Tests and scripts parse this line to find the port.
-            print("ake listening on http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+            print("ake listening on \(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)")
             fflush(nil)  // all C streams, i.e. stdout, without touching the global
+        }
+        let application: any Service
+        if let tls = securityFlags.servingTLS {
+            do {
+                application = try front.secureApplication(tls: tls, onListening: onListening)
+            } catch {
+                throw ValidationError("cannot serve TLS: \(error)")
+            }
+        } else {
+            application = front.application(onListening: onListening)
         }
         let compactor = Compactor(
             log: store.log,

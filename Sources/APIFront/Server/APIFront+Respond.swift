@@ -1,3 +1,4 @@
+import Auth
 import Endpoint
 import Hummingbird
 import KubeModel
@@ -15,8 +16,16 @@ extension HTTPField.Name {
 
 extension APIFront {
     /// Answers one HTTP request. Never throws: every failure is a Status response.
-    func respond(to request: Request) async -> Response {
+    func respond(to request: Request, channel: (any Channel)? = nil) async -> Response {
         let start = ContinuousClock.now
+        // Authentication and authorization come first, for every path (APIFront+Auth.swift).
+        let user: UserInfo?
+        switch await authorize(request, channel: channel) {
+        case .failure(let refused):
+            return finish(refused.response, verb: refused.verb, resource: refused.resource, start: start)
+        case .success(let u):
+            user = u
+        }
         if let mirrored = mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
@@ -36,7 +45,10 @@ extension APIFront {
             let r = discoveryResponse(route, request: request)
             return finish(r, verb: "GET", resource: "", start: start)
         case .resource(let path):
-            return await resourceResponse(path, request: request, start: start)
+            if AccessReviews.handles(group: path.group, version: path.version, resource: path.resource) {
+                return await reviewResponse(path, request: request, user: user, start: start)
+            }
+            return await resourceResponse(path, request: request, user: user, start: start)
         }
     }
 
@@ -44,7 +56,9 @@ extension APIFront {
 
     /// Executes a resource request: ``FrontRequest/parse(_:path:catalog:)`` decides what it
     /// means; this sheds load, reads the body, calls the Endpoint and encodes the answer.
-    func resourceResponse(_ path: ResourcePath, request: Request, start: ContinuousClock.Instant) async -> Response {
+    func resourceResponse(
+        _ path: ResourcePath, request: Request, user: UserInfo? = nil, start: ContinuousClock.Instant
+    ) async -> Response {
         let parsed: FrontRequest
         switch FrontRequest.parse(request.head, path: path, catalog: catalog) {
         case .failure(let rejection):
@@ -77,6 +91,7 @@ extension APIFront {
 
         // The body: size-limited while reading, then turned into what the Endpoint takes.
         var apiRequest = parsed.request
+        apiRequest.user = user
         if parsed.body != .none {
             let decoded: Result<APIRequest, FrontStatus>
             switch await readBody(request) {
@@ -89,6 +104,7 @@ extension APIFront {
                 return finish(status(s), verb: label, resource: path.resource, start: start)
             case .success(let r):
                 apiRequest = r
+                apiRequest.user = user
             }
         }
 
