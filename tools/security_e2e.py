@@ -115,6 +115,9 @@ def run(procs, tmp):
     kubectl("bob", "get", "configmaps", "-n", "default")
     check(procs, "bob can-i yes",
           kubectl("bob", "auth", "can-i", "list", "configmaps", "-n", "default").stdout.strip() == "yes", "expected yes")
+    listed = kubectl("bob", "auth", "can-i", "--list", "-n", "default").stdout
+    check(procs, "bob can-i --list", any(l.split()[:1] == ["configmaps"] and "[get list]" in l
+                                         for l in listed.splitlines()), listed)
     check(procs, "bob elsewhere", kubectl("bob", "get", "configmaps", "-n", "kube-system", ok=False).returncode != 0,
           "bob reads kube-system")
 
@@ -141,6 +144,7 @@ def run(procs, tmp):
                       {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}, "t-carol")
     check(procs, "token whoami", code == 201 and body["status"]["userInfo"] == {
         "username": "carol", "uid": "1001", "groups": ["dev", "qa", "system:authenticated"]}, body)
+    python_client(procs, url, certs)
     code, body = get("/api/v1/namespaces", "wrong")
     check(procs, "wrong token 401", code == 401 and body ==
           '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized",'
@@ -168,6 +172,31 @@ def run(procs, tmp):
     all_pods = kubectl("node1", "get", "pods", "-A", ok=False)
     check(procs, "node lists all pods", all_pods.returncode != 0, all_pods.stdout)
     kubectl("node1", "get", "pods", "-A", "--field-selector", "spec.nodeName=node1")
+
+
+def python_client(procs, url, certs):
+    """The official Python client with a bearer token (skipped when it is not installed):
+    carol is authenticated but may not list namespaces."""
+    try:
+        import kubernetes
+    except ImportError:
+        print("security e2e: kubernetes Python client not installed, skipping its check")
+        return
+    conf = kubernetes.client.Configuration()
+    conf.host = url
+    conf.ssl_ca_cert = os.path.join(certs, "ca.crt")
+    conf.api_key = {"authorization": "t-carol"}
+    conf.api_key_prefix = {"authorization": "Bearer"}
+    api = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(conf))
+    try:
+        api.list_namespace()
+        procs.fail("python client", "carol listed namespaces")
+    except kubernetes.client.exceptions.ApiException as e:
+        want = ('namespaces is forbidden: User "carol" cannot list resource "namespaces" in API group "" '
+                'at the cluster scope')
+        check(procs, "python client 403", e.status == 403 and json.loads(e.body)["message"] == want, e.body)
+    version = kubernetes.client.VersionApi(kubernetes.client.ApiClient(conf)).get_code()
+    check(procs, "python client /version", bool(version.git_version), str(version))
 
 
 if __name__ == "__main__":
