@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "Auth",
             dependencies: [
-                "KubeModel", "Projections", .product(name: "Logging", package: "swift-log"),
+                "KubeModel", "Projections", "EventLog", .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -200,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "AuthTests",
             dependencies: [
-                "Auth", "KubeModel", "Projections", "EventLog", .product(name: "Logging", package: "swift-log"),
+                "Auth", "KubeModel", "Projections", "EventLog", "Endpoint", .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),

@@ -27,7 +27,10 @@ struct AuthBench: AsyncParsableCommand {
             roles.append(
                 RBACRole(
                     name: "reader", namespace: "ns-\(ns)",
-                    rules: [PolicyRule(verbs: ["get", "list", "watch"], apiGroups: [""], resources: ["pods", "configmaps"])]))
+                    rules: [
+                        PolicyRule(
+                            verbs: ["get", "list", "watch"], apiGroups: [""], resources: ["pods", "configmaps"])
+                    ]))
         }
         for i in 0..<bindings {
             roleBindings.append(
@@ -67,8 +70,9 @@ struct AuthBench: AsyncParsableCommand {
                     }
                 }
                 let elapsed = ContinuousClock.now - start
-                perRequest.append(Double(elapsed.components.attoseconds) / 1e12 / Double(requests)
-                    + Double(elapsed.components.seconds) * 1e6 / Double(requests))
+                perRequest.append(
+                    Double(elapsed.components.attoseconds) / 1e12 / Double(requests)
+                        + Double(elapsed.components.seconds) * 1e6 / Double(requests))
             }
             perRequest.sort()
             print(String(format: "%@: %.1f µs per request (median of %d runs)", label, perRequest[runs / 2], runs))
