@@ -187,7 +187,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "APIFrontTests", dependencies: ["APIFront"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+            name: "APIFrontTests", dependencies: ["APIFront", "Auth", "KubeModel"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeClientTests",
             dependencies: [

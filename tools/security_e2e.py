@@ -157,6 +157,18 @@ def run(procs, tmp):
           'User \\"system:anonymous\\" cannot list resource \\"pods\\" in API group \\"\\" at the cluster scope",'
           '"reason":"Forbidden","details":{"kind":"pods"},"code":403}', "%s %s" % (code, body))
 
+    # A renewed serving certificate is served to new connections without a restart.
+    def serial():
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            with ctx.wrap_socket(sock, server_hostname="127.0.0.1") as tls:
+                return tls.getpeercert()["serialNumber"]
+    before = serial()
+    os.remove(os.path.join(certs, "server.crt"))
+    os.remove(os.path.join(certs, "server.key"))
+    ake("certs", "--dir", certs, "--listen", listen, "--client", "renew-check")
+    procs.until("the renewed serving certificate", lambda: serial() != before, seconds=15, interval=0.5)
+    kubectl("admin", "get", "namespaces")
+
     # A kubelet identity reads only the Secrets of the pods bound to it.
     kubectl("admin", "create", "secret", "generic", "mine", "-n", "default", "--from-literal=k=v")
     kubectl("admin", "create", "secret", "generic", "theirs", "-n", "default", "--from-literal=k=v")

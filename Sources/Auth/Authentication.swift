@@ -383,8 +383,8 @@ public enum PEMBundle {
 /// changes (checked at most once a second). A changed file that does not parse keeps
 /// the last good contents.
 public final class ReloadingFile<Value: Sendable>: Sendable {
-    let path: String?
-    let parse: @Sendable ([UInt8]) throws(AuthConfigurationError) -> Value
+    let paths: [String]
+    let parse: @Sendable ([[UInt8]]) throws(AuthConfigurationError) -> Value
     struct State {
         var value: Value
         var stamp: String
@@ -392,46 +392,63 @@ public final class ReloadingFile<Value: Sendable>: Sendable {
     }
     let state: Mutex<State>
 
-    public init(path: String, parse: @escaping @Sendable ([UInt8]) throws(AuthConfigurationError) -> Value)
-        throws(AuthConfigurationError)
-    {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw AuthConfigurationError("cannot read \(goQuoted(path))")
+    /// One file.
+    public convenience init(
+        path: String, parse: @escaping @Sendable ([UInt8]) throws(AuthConfigurationError) -> Value
+    ) throws(AuthConfigurationError) {
+        try self.init(paths: [path]) { contents throws(AuthConfigurationError) in try parse(contents[0]) }
+    }
+
+    /// Files that make one value together (a certificate and its key): they are read
+    /// again when any of them changes, and the new value is taken only when it parses,
+    /// so a pair half-way through replacement keeps serving the old one.
+    public init(
+        paths: [String], parse: @escaping @Sendable ([[UInt8]]) throws(AuthConfigurationError) -> Value
+    ) throws(AuthConfigurationError) {
+        var contents: [[UInt8]] = []
+        for path in paths {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw AuthConfigurationError("cannot read \(goQuoted(path))")
+            }
+            contents.append(Array(data))
         }
-        let value = try parse(Array(data))
-        self.path = path
+        let value = try parse(contents)
+        self.paths = paths
         self.parse = parse
-        self.state = Mutex(State(value: value, stamp: Self.stamp(path), checked: .now))
+        self.state = Mutex(State(value: value, stamp: Self.stamp(paths), checked: .now))
     }
 
     init(fixed value: Value) {
-        self.path = nil
+        self.paths = []
         self.parse = { _ throws(AuthConfigurationError) in value }
         self.state = Mutex(State(value: value, stamp: "", checked: .now))
     }
 
-    static func stamp(_ path: String) -> String {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return "" }
-        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        let size = (attributes[.size] as? Int) ?? -1
-        return "\(modified)/\(size)"
+    static func stamp(_ paths: [String]) -> String {
+        paths.map { path in
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return "" }
+            let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            let size = (attributes[.size] as? Int) ?? -1
+            return "\(modified)/\(size)"
+        }.joined(separator: "|")
     }
 
     public var current: Value {
-        guard let path else { return state.withLock { $0.value } }
+        guard !paths.isEmpty else { return state.withLock { $0.value } }
         let due = state.withLock { s -> Bool in
             guard ContinuousClock.now - s.checked >= .seconds(1) else { return false }
             s.checked = .now
             return true
         }
         if due {
-            let stamp = Self.stamp(path)
-            if stamp != state.withLock({ $0.stamp }), let data = FileManager.default.contents(atPath: path),
-                let value = try? parse(Array(data))
-            {
-                state.withLock {
-                    $0.value = value
-                    $0.stamp = stamp
+            let stamp = Self.stamp(paths)
+            if stamp != state.withLock({ $0.stamp }) {
+                let contents = paths.compactMap { FileManager.default.contents(atPath: $0).map(Array.init) }
+                if contents.count == paths.count, let value = try? parse(contents) {
+                    state.withLock {
+                        $0.value = value
+                        $0.stamp = stamp
+                    }
                 }
             }
         }

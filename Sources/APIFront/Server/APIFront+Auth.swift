@@ -208,30 +208,19 @@ public struct ServingTLS: Sendable {
     /// Reads the files once (so that a bad certificate or key stops the start) and
     /// builds the TLS configuration.
     public func channelConfiguration() throws -> TLSChannelConfiguration {
-        let chain = try ReloadingFile(path: certFile) { bytes throws(AuthConfigurationError) in
-            do {
-                return try NIOSSLCertificate.fromPEMBytes(bytes)
-            } catch {
-                throw AuthConfigurationError("--tls-cert-file \(certFile): \(error)")
-            }
-        }
-        let key = try ReloadingFile(path: keyFile) { bytes throws(AuthConfigurationError) in
-            do {
-                return try NIOSSLPrivateKey(bytes: bytes, format: .pem)
-            } catch {
-                throw AuthConfigurationError("--tls-private-key-file \(keyFile): \(error)")
-            }
-        }
-        guard !chain.current.isEmpty else {
-            throw AuthConfigurationError("--tls-cert-file \(certFile): no certificate")
+        let certFile = self.certFile
+        let keyFile = self.keyFile
+        let pair = try ReloadingFile(paths: [certFile, keyFile]) { contents throws(AuthConfigurationError) in
+            try Self.servingPair(certificatePEM: contents[0], keyPEM: contents[1], certFile: certFile, keyFile: keyFile)
         }
         var configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: chain.current.map { .certificate($0) }, privateKey: .privateKey(key.current))
+            certificateChain: pair.current.chain.map { .certificate($0) }, privateKey: .privateKey(pair.current.key))
         configuration.minimumTLSVersion = .tlsv12
         configuration.sslContextCallback = { _, promise in
             var override = NIOSSLContextConfigurationOverride()
-            override.certificateChain = chain.current.map { .certificate($0) }
-            override.privateKey = .privateKey(key.current)
+            let current = pair.current
+            override.certificateChain = current.chain.map { .certificate($0) }
+            override.privateKey = .privateKey(current.key)
             promise.succeed(override)
         }
         guard requestClientCertificates else { return TLSChannelConfiguration(tlsConfiguration: configuration) }
@@ -243,5 +232,38 @@ public struct ServingTLS: Sendable {
         return TLSChannelConfiguration(
             tlsConfiguration: configuration,
             customVerificationCallback: { _, promise in promise.succeed(.certificateVerified) })
+    }
+
+    /// A certificate chain and the key of its leaf, checked to belong together (as
+    /// kube-apiserver's `tls.X509KeyPair` does).
+    struct ServingPair: Sendable {
+        var chain: [NIOSSLCertificate]
+        var key: NIOSSLPrivateKey
+    }
+
+    static func servingPair(certificatePEM: [UInt8], keyPEM: [UInt8], certFile: String, keyFile: String)
+        throws(AuthConfigurationError) -> ServingPair
+    {
+        let chain: [NIOSSLCertificate]
+        let key: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMBytes(certificatePEM)
+        } catch {
+            throw AuthConfigurationError("--tls-cert-file \(certFile): \(error)")
+        }
+        do {
+            key = try NIOSSLPrivateKey(bytes: keyPEM, format: .pem)
+        } catch {
+            throw AuthConfigurationError("--tls-private-key-file \(keyFile): \(error)")
+        }
+        guard let leaf = chain.first, let der = try? leaf.toDERBytes(),
+            let certificate = try? Certificate(derEncoded: der)
+        else { throw AuthConfigurationError("--tls-cert-file \(certFile): no certificate") }
+        let privateKey = try? Certificate.PrivateKey(pemEncoded: String(decoding: keyPEM, as: UTF8.self))
+        guard let privateKey, privateKey.publicKey == certificate.publicKey else {
+            throw AuthConfigurationError(
+                "--tls-private-key-file \(keyFile) is not the private key of --tls-cert-file \(certFile)")
+        }
+        return ServingPair(chain: chain, key: key)
     }
 }
