@@ -68,7 +68,8 @@ public struct AlwaysDenyAuthorizer: Authorizer, RuleResolver {
 }
 
 /// Members of `system:masters` may do anything (kube-apiserver puts this first in the
-/// chain whenever RBAC is on).
+/// chain, whatever the modes). It lists no rules: kube-apiserver does not count it as a
+/// rule resolver, so `kubectl auth can-i --list` shows only what the other authorizers grant.
 public struct PrivilegedGroupsAuthorizer: Authorizer, RuleResolver {
     public var groups: Set<String>
     public init(groups: Set<String> = [SystemUsers.privilegedGroup]) { self.groups = groups }
@@ -77,10 +78,7 @@ public struct PrivilegedGroupsAuthorizer: Authorizer, RuleResolver {
         attributes.user.groups.contains(where: groups.contains) ? .init(.allow) : .init(.noOpinion)
     }
 
-    public func rules(for user: UserInfo, namespace: String) async -> ResolvedRules {
-        guard user.groups.contains(where: groups.contains) else { return ResolvedRules() }
-        return await AlwaysAllowAuthorizer().rules(for: user, namespace: namespace)
-    }
+    public func rules(for user: UserInfo, namespace: String) async -> ResolvedRules { ResolvedRules() }
 }
 
 /// Authorizers in order, as kube-apiserver's union authorizer chains them: the first

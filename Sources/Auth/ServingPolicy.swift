@@ -31,9 +31,9 @@ public enum ServingPolicy {
 }
 
 extension AuthorizerChain {
-    /// The chain kube-apiserver builds for `--authorization-mode`: with RBAC on,
-    /// `system:masters` is allowed first; then each mode in the order given. RBAC
-    /// reads the store's objects.
+    /// The chain kube-apiserver builds for `--authorization-mode`: `system:masters` is
+    /// allowed first, whatever the modes; then each mode in the order given. RBAC reads
+    /// the store's objects.
     public static func forModes(_ modes: [AuthorizationMode], store: ObjectStore) -> AuthorizerChain {
         forModes(modes, rbac: StoreRBACSource(store: store), nodes: StoreNodeGraph(store: store))
     }
@@ -42,8 +42,7 @@ extension AuthorizerChain {
     public static func forModes(
         _ modes: [AuthorizationMode], rbac: any RBACObjectSource, nodes: any NodeGraphSource
     ) -> AuthorizerChain {
-        var authorizers: [any Authorizer & RuleResolver] = []
-        if modes.contains(.rbac) { authorizers.append(PrivilegedGroupsAuthorizer()) }
+        var authorizers: [any Authorizer & RuleResolver] = [PrivilegedGroupsAuthorizer()]
         for mode in modes {
             switch mode {
             case .alwaysAllow: authorizers.append(AlwaysAllowAuthorizer())
