@@ -57,6 +57,9 @@ struct SecurityFlags: ParsableArguments {
         if (tlsCertFile == nil) != (tlsPrivateKeyFile == nil) {
             throw ValidationError("--tls-cert-file and --tls-private-key-file must be given together")
         }
+        if clientCaFile != nil && tlsCertFile == nil {
+            throw ValidationError("--client-ca-file needs TLS: add --tls-cert-file and --tls-private-key-file")
+        }
         do {
             _ = try AuthorizationMode.parseList(authorizationMode)
         } catch {
