@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeClient", "APIFront", "Endpoint", "Projections", "KubeModel",
+                "KubeClient", "APIFront", "Auth", "Endpoint", "Projections", "KubeModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
