@@ -184,6 +184,11 @@ def run(procs, tmp):
     all_pods = kubectl("node1", "get", "pods", "-A", ok=False)
     check(procs, "node lists all pods", all_pods.returncode != 0, all_pods.stdout)
     kubectl("node1", "get", "pods", "-A", "--field-selector", "spec.nodeName=node1")
+    pod["metadata"]["name"] = "not-mirror"
+    created = subprocess.run(["kubectl", "--kubeconfig", os.path.join(certs, "node1.kubeconfig"), "create", "-f", "-"],
+                             input=json.dumps(pod), capture_output=True, text=True, timeout=60)
+    check(procs, "node creates a non-mirror pod", created.returncode != 0 and
+          'node "node1" can only create mirror pods' in created.stderr, created.stderr)
 
 
 def python_client(procs, url, certs):

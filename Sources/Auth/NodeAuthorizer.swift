@@ -394,3 +394,44 @@ public enum NodeRestriction {
         return nil
     }
 }
+
+extension NodeRestriction {
+    /// The mirror-pod rule of NodeRestriction for a node's pod creation (the request body
+    /// is needed): only pods with the `kubernetes.io/config.mirror` annotation, bound to
+    /// the node itself, that reference no ServiceAccount, Secret, ConfigMap or
+    /// PersistentVolumeClaim.
+    public static func checkPodCreate(user: UserInfo, namespace: String, body: [UInt8]) -> StatusError? {
+        guard let node = NodeAuthorizer.nodeIdentity(user), !node.isEmpty else { return nil }
+        let pod = (try? JSONValue(parsing: body)) ?? .null
+        let name = pod["metadata"]?["name"]?.stringValue ?? ""
+        func forbidden(_ message: String) -> StatusError {
+            StatusError(
+                code: 403, reason: "Forbidden",
+                message: name.isEmpty
+                    ? "pods is forbidden: \(message)" : "pods \(goQuoted(name)) is forbidden: \(message)",
+                details: StatusDetails(name: name, kind: "pods"))
+        }
+        guard pod["metadata"]?["annotations"]?["kubernetes.io/config.mirror"] != nil else {
+            return forbidden(
+                "pod does not have \"kubernetes.io/config.mirror\" annotation, node \(goQuoted(node)) can only create mirror pods"
+            )
+        }
+        guard pod["spec"]?["nodeName"]?.stringValue == node else {
+            return forbidden("node \(goQuoted(node)) can only create pods with spec.nodeName set to itself")
+        }
+        if let sa = pod["spec"]?["serviceAccountName"]?.stringValue, !sa.isEmpty {
+            return forbidden("node \(goQuoted(node)) can not create pods that reference a service account")
+        }
+        let references = PodReferences(pod)
+        if !references.secrets.isEmpty {
+            return forbidden("node \(goQuoted(node)) can not create pods that reference secrets")
+        }
+        if !references.configMaps.isEmpty {
+            return forbidden("node \(goQuoted(node)) can not create pods that reference configmaps")
+        }
+        if !references.claims.isEmpty {
+            return forbidden("node \(goQuoted(node)) can not create pods that reference persistentvolumeclaims")
+        }
+        return nil
+    }
+}

@@ -174,3 +174,54 @@ struct NodeAuthorizerTests {
                 == #"pods "other" is forbidden: node "node1" can only delete pods with spec.nodeName set to itself"#)
     }
 }
+
+/// NodeRestriction's mirror-pod rule for a node's pod creation.
+@Suite("NodeRestriction pod creation")
+struct NodeRestrictionCreateTests {
+    static let node1 = UserInfo(name: "system:node:node1", groups: ["system:nodes"])
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var pod: String
+        var message: String?
+        var testDescription: String { message ?? "allowed" }
+    }
+
+    static let mirror = #""annotations":{"kubernetes.io/config.mirror":"x"}"#
+
+    @Test(
+        "mirror pods bound to the node, referencing nothing",
+        arguments: [
+            Case(pod: #"{"metadata":{"name":"p",\#(mirror)},"spec":{"nodeName":"node1"}}"#, message: nil),
+            Case(
+                pod: #"{"metadata":{"name":"p"},"spec":{"nodeName":"node1"}}"#,
+                message:
+                    #"pods "p" is forbidden: pod does not have "kubernetes.io/config.mirror" annotation, node "node1" can only create mirror pods"#
+            ),
+            Case(
+                pod: #"{"metadata":{"name":"p",\#(mirror)},"spec":{"nodeName":"node2"}}"#,
+                message: #"pods "p" is forbidden: node "node1" can only create pods with spec.nodeName set to itself"#),
+            Case(
+                pod: #"{"metadata":{"name":"p",\#(mirror)},"spec":{"nodeName":"node1","serviceAccountName":"sa"}}"#,
+                message: #"pods "p" is forbidden: node "node1" can not create pods that reference a service account"#),
+            Case(
+                pod:
+                    #"{"metadata":{"name":"p",\#(mirror)},"spec":{"nodeName":"node1","volumes":[{"name":"v","secret":{"secretName":"s"}}]}}"#,
+                message: #"pods "p" is forbidden: node "node1" can not create pods that reference secrets"#),
+            Case(
+                pod:
+                    #"{"metadata":{"name":"p",\#(mirror)},"spec":{"nodeName":"node1","containers":[{"name":"c","envFrom":[{"configMapRef":{"name":"c"}}]}]}}"#,
+                message: #"pods "p" is forbidden: node "node1" can not create pods that reference configmaps"#),
+        ])
+    func create(_ c: Case) {
+        #expect(
+            NodeRestriction.checkPodCreate(user: Self.node1, namespace: "ns", body: Array(c.pod.utf8))?.message
+                == c.message)
+    }
+
+    @Test("other users are not restricted")
+    func others() {
+        #expect(
+            NodeRestriction.checkPodCreate(user: UserInfo(name: "alice"), namespace: "ns", body: Array("{}".utf8))
+                == nil)
+    }
+}

@@ -68,6 +68,15 @@ extension APIFront {
         return .success(user)
     }
 
+    /// NodeRestriction's check of a node's pod creation body (with the Node authorizer on).
+    func nodeRestriction(_ request: APIRequest) -> StatusError? {
+        guard security.nodeRestriction != nil, let user = request.user, request.verb == .create,
+            request.resource.group.isEmpty, request.resource.resource == "pods", request.subresource == nil,
+            let body = request.body
+        else { return nil }
+        return NodeRestriction.checkPodCreate(user: user, namespace: request.namespace ?? "", body: body)
+    }
+
     /// The TLS client's certificate, if the connection is TLS and the client sent one.
     static func peerCertificate(_ channel: any Channel) async -> Certificate? {
         guard let peer = try? await channel.nioSSL_peerCertificate().get(),

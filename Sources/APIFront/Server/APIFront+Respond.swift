@@ -106,6 +106,11 @@ extension APIFront {
                 apiRequest = r
                 apiRequest.user = user
             }
+            // NodeRestriction's rule on a kubelet's pod creation needs the body (APIFront+Auth.swift).
+            if let refusal = nodeRestriction(apiRequest) {
+                slot.release()
+                return finish(status(refusal), verb: label, resource: path.resource, start: start)
+            }
         }
 
         switch await endpoint.handle(apiRequest) {
