@@ -277,6 +277,13 @@ enum CSV {
 public final class X509ClientAuthenticator: RequestAuthenticator {
     let source: ReloadingFile<[Certificate]>
     let now: @Sendable () -> Date
+    /// Verified leaf certificates (sent without intermediates) and their users, for the
+    /// CA file's generation: verification is the expensive part of a request, and a
+    /// client sends the same certificate on every connection. An entry lasts five
+    /// minutes or until the certificate expires; a new CA file empties the cache.
+    let verified = Mutex<(generation: Int, entries: [Certificate: (outcome: AuthenticationOutcome, until: Date)])>(
+        (0, [:]))
+    static let cacheLimit = 1024
 
     public init(caFile: String, now: @escaping @Sendable () -> Date = { Date() }) throws(AuthConfigurationError) {
         self.source = try ReloadingFile(path: caFile) { bytes throws(AuthConfigurationError) in
@@ -293,9 +300,20 @@ public final class X509ClientAuthenticator: RequestAuthenticator {
 
     public func authenticate(_ request: AuthenticationRequest) async -> AuthenticationOutcome {
         guard let leaf = request.clientCertificates.first else { return .notApplicable }
-        let roots = source.current
+        let (roots, generation) = source.currentWithGeneration
+        let time = now()
+        let cacheable = request.clientCertificates.count == 1
+        if cacheable {
+            let hit = verified.withLock { cache -> AuthenticationOutcome? in
+                guard cache.generation == generation, let entry = cache.entries[leaf], time < entry.until else {
+                    return nil
+                }
+                return entry.outcome
+            }
+            if let hit { return hit }
+        }
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy(validationTime: now())
+            RFC5280Policy(validationTime: time)
             ClientAuthUsagePolicy()
         }
         let result = await verifier.validate(
@@ -305,7 +323,17 @@ public final class X509ClientAuthenticator: RequestAuthenticator {
                 "verifying certificate \(leaf.subject) failed: x509: certificate signed by unknown authority or not valid for client authentication"
             )
         }
-        return Self.user(from: leaf)
+        let outcome = Self.user(from: leaf)
+        if cacheable {
+            let until = min(leaf.notValidAfter, time + 300)
+            verified.withLock { cache in
+                if cache.generation != generation || cache.entries.count >= Self.cacheLimit {
+                    cache = (generation, [:])
+                }
+                cache.entries[leaf] = (outcome, until)
+            }
+        }
+        return outcome
     }
 
     /// The user a verified client certificate names.
@@ -389,6 +417,8 @@ public final class ReloadingFile<Value: Sendable>: Sendable {
         var value: Value
         var stamp: String
         var checked: ContinuousClock.Instant
+        /// Counts the reloads.
+        var generation = 0
     }
     let state: Mutex<State>
 
@@ -433,8 +463,11 @@ public final class ReloadingFile<Value: Sendable>: Sendable {
         }.joined(separator: "|")
     }
 
-    public var current: Value {
-        guard !paths.isEmpty else { return state.withLock { $0.value } }
+    public var current: Value { currentWithGeneration.value }
+
+    /// The value and how many times it was reloaded (to invalidate what was derived from it).
+    public var currentWithGeneration: (value: Value, generation: Int) {
+        guard !paths.isEmpty else { return state.withLock { ($0.value, $0.generation) } }
         let due = state.withLock { s -> Bool in
             guard ContinuousClock.now - s.checked >= .seconds(1) else { return false }
             s.checked = .now
@@ -448,11 +481,12 @@ public final class ReloadingFile<Value: Sendable>: Sendable {
                     state.withLock {
                         $0.value = value
                         $0.stamp = stamp
+                        $0.generation += 1
                     }
                 }
             }
         }
-        return state.withLock { $0.value }
+        return state.withLock { ($0.value, $0.generation) }
     }
 }
 
