@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
@@ -70,6 +74,18 @@ let package = Package(
             name: "Admission",
             dependencies: ["KubeModel"],
             swiftSettings: swiftSettings),
+        // Authentication (client certificates, tokens, ServiceAccount JWTs) and authorization
+        // (RBAC from the projections, Node) of API requests, as kube-apiserver decides them.
+        .target(
+            name: "Auth",
+            dependencies: [
+                "KubeModel", "Projections", "EventLog", .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings),
         .target(
             name: "Endpoint",
             dependencies: [
@@ -80,7 +96,10 @@ let package = Package(
         .target(
             name: "APIFront",
             dependencies: [
-                "Endpoint", "KubeModel", "KubeHTTP", .product(name: "Logging", package: "swift-log"),
+                "Endpoint", "KubeModel", "KubeHTTP", "Auth",
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -106,7 +125,8 @@ let package = Package(
             name: "ake",
             dependencies: [
                 "EventLog", "Projections", "Endpoint", "APIFront", "Sync", "KubeModel", "Admission",
-                "Forensics",
+                "Forensics", "Auth", .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 // The --config file (line numbers for errors) and `ake status --server`.
@@ -125,7 +145,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-                "KubeModel", "EventLog", "Projections",
+                "KubeModel", "EventLog", "Projections", "Auth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/AKEBench",
@@ -168,17 +188,28 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "EndpointTests",
-            dependencies: ["Endpoint", "Admission", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Endpoint", "Admission", "Projections", "KubeModel", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "APIFrontTests", dependencies: ["APIFront"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+            name: "APIFrontTests", dependencies: ["APIFront", "Auth", "KubeModel"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeClientTests",
             dependencies: [
-                "KubeClient", "KubeHTTP", "APIFront", "Endpoint", "Projections", "KubeModel",
+                "KubeClient", "KubeHTTP", "APIFront", "Auth", "Endpoint", "Projections", "KubeModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth", "KubeModel", "Projections", "EventLog", "Endpoint", .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["KubeModel"], swiftSettings: swiftSettings),

@@ -9,6 +9,8 @@ tools/check-unit.sh
 swift test --parallel --num-workers 2
 # Real clients against the real binary (tools/e2e-clients.sh).
 tools/e2e-clients.sh
+# The secured port with real processes: TLS, client certificates, tokens, RBAC, Node (tools/security_e2e.py).
+python3 tools/security_e2e.py
 # Edge mode with real processes (issue 7 scenarios 1-7): cloud, link-cutting proxy, edge, chained
 # edge, offline restart, relist-and-diff after the cloud compacted (tools/edge_e2e.py).
 python3 tools/edge_e2e.py

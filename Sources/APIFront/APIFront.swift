@@ -1,5 +1,8 @@
+import Auth
 import Endpoint
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import KubeModel
 import Logging
 import NIOCore
@@ -125,6 +128,7 @@ public final class APIFront: Sendable {
     /// When the front was built (`uptimeSeconds` in `/ake/status`).
     let started = ContinuousClock.now
     let resourceMiss: ResourceMissHandler?
+    let security: APISecurity
 
     /// - Parameters:
     ///   - registry: the Prometheus registry swift-metrics was bootstrapped with; `/metrics` renders it.
@@ -137,14 +141,17 @@ public final class APIFront: Sendable {
     ///   - resourceMiss: asked before a 404 for a resource or API group the catalog does
     ///     not know (edge mode: refresh that group's discovery from upstream, rate-limited);
     ///     when it answers true the request is looked up once more.
+    ///   - security: authentication and authorization of every request (``APISecurity/open`` by default).
     public init(
         endpoint: Endpoint, catalog: ResourceCatalog, configuration: APIFrontConfiguration,
         registry: PrometheusCollectorRegistry, healthChecks: [HealthCheck] = [],
         logGauges: @escaping @Sendable () -> LogGauges? = { nil }, status: (@Sendable () -> JSONValue)? = nil,
-        discoverySource: DiscoverySource? = nil, resourceMiss: ResourceMissHandler? = nil, logger: Logger
+        discoverySource: DiscoverySource? = nil, resourceMiss: ResourceMissHandler? = nil,
+        security: APISecurity = .open, logger: Logger
     ) {
         self.statusDocument = status
         self.resourceMiss = resourceMiss
+        self.security = security
         self.endpoint = endpoint
         self.catalog = catalog
         self.configuration = configuration
@@ -163,9 +170,24 @@ public final class APIFront: Sendable {
     public func application(
         onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
     ) -> some Service {
+        makeApplication(server: .http1(), onListening: onListening)
+    }
+
+    /// The same application serving HTTPS (TLS 1.2 or later) with `tls`'s certificate.
+    /// Throws when the certificate or key cannot be read.
+    public func secureApplication(
+        tls: ServingTLS, onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
+    ) throws -> some Service {
+        makeApplication(server: try .tls(.http1(), configuration: tls.channelConfiguration()), onListening: onListening)
+    }
+
+    func makeApplication(
+        server: HTTPServerBuilder, onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void
+    ) -> some Service {
         let logger = self.logger
         return Application(
             responder: KubeResponder(front: self),
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: nil,
@@ -186,10 +208,22 @@ public final class APIFront: Sendable {
 /// The single responder: Kubernetes paths are parsed by ``KubeRoute`` rather than a
 /// trie router, because a resource path's meaning depends on the catalog.
 struct KubeResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = FrontRequestContext
     let front: APIFront
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
-        await front.respond(to: request)
+    func respond(to request: Request, context: FrontRequestContext) async throws -> Response {
+        await front.respond(to: request, channel: context.channel)
+    }
+}
+
+/// Hummingbird's basic context plus the connection, whose TLS client certificate
+/// authenticates the request.
+struct FrontRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.channel = source.channel
     }
 }

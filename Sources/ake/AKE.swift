@@ -8,8 +8,8 @@ struct AKE: AsyncParsableCommand {
         abstract: "AKE, the Autonomic Kube-API Endpoint: a Kubernetes API endpoint for edge nodes.",
         version: "0.1.0",
         subcommands: [
-            Serve.self, StatusCommand.self, ConfigCommand.self, Kubeconfig.self, LogCommand.self, ReplayCommand.self,
-            BackupCommand.self, CompactDBCommand.self,
+            Serve.self, StatusCommand.self, ConfigCommand.self, Kubeconfig.self, CertsCommand.self, LogCommand.self,
+            ReplayCommand.self, BackupCommand.self, CompactDBCommand.self,
         ]
     )
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 
-/// `ake kubeconfig`: prints a kubeconfig for clients that need one (AKE serves plain HTTP, no auth).
+/// `ake kubeconfig`: prints a kubeconfig for clients that need one, for the plain-HTTP development
+/// default (`ake certs` writes client-certificate kubeconfigs for a secured server).
 struct Kubeconfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a kubeconfig that points at an `ake serve` listen address.")

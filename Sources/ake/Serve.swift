@@ -1,6 +1,7 @@
 import APIFront
 import Admission
 import ArgumentParser
+import Auth
 import Endpoint
 import EventLog
 import KubeModel
@@ -182,7 +183,7 @@ struct ServeSettings {
 /// `ake serve`: runs AKE standalone as a Kubernetes API server on a local data directory.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the Kubernetes API over HTTP from the event log in --data-dir.",
+        abstract: "Serve the Kubernetes API over HTTP(S) from the event log in --data-dir.",
         discussion: """
             Every flag can also be given in a YAML file (--config): the keys are the flag names \
             without --, e.g. `max-db-size: 2Gi`; a flag on the command line overrides the file. \
@@ -191,8 +192,12 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ServeOptions
 
+    @OptionGroup(title: "Security (kube-apiserver's flags)")
+    var securityFlags: SecurityFlags
+
     func validate() throws {
-        _ = try options.resolve()
+        let settings = try options.resolve()
+        try securityFlags.checkListener(host: settings.listen.host)
     }
 
     func run() async throws {
@@ -235,6 +240,7 @@ struct Serve: AsyncParsableCommand {
             try await edge.start()
         } else if !store.log.storageUsage.isExceeded {
             try await endpoint.bootstrap()
+            if securityFlags.usesRBAC { await bootstrapRBAC(endpoint: endpoint, logger: logger) }
         } else {
             // At the quota the bootstrap namespaces may not be writable; they exist unless the
             // database is new, and serving reads matters more.
@@ -297,14 +303,26 @@ struct Serve: AsyncParsableCommand {
             status: { status.document() },
             discoverySource: discoverySource,
             resourceMiss: resourceMiss,
+            security: try await securityFlags.security(store: store),
             logger: logger)
-        let application = front.application { host, port in
-            let url = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let scheme = securityFlags.servingTLS == nil ? "http" : "https"
+        let onListening: @Sendable (String, Int) async -> Void = { host, port in
+            let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
             status.listening(on: url)
             // Tests and scripts parse this line to find the port.
             print("ake listening on \(url)")
             fflush(nil)  // all C streams, i.e. stdout, without touching the global
             SystemdNotify.ready(status: "serving on \(url)")
+        }
+        let application: any Service
+        if let tls = securityFlags.servingTLS {
+            do {
+                application = try front.secureApplication(tls: tls, onListening: onListening)
+            } catch {
+                throw ValidationError("cannot serve TLS: \(error)")
+            }
+        } else {
+            application = front.application(onListening: onListening)
         }
         let compactor = Compactor(
             log: store.log, policy: settings.retention, interval: settings.compactionInterval, logger: logger)

@@ -1,3 +1,4 @@
+import Auth
 import Endpoint
 import Hummingbird
 import KubeHTTP
@@ -16,8 +17,16 @@ extension HTTPField.Name {
 
 extension APIFront {
     /// Answers one HTTP request. Never throws: every failure is a Status response.
-    func respond(to request: Request) async -> Response {
+    func respond(to request: Request, channel: (any Channel)? = nil) async -> Response {
         let start = ContinuousClock.now
+        // Authentication and authorization come first, for every path (APIFront+Auth.swift).
+        let user: UserInfo?
+        switch await authorize(request, channel: channel) {
+        case .failure(let refused):
+            return finish(refused.response, verb: refused.verb, resource: refused.resource, start: start)
+        case .success(let u):
+            user = u
+        }
         if request.uri.path == Self.statusPath, let status = statusResponse(request) { return status }
         if let mirrored = await mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
@@ -38,7 +47,10 @@ extension APIFront {
             let r = discoveryResponse(route, request: request)
             return finish(r, verb: "GET", resource: "", start: start)
         case .resource(let path):
-            return await resourceResponse(path, request: request, start: start)
+            if AccessReviews.handles(group: path.group, version: path.version, resource: path.resource) {
+                return await reviewResponse(path, request: request, user: user, start: start)
+            }
+            return await resourceResponse(path, request: request, user: user, start: start)
         }
     }
 
@@ -46,7 +58,9 @@ extension APIFront {
 
     /// Executes a resource request: ``FrontRequest/parse(_:path:catalog:)`` decides what it
     /// means; this sheds load, reads the body, calls the Endpoint and encodes the answer.
-    func resourceResponse(_ path: ResourcePath, request: Request, start: ContinuousClock.Instant) async -> Response {
+    func resourceResponse(
+        _ path: ResourcePath, request: Request, user: UserInfo? = nil, start: ContinuousClock.Instant
+    ) async -> Response {
         let parsed: FrontRequest
         var outcome = FrontRequest.parse(request.head, path: path, catalog: catalog)
         if case .failure = outcome, let miss = resourceMiss,
@@ -86,6 +100,7 @@ extension APIFront {
 
         // The body: size-limited while reading, then turned into what the Endpoint takes.
         var apiRequest = parsed.request
+        apiRequest.user = user
         if parsed.body != .none {
             let decoded: Result<APIRequest, FrontStatus>
             switch await readBody(request) {
@@ -98,6 +113,12 @@ extension APIFront {
                 return finish(status(s), verb: label, resource: path.resource, start: start)
             case .success(let r):
                 apiRequest = r
+                apiRequest.user = user
+            }
+            // NodeRestriction's rule on a kubelet's pod creation needs the body (APIFront+Auth.swift).
+            if let refusal = nodeRestriction(apiRequest) {
+                slot.release()
+                return finish(status(refusal), verb: label, resource: path.resource, start: start)
             }
         }
 

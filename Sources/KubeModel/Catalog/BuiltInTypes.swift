@@ -93,6 +93,12 @@ public enum BuiltInTypes {
     /// The table, parsed at first use (a `static let` initializes once, thread-safely).
     public static let table = Table(parsing: tableText)
 
+    /// The built-in table with more messages and kinds in the same line format (for
+    /// kinds served without storage, such as the access reviews).
+    public static func table(adding lines: String) -> Table {
+        Table(parsing: tableText + "\n" + lines)
+    }
+
     static func parse(_ text: String) -> Table {
         var table = Table()
         var current: Message?

@@ -39,11 +39,14 @@ public struct APIRequest: Sendable {
     public var contentType: String?
     /// Who sent the request (user agent or user); recorded as the event origin.
     public var client: String
+    /// The authenticated user, when the front authenticated the request (nil for
+    /// in-process callers and a front without authentication).
+    public var user: UserInfo?
 
     public init(
         verb: APIVerb, resource: GroupVersionResource, namespace: String? = nil, name: String? = nil,
         subresource: String? = nil, query: [String: [String]] = [:], body: [UInt8]? = nil,
-        contentType: String? = nil, client: String = "unknown"
+        contentType: String? = nil, client: String = "unknown", user: UserInfo? = nil
     ) {
         self.verb = verb
         self.resource = resource
@@ -54,6 +57,7 @@ public struct APIRequest: Sendable {
         self.body = body
         self.contentType = contentType
         self.client = client
+        self.user = user
     }
 
     /// The request's path below the server URL (`/api/v1/namespaces/ns/pods/x/status`).

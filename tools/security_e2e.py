@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""End-to-end check of AKE's secured port with real processes (docs/security.md):
+`ake certs` → `ake serve` with TLS, --client-ca-file, --token-auth-file,
+--service-account-key-file and --authorization-mode=Node,RBAC, then stock kubectl and
+Python's TLS client:
+
+- the admin (client certificate in system:masters): `get`, `auth can-i`, `auth whoami`;
+- a certificate user without bindings: 403 with kube-apiserver's exact message, then
+  allowed after a RoleBinding; `auth can-i` says no, then yes;
+- a token user: whoami; a wrong token: 401 with the exact body; anonymous: /version
+  allowed, /api/v1/pods forbidden with the exact body;
+- a kubelet identity (system:node:node1): reads its pod's Secret, not another one;
+- the safe default: listening on 0.0.0.0 without the flags is refused at start.
+
+Usage: python3 tools/security_e2e.py [path/to/ake]   (default .build/debug/ake)
+"""
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from akeprocs import Procs, ROOT  # noqa: E402
+
+AKE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "ake")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    procs = Procs("security e2e", AKE)
+    tmp = tempfile.mkdtemp(prefix="ake-security-")
+    try:
+        run(procs, tmp)
+    finally:
+        procs.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("security e2e: ok")
+
+
+def check(procs, step, cond, detail):
+    if not cond:
+        procs.fail(step, detail)
+
+
+def run(procs, tmp):
+    certs = os.path.join(tmp, "certs")
+    port = free_port()
+    listen = "127.0.0.1:%d" % port
+
+    def ake(*args, check_rc=True):
+        r = subprocess.run([AKE, *args], capture_output=True, text=True, timeout=120)
+        if check_rc and r.returncode != 0:
+            procs.fail("ake " + " ".join(args), r.stderr.strip())
+        return r
+
+    ake("certs", "--dir", certs, "--listen", listen)
+    ake("certs", "--dir", certs, "--listen", listen, "--client", "bob")
+    ake("certs", "--dir", certs, "--listen", listen, "--client", "node1", "--user", "system:node:node1",
+        "--group", "system:nodes")
+    tokens = os.path.join(tmp, "tokens.csv")
+    with open(tokens, "w") as f:
+        f.write('t-carol,carol,1001,"dev,qa"\n')
+
+    # The safe default: beyond loopback without the flags, the server refuses to start.
+    refused = ake("serve", "--listen", "0.0.0.0:0", "--data-dir", os.path.join(tmp, "refused"), check_rc=False)
+    check(procs, "refusing 0.0.0.0", refused.returncode != 0 and "--tls-cert-file" in refused.stderr
+          and "--insecure-serve-remote" in refused.stderr, refused.stderr)
+
+    _, url = procs.start_ake(
+        os.path.join(tmp, "data"), "--tls-cert-file", os.path.join(certs, "server.crt"),
+        "--tls-private-key-file", os.path.join(certs, "server.key"),
+        "--client-ca-file", os.path.join(certs, "ca.crt"), "--token-auth-file", tokens,
+        "--authorization-mode", "Node,RBAC", "--listen", listen)
+    check(procs, "https listener", url == "https://" + listen, url)
+
+    def kubectl(user, *args, ok=True):
+        r = subprocess.run(["kubectl", "--kubeconfig", os.path.join(certs, user + ".kubeconfig"),
+                            "--request-timeout", "30s", *args], capture_output=True, text=True, timeout=90)
+        if ok and r.returncode != 0:
+            procs.fail("kubectl as %s %s" % (user, " ".join(args)), r.stderr.strip())
+        return r
+
+    # The admin: a client certificate in system:masters.
+    ns = kubectl("admin", "get", "namespaces", "-o", "name").stdout
+    check(procs, "admin get namespaces", "namespace/default" in ns, ns)
+    check(procs, "admin can-i", kubectl("admin", "auth", "can-i", "delete", "secrets", "-A").stdout.strip() == "yes",
+          "expected yes")
+    who = json.loads(kubectl("admin", "auth", "whoami", "-o", "json").stdout)
+    check(procs, "admin whoami", who["status"]["userInfo"]["username"] == "ake-admin"
+          and "system:masters" in who["status"]["userInfo"]["groups"], who)
+    roles = kubectl("admin", "get", "clusterroles", "-o", "name").stdout
+    check(procs, "bootstrap roles", "clusterrole.rbac.authorization.k8s.io/cluster-admin" in roles
+          and "clusterrole.rbac.authorization.k8s.io/system:basic-user" in roles, roles)
+
+    # bob: a certificate user without bindings.
+    denied = kubectl("bob", "get", "configmaps", "-n", "default", ok=False)
+    want = ('configmaps is forbidden: User "bob" cannot list resource "configmaps" in API group "" '
+            'in the namespace "default"')
+    check(procs, "bob forbidden", denied.returncode != 0 and want in denied.stderr, denied.stderr)
+    no = kubectl("bob", "auth", "can-i", "list", "configmaps", "-n", "default", ok=False)
+    check(procs, "bob can-i no", no.returncode == 1 and no.stdout.strip() == "no", no.stdout + no.stderr)
+    kubectl("admin", "create", "role", "cm-reader", "-n", "default", "--verb=get,list", "--resource=configmaps")
+    kubectl("admin", "create", "rolebinding", "bob-reads", "-n", "default", "--role=cm-reader", "--user=bob")
+    kubectl("bob", "get", "configmaps", "-n", "default")
+    check(procs, "bob can-i yes",
+          kubectl("bob", "auth", "can-i", "list", "configmaps", "-n", "default").stdout.strip() == "yes", "expected yes")
+    listed = kubectl("bob", "auth", "can-i", "--list", "-n", "default").stdout
+    check(procs, "bob can-i --list", any(l.split()[:1] == ["configmaps"] and "[get list]" in l
+                                         for l in listed.splitlines()), listed)
+    check(procs, "bob elsewhere", kubectl("bob", "get", "configmaps", "-n", "kube-system", ok=False).returncode != 0,
+          "bob reads kube-system")
+
+    # Raw HTTPS: the token user, a wrong token, anonymous.
+    ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.crt"))
+
+    def get(path, token=None):
+        req = urllib.request.Request(url + path)
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def post(path, body, token):
+        req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, context=ctx, timeout=30) as r:
+            return r.status, json.loads(r.read())
+
+    code, body = post("/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                      {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}, "t-carol")
+    check(procs, "token whoami", code == 201 and body["status"]["userInfo"] == {
+        "username": "carol", "uid": "1001", "groups": ["dev", "qa", "system:authenticated"]}, body)
+    python_client(procs, url, certs)
+    code, body = get("/api/v1/namespaces", "wrong")
+    check(procs, "wrong token 401", code == 401 and body ==
+          '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized",'
+          '"reason":"Unauthorized","code":401}', "%s %s" % (code, body))
+    code, body = get("/version")
+    check(procs, "anonymous /version", code == 200, "%s %s" % (code, body))
+    code, body = get("/api/v1/pods")
+    check(procs, "anonymous pods 403", code == 403 and body ==
+          '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"pods is forbidden: '
+          'User \\"system:anonymous\\" cannot list resource \\"pods\\" in API group \\"\\" at the cluster scope",'
+          '"reason":"Forbidden","details":{"kind":"pods"},"code":403}', "%s %s" % (code, body))
+
+    # A renewed serving certificate is served to new connections without a restart.
+    def serial():
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            with ctx.wrap_socket(sock, server_hostname="127.0.0.1") as tls:
+                return tls.getpeercert()["serialNumber"]
+    before = serial()
+    os.remove(os.path.join(certs, "server.crt"))
+    os.remove(os.path.join(certs, "server.key"))
+    ake("certs", "--dir", certs, "--listen", listen, "--client", "renew-check")
+    procs.until("the renewed serving certificate", lambda: serial() != before, seconds=15, interval=0.5)
+    kubectl("admin", "get", "namespaces")
+
+    # A kubelet identity reads only the Secrets of the pods bound to it.
+    kubectl("admin", "create", "secret", "generic", "mine", "-n", "default", "--from-literal=k=v")
+    kubectl("admin", "create", "secret", "generic", "theirs", "-n", "default", "--from-literal=k=v")
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": "default"},
+           "spec": {"nodeName": "node1", "containers": [{"name": "c", "image": "nginx"}],
+                    "volumes": [{"name": "s", "secret": {"secretName": "mine"}}]}}
+    subprocess.run(["kubectl", "--kubeconfig", os.path.join(certs, "admin.kubeconfig"), "create", "-f", "-"],
+                   input=json.dumps(pod), capture_output=True, text=True, check=True, timeout=60)
+    kubectl("node1", "get", "secret", "mine", "-n", "default")
+    theirs = kubectl("node1", "get", "secret", "theirs", "-n", "default", ok=False)
+    check(procs, "node reads another secret", theirs.returncode != 0 and
+          "no relationship found between node 'node1' and this object" in theirs.stderr, theirs.stderr)
+    all_pods = kubectl("node1", "get", "pods", "-A", ok=False)
+    check(procs, "node lists all pods", all_pods.returncode != 0, all_pods.stdout)
+    kubectl("node1", "get", "pods", "-A", "--field-selector", "spec.nodeName=node1")
+    pod["metadata"]["name"] = "not-mirror"
+    created = subprocess.run(["kubectl", "--kubeconfig", os.path.join(certs, "node1.kubeconfig"), "create", "-f", "-"],
+                             input=json.dumps(pod), capture_output=True, text=True, timeout=60)
+    check(procs, "node creates a non-mirror pod", created.returncode != 0 and
+          'node "node1" can only create mirror pods' in created.stderr, created.stderr)
+
+
+def python_client(procs, url, certs):
+    """The official Python client with a bearer token (skipped when it is not installed):
+    carol is authenticated but may not list namespaces."""
+    try:
+        import kubernetes
+    except ImportError:
+        print("security e2e: kubernetes Python client not installed, skipping its check")
+        return
+    conf = kubernetes.client.Configuration()
+    conf.host = url
+    conf.ssl_ca_cert = os.path.join(certs, "ca.crt")
+    conf.api_key = {"authorization": "t-carol"}
+    conf.api_key_prefix = {"authorization": "Bearer"}
+    api = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(conf))
+    try:
+        api.list_namespace()
+        procs.fail("python client", "carol listed namespaces")
+    except kubernetes.client.exceptions.ApiException as e:
+        want = ('namespaces is forbidden: User "carol" cannot list resource "namespaces" in API group "" '
+                'at the cluster scope')
+        check(procs, "python client 403", e.status == 403 and json.loads(e.body)["message"] == want, e.body)
+    version = kubernetes.client.VersionApi(kubernetes.client.ApiClient(conf)).get_code()
+    check(procs, "python client /version", bool(version.git_version), str(version))
+
+
+if __name__ == "__main__":
+    main()
