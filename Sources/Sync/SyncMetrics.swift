@@ -77,7 +77,11 @@ final class UpstreamMeters: Sendable {
 ///   forwarded write, `scope=""`) appended: `type` = added, modified, deleted;
 /// - `ake_upstream_link_online` — 1 online, 0 offline or not yet known;
 /// - `ake_upstream_link_transitions_total{to}` — flips to `online` / `offline`;
-/// - `ake_upstream_link_last_contact_seconds` — Unix time of the last successful contact.
+/// - `ake_upstream_link_last_contact_seconds` — Unix time of the last successful contact;
+/// - `ake_pending_writes` — objects with offline writes waiting for the cloud;
+/// - `ake_pending_oldest_age_seconds` — age of the oldest of them (0 when none);
+/// - `ake_pending_conflicted` — conflicted offline writes kept for the operator;
+/// - `ake_reconciled_total{result}` — objects reconciled with the cloud (`reconciled`, `conflicted`).
 final class SyncMetrics: Sendable {
     let factory: any MetricsFactory
     private let counters = Mutex<[String: Counter]>([:])
@@ -173,6 +177,22 @@ final class SyncMetrics: Sendable {
     func linkTransition(online: Bool) {
         counter("ake_upstream_link_transitions_total", [("to", online ? "online" : "offline")]).increment()
         link(online: online)
+    }
+
+    func pending(count: Int, oldestAge: Double, conflicted: Int) {
+        gauge("ake_pending_writes", []).record(count)
+        gauge("ake_pending_oldest_age_seconds", []).record(oldestAge)
+        gauge("ake_pending_conflicted", []).record(conflicted)
+    }
+
+    func reconciled(_ result: String) {
+        counter("ake_reconciled_total", [("result", result)]).increment()
+    }
+
+    /// Creates the reconcile counters at 0.
+    func reconcileSeriesCreated() {
+        _ = counter("ake_reconciled_total", [("result", "reconciled")])
+        _ = counter("ake_reconciled_total", [("result", "conflicted")])
     }
 
     func contact(at seconds: Double) {

@@ -44,6 +44,53 @@ struct EdgeFlags: ParsableArguments {
     @Option(help: "How often the upstream link is probed, e.g. 1s.")
     var probeInterval = "1s"
 
+    @Option(
+        name: .customLong("write-policy"),
+        help: ArgumentHelp(
+            "Which writes an offline edge accepts: RESOURCE[/SUBRESOURCE][@NAMESPACE][:VERBS]=forward|pending, e.g. configmaps@edge-apps=pending, pods:delete=forward. Repeatable; the first matching rule wins, before the defaults.",
+            discussion: """
+                pending: accepted while offline (or when the cloud does not answer within --write-timeout), \
+                defaulted and validated locally, visible at once, and reconciled with the cloud on reconnect. \
+                forward: sent to the cloud; while offline answered locally only when the edge can decide \
+                (409, 422, an unknown namespace), else 503 with Retry-After. RESOURCE is plural[.group], * (every \
+                resource) or *custom* (every custom resource); VERBS is a comma-separated list of create, update, \
+                patch, delete. deletecollection is always forwarded. Defaults: \
+                \(WritePolicy.defaultRules.map(\.description).joined(separator: ", ")); everything else forward.
+                """,
+            valueName: "rule"))
+    var writePolicy: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Write-policy rules from this file, after the --write-policy ones: one rule per line; blank lines and lines starting with # are ignored.",
+            valueName: "path"))
+    var writePolicyFile: String?
+
+    @Option(
+        help:
+            "How long a forwarded write waits for the cloud, e.g. 5s; then a pending-policy write is kept pending and a forward-policy write answers 503."
+    )
+    var writeTimeout = "5s"
+
+    /// The write policy of `--write-policy` and `--write-policy-file`.
+    func parseWritePolicy() throws -> WritePolicy {
+        var rules: [WritePolicyRule] = []
+        for text in writePolicy {
+            do { rules.append(try WritePolicyRule.parse(text)) } catch {
+                throw ValidationError("--write-policy \(error)")
+            }
+        }
+        if let writePolicyFile {
+            guard let data = FileManager.default.contents(atPath: writePolicyFile),
+                let text = String(validating: data, as: UTF8.self)
+            else { throw ValidationError("--write-policy-file \(writePolicyFile): cannot read the file as UTF-8 text") }
+            do { rules += try WritePolicy.parseFile(text) } catch {
+                throw ValidationError("--write-policy-file \(writePolicyFile): \(error)")
+            }
+        }
+        return WritePolicy(rules: rules)
+    }
+
     /// Builds the edge sync (not started) when `--upstream` is given.
     func makeEdge(store: ObjectStore, catalog: ResourceCatalog, logger: Logger) throws -> EdgeSync? {
         guard let upstream else { return nil }
@@ -69,9 +116,13 @@ struct EdgeFlags: ParsableArguments {
         guard let expiry = parseDuration(scopeExpiry), let firstSync = parseDuration(firstSyncTimeout),
             let probe = parseDuration(probeInterval)
         else { throw ValidationError("bad --scope-expiry, --first-sync-timeout or --probe-interval") }
+        guard let writeDeadline = parseDuration(writeTimeout), writeDeadline > .zero else {
+            throw ValidationError("bad --write-timeout \(writeTimeout): expected a positive duration such as 5s")
+        }
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
-            scopeExpiry: expiry == .zero ? nil : expiry)
+            scopeExpiry: expiry == .zero ? nil : expiry, writePolicy: try parseWritePolicy(),
+            writeTimeout: writeDeadline)
         let connection = try UpstreamConnection(config: config)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }

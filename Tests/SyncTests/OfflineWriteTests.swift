@@ -1,0 +1,219 @@
+import Endpoint
+import EventLog
+import Foundation
+import KubeModel
+import Projections
+import Testing
+
+@testable import Sync
+
+let leasesGVR = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
+let podsResource = GroupVersionResource(group: "", version: "v1", resource: "pods")
+let eventsGVR = GroupVersionResource(group: "", version: "v1", resource: "events")
+
+extension Endpoint {
+    /// Like `call`, to a subresource and with a client name.
+    func send(
+        _ verb: APIVerb, _ gvr: GroupVersionResource, namespace: String? = nil, name: String? = nil,
+        subresource: String? = nil, body: JSONValue? = nil, contentType: String? = nil, client: String = "kubelet"
+    ) async throws -> (Int, JSONValue) {
+        let request = APIRequest(
+            verb: verb, resource: gvr, namespace: namespace, name: name, subresource: subresource, query: [:],
+            body: body?.serialized(), contentType: contentType, client: client)
+        switch await handle(request) {
+        case .response(let r): return (r.code, try JSONValue(parsing: r.body))
+        case .watch: throw Edge.TimedOut(what: "unexpected watch")
+        }
+    }
+}
+
+func nodeLease(renew: String) -> JSONValue {
+    [
+        "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+        "metadata": ["name": "node1", "namespace": "kube-node-lease"],
+        "spec": ["holderIdentity": "node1", "leaseDurationSeconds": 40, "renewTime": .string(renew)],
+    ]
+}
+
+func kubeEvent(_ name: String, reason: String) -> JSONValue {
+    [
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": ["name": .string(name), "namespace": "default"],
+        "involvedObject": ["kind": "Pod", "namespace": "default", "name": "web", "apiVersion": "v1"],
+        "reason": .string(reason), "message": "offline", "type": "Normal", "count": 1,
+        "source": ["component": "kubelet", "host": "node1"],
+        "firstTimestamp": "2026-12-03T10:00:00Z", "lastTimestamp": "2026-12-03T10:00:00Z",
+    ]
+}
+
+/// Offline writes against a real HTTP cloud through tools/linkproxy.py.
+@Suite("Offline writes", .serialized)
+struct OfflineWriteTests {
+    @Test(
+        "offline, node-agent writes are accepted, visible at once and kept pending; after heal the cloud has each once and the edge equals the cloud"
+    )
+    func pendingThenReconciled() async throws {
+        let cloud = try await Cloud()
+        let proxy = try LinkProxy(target: cloud.server.port)
+        let dir = try TempDir("ake-edge")
+        // The cloud's objects before the cut.
+        let (leaseCode, _) = try await cloud.endpoint.send(
+            .create, leasesGVR, namespace: "kube-node-lease", body: nodeLease(renew: "2026-12-03T10:00:00.000000Z"))
+        #expect(leaseCode == 201)
+        let podBody: JSONValue = [
+            "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "web", "namespace": "default"],
+            "spec": ["nodeName": "node1", "containers": [["name": "c", "image": "nginx"]]],
+        ]
+        #expect(try await cloud.endpoint.send(.create, podsResource, namespace: "default", body: podBody).0 == 201)
+        try await cloud.endpoint.createConfigMap("default", "held")
+        let edge = try await Edge(
+            directory: dir.path, upstream: proxy.url,
+            options: EdgeSyncOptions(
+                preload: [
+                    ScopeSelector(resource: leasesGVR, namespace: "kube-node-lease"),
+                    ScopeSelector(resource: podsResource, namespace: "default"),
+                    ScopeSelector(resource: eventsGVR, namespace: "default"),
+                    ScopeSelector(resource: configmaps, namespace: "default"),
+                ], probeInterval: .milliseconds(200), initialBackoff: .milliseconds(50),
+                maxBackoff: .milliseconds(500), writeTimeout: .seconds(2)))
+        try await withCleanup({
+            await edge.stop()
+            proxy.stop()
+            await cloud.stop()
+        }) {
+            try await edge.eventually("scopes synced") {
+                edge.sync.scopes.count == 4 && edge.sync.scopes.allSatisfy { $0.phase == .synced }
+            }
+            let (_, leaseList) = try await edge.endpoint.call(.list, leasesGVR, namespace: "kube-node-lease")
+            let listRV = try #require(leaseList["metadata"]?["resourceVersion"]?.stringValue)
+            var watch = try await edge.endpoint.watch(
+                leasesGVR, namespace: "kube-node-lease", query: ["resourceVersion": [listRV], "timeoutSeconds": ["60"]]
+            ).makeAsyncIterator()
+
+            proxy.command("refuse")
+            try await edge.eventually("link offline") { !edge.sync.isOnline }
+
+            // Ten lease renewals: each answered at once, read back at once, one pending entry.
+            var lastRenew = ""
+            for i in 1...10 {
+                let (_, current) = try await edge.endpoint.call(
+                    .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+                var renewed = current
+                lastRenew = "2026-12-03T10:00:\(String(format: "%02d", i)).000000Z"
+                renewed["spec"]?["renewTime"] = .string(lastRenew)
+                let (code, answer) = try await edge.endpoint.send(
+                    .update, leasesGVR, namespace: "kube-node-lease", name: "node1", body: renewed)
+                #expect(code == 200, "\(answer)")
+                #expect(answer["spec"]?["renewTime"]?.stringValue == lastRenew)
+                if i == 10 {
+                    // A stale resourceVersion is a conflict offline too.
+                    let (stale, _) = try await edge.endpoint.send(
+                        .update, leasesGVR, namespace: "kube-node-lease", name: "node1", body: renewed)
+                    #expect(stale == 409)
+                }
+            }
+            let watched = try await nextEvents(&watch, count: 10)
+            #expect(watched.map(\.0) == Array(repeating: .modified, count: 10))
+
+            // Pod status (a merge patch to /status) and an Event.
+            let (statusCode, patched) = try await edge.endpoint.send(
+                .patch, podsResource, namespace: "default", name: "web", subresource: "status",
+                body: ["status": ["phase": "Running", "conditions": [["type": "Ready", "status": "True"]]]],
+                contentType: "application/merge-patch+json")
+            #expect(statusCode == 200, "\(patched)")
+            #expect(patched["status"]?["phase"] == "Running")
+            let (eventCode, event) = try await edge.endpoint.send(
+                .create, eventsGVR, namespace: "default", body: kubeEvent("web.1", reason: "Started"))
+            #expect(eventCode == 201, "\(event)")
+            // Validated as the cloud would: an invalid name is 422 offline too.
+            let invalid = kubeEvent("Web_2!", reason: "Bad")
+            #expect(try await edge.endpoint.send(.create, eventsGVR, namespace: "default", body: invalid).0 == 422)
+
+            // Forward-policy writes offline: what the edge can decide, else 503.
+            let held: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "held"]]
+            #expect(try await edge.endpoint.send(.create, configmaps, namespace: "default", body: held).0 == 409)
+            let fresh: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "fresh"]]
+            let (refused, status) = try await edge.endpoint.send(.create, configmaps, namespace: "default", body: fresh)
+            #expect(refused == 503)
+            #expect((status["details"]?["retryAfterSeconds"]?.int64Value ?? 0) > 0)
+
+            #expect(edge.sync.pendingCount == 3)
+            let ledger = try EdgeSync.ledger(edge.store)
+            let leaseEntry = try #require(ledger.first { $0.resource == "leases" })
+            #expect(leaseEntry.writes == 10 && leaseEntry.kind == .update)
+            #expect(edge.sync.status.readinessDetail.contains("3 objects have writes pending"))
+
+            // Heal: reconciled in log order; the cloud has the final values, each once.
+            proxy.heal()
+            try await edge.eventually("ledger empty", timeout: .seconds(30)) { edge.sync.pendingCount == 0 }
+            let (_, cloudLease) = try await cloud.endpoint.call(
+                .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            #expect(cloudLease["spec"]?["renewTime"]?.stringValue == lastRenew)
+            let (_, cloudPod) = try await cloud.endpoint.call(.get, podsResource, namespace: "default", name: "web")
+            #expect(cloudPod["status"]?["phase"] == "Running")
+            let (_, cloudEvents) = try await cloud.endpoint.call(.list, eventsGVR, namespace: "default")
+            #expect(cloudEvents["items"]?.arrayValue?.compactMap(\.name) == ["web.1"])
+            // The edge's copies carry the cloud's RVs now; local watchers saw a MODIFIED, no relist.
+            let edgeLease = try #require(try edge.store.get(leasesGVR, namespace: "kube-node-lease", name: "node1"))
+            #expect(edgeLease.upstreamRV == cloudLease.resourceVersion)
+            let after = try await nextEvents(&watch, count: 1)
+            #expect(after.map(\.0) == [.modified])
+            #expect(edge.sync.status.relists.values.reduce(0, +) == 0)
+
+            // The log tells the story: ten pending lease events, then the reconciler's.
+            let history = try edge.store.log.read { txn -> [(EventOrigin, EventState)] in
+                var out: [(EventOrigin, EventState)] = []
+                try txn.retainedEvents(after: 0) { ev in
+                    if ev.name == "node1" { out.append((ev.origin, ev.state)) }
+                    return true
+                }
+                return out
+            }
+            #expect(history.filter { $0.1 == .pending }.count == 10)
+            #expect(history.last.map { $0.0 == .reconciler && $0.1 == .committed } == true)
+
+            // Uploads happen once: another pass finds nothing to do.
+            #expect(await edge.sync.reconcilePass())
+            let (_, again) = try await cloud.endpoint.call(.list, eventsGVR, namespace: "default")
+            #expect(again["items"]?.arrayValue?.count == 1)
+        }
+    }
+
+    @Test("a silent cut: a forwarded write answers within the write timeout, pending-policy ones are kept")
+    func silentCut() async throws {
+        let cloud = try await Cloud()
+        let proxy = try LinkProxy(target: cloud.server.port)
+        let dir = try TempDir("ake-edge")
+        _ = try await cloud.endpoint.send(
+            .create, leasesGVR, namespace: "kube-node-lease", body: nodeLease(renew: "2026-12-03T10:00:00.000000Z"))
+        let edge = try await Edge(
+            directory: dir.path, upstream: proxy.url,
+            options: EdgeSyncOptions(
+                preload: [ScopeSelector(resource: leasesGVR, namespace: "kube-node-lease")],
+                probeInterval: .seconds(30), writeTimeout: .seconds(1)))
+        try await withCleanup({
+            await edge.stop()
+            proxy.stop()
+            await cloud.stop()
+        }) {
+            try await edge.eventually("scope synced") { edge.sync.scopes.first?.phase == .synced }
+            proxy.command("stall")
+            let (_, current) = try await edge.endpoint.call(
+                .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            var renewed = current
+            renewed["spec"]?["renewTime"] = "2026-12-03T10:00:09.000000Z"
+            let started = ContinuousClock.now
+            let (code, _) = try await edge.endpoint.send(
+                .update, leasesGVR, namespace: "kube-node-lease", name: "node1", body: renewed)
+            #expect(code == 200)
+            #expect(ContinuousClock.now - started < .seconds(4))
+            #expect(edge.sync.pendingCount == 1)
+            let fresh: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "fresh"]]
+            let again = ContinuousClock.now
+            let (refused, _) = try await edge.endpoint.send(.create, configmaps, namespace: "default", body: fresh)
+            #expect(refused == 503)
+            #expect(ContinuousClock.now - again < .seconds(4))
+            proxy.heal()
+        }
+    }
+}

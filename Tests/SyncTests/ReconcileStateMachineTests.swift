@@ -1,0 +1,335 @@
+import KubeModel
+import Testing
+
+@testable import Sync
+
+/// What happened to an upload on its way: answered, applied but the answer lost (the
+/// edge killed, the link silently dead after sending), or never arrived.
+enum Fate: String, CaseIterable, Sendable {
+    case answered
+    case appliedAnswerLost
+    case lostBeforeCloud
+}
+
+/// One object in a cloud with the apiserver's write rules that matter to reconcile:
+/// optimistic concurrency, the status subresource splitting spec from status, uid
+/// preconditions on delete, AlreadyExists on create.
+struct FakeCloud {
+    var object: JSONValue?
+    var hasStatus: Bool
+    var nextRV = 100
+    var nextUID = 1
+    /// Writes the cloud applied.
+    var applied: [String] = []
+
+    mutating func bump(_ o: inout JSONValue) {
+        nextRV += 1
+        o.resourceVersion = String(nextRV)
+    }
+
+    /// Applies `action` (a write) and returns the answer: (code, object).
+    mutating func apply(_ action: Reconcile.Action) -> (Int, JSONValue?) {
+        switch action {
+        case .create(var body):
+            if object != nil { return (409, nil) }
+            body["metadata"]?["uid"] = .string("cloud-\(nextUID)")
+            nextUID += 1
+            if hasStatus { body["status"] = nil }
+            bump(&body)
+            object = body
+            applied.append("POST")
+            return (201, body)
+        case .update(let body), .updateStatus(let body):
+            guard var current = object else { return (404, nil) }
+            guard body.resourceVersion == current.resourceVersion else { return (409, nil) }
+            var updated: JSONValue
+            if case .updateStatus = action {
+                updated = current
+                updated["status"] = body["status"]
+                applied.append("PUT status")
+            } else {
+                updated = body
+                if hasStatus { updated["status"] = current["status"] }
+                applied.append("PUT")
+            }
+            current = updated
+            bump(&current)
+            object = current
+            return (200, current)
+        case .delete(let uid):
+            guard let current = object else { return (404, nil) }
+            guard current.uid == uid else { return (409, nil) }
+            object = nil
+            applied.append("DELETE")
+            return (200, nil)
+        case .reconciled, .conflicted:
+            return (0, nil)
+        }
+    }
+}
+
+/// Runs the reconcile decisions against `cloud` as the driver does: fetch, decide, send,
+/// decide again from the answer (or fetch again when there was none), until an outcome.
+/// `fates` say what happens to each upload in turn (then `answered`).
+func drive(
+    _ entry: PendingWrite, edge: JSONValue?, cloud: inout FakeCloud, fates: [Fate] = [],
+    resource: Reconcile.Resource
+) -> Reconcile.Action {
+    var observed = cloud.object
+    var fates = fates[...]
+    for _ in 0..<10 {
+        let action = Reconcile.decide(entry, edge: edge, cloud: observed, resource: resource)
+        switch action {
+        case .reconciled, .conflicted:
+            return action
+        default:
+            let fate = fates.popFirst() ?? .answered
+            switch fate {
+            case .lostBeforeCloud:
+                observed = cloud.object
+            case .appliedAnswerLost:
+                _ = cloud.apply(action)
+                observed = cloud.object
+            case .answered:
+                let (code, answer) = cloud.apply(action)
+                observed = (200..<300).contains(code) && answer != nil ? answer : cloud.object
+            }
+        }
+    }
+    return .conflicted("did not converge")
+}
+
+func entry(
+    _ kind: PendingWrite.Kind, base: JSONValue?, statusOnly: Bool = false, uid: String? = nil,
+    gvr: GroupVersionResource = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
+) -> PendingWrite {
+    PendingWrite(
+        group: gvr.group, version: gvr.version, resource: gvr.resource, namespace: "kube-node-lease", name: "node1",
+        kind: kind, statusOnly: statusOnly, uid: uid ?? base?.uid ?? "", baseUpstreamRV: base?.resourceVersion ?? "",
+        base: base.map { String(decoding: $0.serialized(), as: UTF8.self) }, firstRV: 1, lastRV: 1, writes: 1,
+        verbs: [], client: "kubelet", since: 0, attempted: false, state: .pending, reason: "", outcomeRV: 0,
+        cloudRV: "")
+}
+
+let leaseResource = Reconcile.Resource(hasStatus: false, edgeOwned: true)
+let podResource = Reconcile.Resource(hasStatus: true, edgeOwned: false)
+let podsGVR = GroupVersionResource(group: "", version: "v1", resource: "pods")
+
+func isConflicted(_ action: Reconcile.Action) -> Bool {
+    if case .conflicted = action { return true }
+    return false
+}
+
+@Suite("Reconcile state machine")
+struct ReconcileStateMachineTests {
+    // MARK: every verb, whatever became of the upload
+
+    @Test("a lease renewed offline: the cloud ends with the edge's renewTime, written once", arguments: Fate.allCases)
+    func leaseUpdate(fate: Fate) {
+        let base = lease("node1", renew: "t0")
+        var cloud = FakeCloud(object: base, hasStatus: false)
+        let edge = lease("node1", renew: "t9", rv: "500")
+        let result = drive(
+            entry(.update, base: base), edge: edge, cloud: &cloud, fates: [fate], resource: leaseResource)
+        #expect(result == .reconciled)
+        #expect(cloud.object?["spec"]?["renewTime"] == "t9")
+        #expect(cloud.applied == ["PUT"])
+    }
+
+    @Test(
+        "pod status written offline: the cloud gets the edge's status, its spec untouched, once",
+        arguments: Fate.allCases)
+    func statusUpdate(fate: Fate) {
+        let base = pod(phase: "Pending", ready: "False")
+        var cloud = FakeCloud(object: base, hasStatus: true)
+        let edge = pod(phase: "Running", ready: "True", rv: "500")
+        let e = entry(.update, base: base, statusOnly: true, gvr: podsGVR)
+        #expect(drive(e, edge: edge, cloud: &cloud, fates: [fate], resource: podResource) == .reconciled)
+        #expect(cloud.object?["status"] == edge["status"])
+        #expect(cloud.object?["spec"] == base["spec"])
+        #expect(cloud.applied == ["PUT status"])
+    }
+
+    @Test("an Event created offline is POSTed with its name, exactly once", arguments: Fate.allCases)
+    func create(fate: Fate) {
+        var cloud = FakeCloud(object: nil, hasStatus: false)
+        var edge = lease("node1", renew: "t1", rv: "500", uid: "edge-uid")
+        edge["metadata"]?["creationTimestamp"] = "2026-12-03T00:00:00Z"
+        let result = drive(entry(.create, base: nil), edge: edge, cloud: &cloud, fates: [fate], resource: leaseResource)
+        #expect(result == .reconciled)
+        #expect(cloud.applied == ["POST"])
+        #expect(cloud.object?.name == "node1")
+        #expect(cloud.object?.uid == "cloud-1")  // the edge's own uid is not sent
+    }
+
+    @Test(
+        "a custom resource created offline with status: POST, then its status through /status", arguments: Fate.allCases
+    )
+    func createWithStatus(fate: Fate) {
+        var cloud = FakeCloud(object: nil, hasStatus: true)
+        let edge = pod(rv: "500", uid: "edge-uid")
+        let result = drive(
+            entry(.create, base: nil, gvr: podsGVR), edge: edge, cloud: &cloud, fates: [fate, fate],
+            resource: podResource)
+        #expect(result == .reconciled)
+        #expect(cloud.applied == ["POST", "PUT status"])
+        #expect(cloud.object?["status"] == edge["status"])
+    }
+
+    @Test("a delete offline: DELETE with the uid precondition, once", arguments: Fate.allCases)
+    func delete(fate: Fate) {
+        let base = lease("node1", renew: "t0")
+        var cloud = FakeCloud(object: base, hasStatus: false)
+        let result = drive(entry(.delete, base: base), edge: nil, cloud: &cloud, fates: [fate], resource: leaseResource)
+        #expect(result == .reconciled)
+        #expect(cloud.object == nil)
+        #expect(cloud.applied == ["DELETE"])
+    }
+
+    @Test(
+        "deleted and created again offline: the cloud's old object goes, the edge's new one is created",
+        arguments: Fate.allCases)
+    func recreate(fate: Fate) {
+        let base = lease("node1", renew: "t0")
+        var cloud = FakeCloud(object: base, hasStatus: false)
+        let edge = lease("node1", renew: "new", rv: "500", uid: "edge-uid")
+        let result = drive(
+            entry(.recreate, base: base), edge: edge, cloud: &cloud, fates: [fate, fate], resource: leaseResource)
+        #expect(result == .reconciled)
+        #expect(cloud.applied == ["DELETE", "POST"])
+        #expect(cloud.object?["spec"]?["renewTime"] == "new")
+    }
+
+    @Test("nothing is uploaded when the cloud already has the edge's change (an earlier upload with unknown fate)")
+    func alreadyApplied() {
+        let base = lease("node1", renew: "t0")
+        var cloud = FakeCloud(object: lease("node1", renew: "t9", rv: "20"), hasStatus: false)
+        let edge = lease("node1", renew: "t9", rv: "500")
+        #expect(drive(entry(.update, base: base), edge: edge, cloud: &cloud, resource: leaseResource) == .reconciled)
+        #expect(cloud.applied.isEmpty)
+        var gone = FakeCloud(object: nil, hasStatus: false)
+        #expect(drive(entry(.delete, base: base), edge: nil, cloud: &gone, resource: leaseResource) == .reconciled)
+        #expect(gone.applied.isEmpty)
+    }
+
+    // MARK: conflicts
+
+    @Test("cloud wins for spec: a field both changed keeps the cloud's value and the edge's change is conflicted")
+    func specConflict() {
+        let base = lease("node1", holder: "node1", renew: "t0")
+        let cloudNow = lease("node1", holder: "other", renew: "t0", rv: "20")
+        var cloud = FakeCloud(object: cloudNow, hasStatus: false)
+        let edge = lease("node1", holder: "node1-b", renew: "t5", rv: "500")
+        let result = drive(entry(.update, base: base), edge: edge, cloud: &cloud, resource: leaseResource)
+        guard case .conflicted(let reason) = result else {
+            Issue.record("expected a conflict, got \(result)")
+            return
+        }
+        #expect(reason.contains("spec.holderIdentity"))
+        #expect(cloud.object == cloudNow)
+        #expect(cloud.applied.isEmpty)
+    }
+
+    @Test("different spec fields changed on both sides merge: the edge's renewal lands on the cloud's latest")
+    func specMerge() {
+        let base = lease("node1", renew: "t0")
+        var cloudNow = lease("node1", renew: "t0", rv: "20")
+        cloudNow["spec"]?["leaseDurationSeconds"] = 60
+        var cloud = FakeCloud(object: cloudNow, hasStatus: false)
+        let edge = lease("node1", renew: "t5", rv: "500")
+        #expect(drive(entry(.update, base: base), edge: edge, cloud: &cloud, resource: leaseResource) == .reconciled)
+        #expect(cloud.object?["spec"]?["renewTime"] == "t5")
+        #expect(cloud.object?["spec"]?["leaseDurationSeconds"] == 60)
+    }
+
+    @Test("edge wins for its status fields, even when the cloud changed the spec and the status meanwhile")
+    func statusWins() {
+        let base = pod(phase: "Pending", ready: "False")
+        var cloudNow = pod(image: "nginx:2", phase: "Pending", ready: "Unknown", rv: "20")
+        cloudNow["status"]?["message"] = "set in the cloud"
+        var cloud = FakeCloud(object: cloudNow, hasStatus: true)
+        let edge = pod(phase: "Running", ready: "True", rv: "500")
+        let e = entry(.update, base: base, statusOnly: true, gvr: podsGVR)
+        #expect(drive(e, edge: edge, cloud: &cloud, resource: podResource) == .reconciled)
+        #expect(cloud.object?["spec"]?["containers"]?.arrayValue?.first?["image"] == "nginx:2")
+        #expect(cloud.object?["status"]?["phase"] == "Running")
+        #expect(cloud.object?["status"]?["conditions"] == edge["status"]?["conditions"])
+        // A field only the cloud wrote stays.
+        #expect(cloud.object?["status"]?["message"] == "set in the cloud")
+    }
+
+    @Test("a status-only entry never sends the edge's spec, even when the edge's copy differs from the cloud's")
+    func statusNeverCarriesSpec() {
+        let base = pod(phase: "Pending")
+        var cloud = FakeCloud(object: pod(image: "nginx:2", phase: "Pending", rv: "20"), hasStatus: true)
+        let edge = pod(image: "nginx", phase: "Running", rv: "500")
+        let e = entry(.update, base: base, statusOnly: true, gvr: podsGVR)
+        #expect(drive(e, edge: edge, cloud: &cloud, resource: podResource) == .reconciled)
+        #expect(cloud.applied == ["PUT status"])
+        #expect(cloud.object?["spec"]?["containers"]?.arrayValue?.first?["image"] == "nginx:2")
+    }
+
+    @Test(
+        "the cloud deleted or recreated the object: the edge's update and delete lose",
+        arguments: [PendingWrite.Kind.update, .delete])
+    func deletedOrRecreated(kind: PendingWrite.Kind) {
+        let base = lease("node1", renew: "t0")
+        let edge = kind == .delete ? nil : lease("node1", renew: "t5", rv: "500")
+        var recreated = FakeCloud(object: lease("node1", renew: "x", rv: "30", uid: "u2"), hasStatus: false)
+        #expect(isConflicted(drive(entry(kind, base: base), edge: edge, cloud: &recreated, resource: leaseResource)))
+        #expect(recreated.applied.isEmpty)
+        var deleted = FakeCloud(object: nil, hasStatus: false)
+        let result = drive(entry(kind, base: base), edge: edge, cloud: &deleted, resource: leaseResource)
+        #expect(kind == .delete ? result == .reconciled : isConflicted(result))
+        #expect(deleted.applied.isEmpty)
+    }
+
+    @Test("a create that finds another object of its name: an edge-owned object is overwritten, any other conflicts")
+    func nameClash() {
+        let other = lease("node1", holder: "someone", renew: "x", rv: "30", uid: "u9")
+        let edge = lease("node1", renew: "t5", rv: "500", uid: "edge-uid")
+        var owned = FakeCloud(object: other, hasStatus: false)
+        #expect(drive(entry(.create, base: nil), edge: edge, cloud: &owned, resource: leaseResource) == .reconciled)
+        #expect(owned.applied == ["PUT"])
+        #expect(owned.object?["spec"] == edge["spec"])
+        #expect(owned.object?.uid == "u9")
+        var foreign = FakeCloud(object: other, hasStatus: false)
+        let notOwned = Reconcile.Resource(hasStatus: false, edgeOwned: false)
+        #expect(isConflicted(drive(entry(.create, base: nil), edge: edge, cloud: &foreign, resource: notOwned)))
+        #expect(foreign.applied.isEmpty)
+    }
+
+    @Test(
+        "a conflict found after an earlier upload went through (the cloud changed in between) retries from the cloud's latest"
+    )
+    func racingCloud() {
+        // The edge's PUT meets a newer cloud version (409): the next decision starts from it.
+        let base = lease("node1", renew: "t0")
+        var cloud = FakeCloud(object: base, hasStatus: false)
+        let edge = lease("node1", renew: "t5", rv: "500")
+        let e = entry(.update, base: base)
+        let first = Reconcile.decide(e, edge: edge, cloud: cloud.object, resource: leaseResource)
+        // Someone else changes the duration before the PUT arrives.
+        var changed = base
+        changed["spec"]?["leaseDurationSeconds"] = 15
+        cloud.bump(&changed)
+        cloud.object = changed
+        #expect(cloud.apply(first).0 == 409)
+        #expect(drive(e, edge: edge, cloud: &cloud, resource: leaseResource) == .reconciled)
+        #expect(cloud.object?["spec"]?["leaseDurationSeconds"] == 15)
+        #expect(cloud.object?["spec"]?["renewTime"] == "t5")
+    }
+
+    @Test("JSON edits: leaf changes of objects, arrays as whole values, removals")
+    func edits() {
+        let old: JSONValue = ["a": ["b": 1, "c": [1, 2]], "d": "x"]
+        let new: JSONValue = ["a": ["b": 2, "c": [1, 2, 3]], "e": true]
+        let edits = JSONEdits.diff(old, new)
+        #expect(Set(edits.paths) == [["a", "b"], ["a", "c"], ["d"], ["e"]])
+        var target: JSONValue = ["a": ["b": 1, "z": 0], "d": "x"]
+        #expect(!edits.isSatisfied(by: target))
+        edits.apply(to: &target)
+        #expect(target == ["a": ["b": 2, "z": 0, "c": [1, 2, 3]], "e": true])
+        #expect(edits.isSatisfied(by: target))
+    }
+}
