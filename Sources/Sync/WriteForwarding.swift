@@ -44,13 +44,14 @@ extension EdgeSync {
         do {
             response = try await connection.send(write, timeout: Self.timeAmount(options.writeTimeout), labels: labels)
         } catch {
+            // Sent, no answer in time: the link may be silently dead. It counts as one
+            // failed contact (two in a row, with the probe's, take the link offline).
             let text = "\(error)"
+            linkFailed(text)
             if text.contains("deadlineExceeded") {
-                // Sent, no answer in time: the link may be silently dead (the probe decides).
                 return .unreachable(
                     unreachable("the cloud did not answer the write within \(options.writeTimeout)"))
             }
-            linkFailed(text)
             return .unreachable(unreachable("the write could not be forwarded (\(error))"))
         }
         linkSucceeded()

@@ -179,6 +179,132 @@ struct OfflineWriteTests {
         }
     }
 
+    @Test(
+        "pending writes survive a restart, and an upload that reached the cloud before the edge died is not applied again"
+    )
+    func restartWithUnknownFate() async throws {
+        let cloud = try await Cloud()
+        let proxy = try LinkProxy(target: cloud.server.port)
+        let dir = try TempDir("ake-edge")
+        _ = try await cloud.endpoint.send(
+            .create, leasesGVR, namespace: "kube-node-lease", body: nodeLease(renew: "2026-12-03T10:00:00.000000Z"))
+        let options = EdgeSyncOptions(
+            preload: [
+                ScopeSelector(resource: leasesGVR, namespace: "kube-node-lease"),
+                ScopeSelector(resource: eventsGVR, namespace: "default"),
+            ], probeInterval: .milliseconds(200), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500),
+            writeTimeout: .seconds(2))
+        var edge = try await Edge(directory: dir.path, upstream: proxy.url, options: options)
+        let renew = "2026-12-03T10:05:00.000000Z"
+        do {
+            try await edge.eventually("scopes synced") { edge.sync.scopes.allSatisfy { $0.phase == .synced } }
+            proxy.command("refuse")
+            try await edge.eventually("link offline") { !edge.sync.isOnline }
+            let (_, current) = try await edge.endpoint.call(
+                .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            var renewed = current
+            renewed["spec"]?["renewTime"] = .string(renew)
+            #expect(
+                try await edge.endpoint.send(
+                    .update, leasesGVR, namespace: "kube-node-lease", name: "node1", body: renewed
+                ).0 == 200)
+            #expect(
+                try await edge.endpoint.send(
+                    .create, eventsGVR, namespace: "default", body: kubeEvent("web.1", reason: "Started")
+                ).0 == 201)
+            await edge.stop()
+        }
+        // The uploads arrived in the cloud, but the edge died before recording the answers.
+        let (_, cloudLease) = try await cloud.endpoint.call(
+            .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+        var landed = cloudLease
+        landed["spec"]?["renewTime"] = .string(renew)
+        #expect(
+            try await cloud.endpoint.send(.update, leasesGVR, namespace: "kube-node-lease", name: "node1", body: landed)
+                .0 == 200)
+        #expect(
+            try await cloud.endpoint.send(
+                .create, eventsGVR, namespace: "default", body: kubeEvent("web.1", reason: "Started")
+            ).0 == 201)
+        let cloudHead = cloud.store.log.head
+
+        proxy.heal()
+        edge = try await Edge(directory: dir.path, upstream: proxy.url, options: options)
+        try await withCleanup({
+            await edge.stop()
+            proxy.stop()
+            await cloud.stop()
+        }) {
+            #expect(edge.sync.pendingCount == 2)
+            try await edge.eventually("ledger empty") { edge.sync.pendingCount == 0 }
+            // Nothing was written to the cloud again.
+            #expect(cloud.store.log.head == cloudHead)
+            let (_, events) = try await cloud.endpoint.call(.list, eventsGVR, namespace: "default")
+            #expect(events["items"]?.arrayValue?.count == 1)
+            let edgeLease = try #require(try edge.store.get(leasesGVR, namespace: "kube-node-lease", name: "node1"))
+            let (_, finalLease) = try await cloud.endpoint.call(
+                .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            #expect(edgeLease.upstreamRV == finalLease.resourceVersion)
+        }
+    }
+
+    @Test("a spec conflict: the cloud's change wins, the edge takes the cloud's object, the loss is kept as conflicted")
+    func specConflict() async throws {
+        let cloud = try await Cloud()
+        let proxy = try LinkProxy(target: cloud.server.port)
+        let dir = try TempDir("ake-edge")
+        _ = try await cloud.endpoint.send(
+            .create, leasesGVR, namespace: "kube-node-lease", body: nodeLease(renew: "2026-12-03T10:00:00.000000Z"))
+        let edge = try await Edge(
+            directory: dir.path, upstream: proxy.url,
+            options: EdgeSyncOptions(
+                preload: [ScopeSelector(resource: leasesGVR, namespace: "kube-node-lease")],
+                probeInterval: .milliseconds(200), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500),
+                writeTimeout: .seconds(2)))
+        try await withCleanup({
+            await edge.stop()
+            proxy.stop()
+            await cloud.stop()
+        }) {
+            try await edge.eventually("scope synced") { edge.sync.scopes.first?.phase == .synced }
+            proxy.command("refuse")
+            try await edge.eventually("link offline") { !edge.sync.isOnline }
+            let (_, current) = try await edge.endpoint.call(
+                .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            var mine = current
+            mine["spec"]?["holderIdentity"] = "edge-holder"
+            #expect(
+                try await edge.endpoint.send(
+                    .update, leasesGVR, namespace: "kube-node-lease", name: "node1", body: mine
+                )
+                .0 == 200)
+            let (_, inCloud) = try await cloud.endpoint.call(
+                .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            var theirs = inCloud
+            theirs["spec"]?["holderIdentity"] = "cloud-holder"
+            #expect(
+                try await cloud.endpoint.send(
+                    .update, leasesGVR, namespace: "kube-node-lease", name: "node1", body: theirs
+                )
+                .0 == 200)
+            proxy.heal()
+            try await edge.eventually("ledger settled") { edge.sync.pendingCount == 0 }
+            let (_, atEdge) = try await edge.endpoint.call(.get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            #expect(atEdge["spec"]?["holderIdentity"] == "cloud-holder")
+            let ledger = try EdgeSync.ledger(edge.store)
+            let lost = try #require(ledger.first)
+            #expect(lost.state == .conflicted)
+            #expect(lost.reason.contains("spec.holderIdentity"))
+            #expect(edge.sync.status.conflictedWrites == 1)
+            let outcome = try #require(
+                try edge.store.log.read { txn in try txn.event(at: lost.outcomeRV)?.copy() })
+            #expect(outcome.origin == .reconciler)
+            #expect(outcome.state == [.committed, .conflicted])
+            #expect(try await edge.sync.discardPending(PendingWrite.conflictedKey(lost.outcomeRV)))
+            #expect(try EdgeSync.ledger(edge.store).isEmpty)
+        }
+    }
+
     @Test("a silent cut: a forwarded write answers within the write timeout, pending-policy ones are kept")
     func silentCut() async throws {
         let cloud = try await Cloud()
