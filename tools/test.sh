@@ -12,3 +12,6 @@ tools/e2e-clients.sh
 python3 tools/edge_e2e.py
 # Edge link health, metrics and mirrored discovery with real processes (tools/edge_observability_e2e.py).
 python3 tools/edge_observability_e2e.py
+# Offline writes at an edge (issue 15): a kubelet-like client through refused and silent cuts,
+# a spec conflict, a custom resource's status, and a SIGKILL mid-reconcile (tools/edge_offline_e2e.py).
+python3 tools/edge_offline_e2e.py

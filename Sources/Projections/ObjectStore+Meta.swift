@@ -22,6 +22,18 @@ extension ObjectStore {
         }
     }
 
+    /// Removes the values under `keys` in one durable write; returns how many there were.
+    public func removeMeta(_ keys: [String]) async throws -> Int {
+        try await log.write { txn in
+            var removed = 0
+            for key in keys where try txn.meta(key) != nil {
+                try txn.removeMeta(key)
+                removed += 1
+            }
+            return removed
+        }
+    }
+
     /// Stores every value in one durable write (they commit together).
     public func setMeta(_ values: [String: [UInt8]]) async throws {
         try await log.write { txn in

@@ -186,7 +186,10 @@ extension EdgeSync {
                 haveCloud = true
             }
             guard let current = try store.meta(key).flatMap(PendingWrite.decode), current.state == .pending else {
-                return "reconciled"  // discarded meanwhile
+                // Discarded meanwhile (`ake pending discard`).
+                state.withLock { _ = $0.pending.removeValue(forKey: key) }
+                publishPendingMetrics()
+                return "discarded"
             }
             entry = current
             let edge = try store.get(gvr, namespace: entry.namespace, name: entry.name).flatMap { try? $0.json() }
@@ -350,9 +353,10 @@ extension EdgeSync {
                 var lost = now
                 lost.state = .conflicted
                 lost.reason = conflict
-                lost.outcomeRV = outcomeRV
+                // Keyed by the outcome event; when none was needed, by the last lost write.
+                lost.outcomeRV = outcomeRV == 0 ? now.lastRV : outcomeRV
                 lost.cloudRV = upstream?.upstreamRV ?? ""
-                try ctx.setMeta(PendingWrite.conflictedKey(outcomeRV == 0 ? ctx.nextRV : outcomeRV), lost.encoded())
+                try ctx.setMeta(PendingWrite.conflictedKey(lost.outcomeRV), lost.encoded())
             }
             return (.finished, PendingChange(key: key, since: nil))
         }

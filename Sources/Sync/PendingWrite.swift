@@ -60,7 +60,8 @@ public struct PendingWrite: Codable, Sendable, Equatable {
     public var state: State
     /// Why the edge's change lost (conflicted only).
     public var reason: String
-    /// Edge RV of the event that recorded the outcome (conflicted only).
+    /// Edge RV of the event that recorded the outcome (conflicted only; when the outcome
+    /// needed no event — the object is gone on both sides — the RV of the last lost write).
     public var outcomeRV: UInt64
     /// The cloud's resourceVersion the edge took (conflicted only; "" when the cloud has no object).
     public var cloudRV: String
