@@ -68,10 +68,13 @@ extension Endpoint {
             let keepable = mode == .pending && !query.dryRun
             // Writes to an object with writes still pending stay local until those are
             // reconciled, so the cloud receives them in order.
-            if keepable, let name = Self.objectName(request, verb: verb),
-                edge.hasPending(info.gvr, namespace: info.namespaced ? (namespace ?? "") : "", name: name)
+            let objectNamespace = info.namespaced ? (namespace ?? "") : ""
+            if let name = Self.objectName(request, verb: verb),
+                edge.hasPending(info.gvr, namespace: objectNamespace, name: name)
             {
-                return .pending
+                if keepable { return .pending }
+                // A forwarded write waits (bounded) for the object's pending writes to reach the cloud.
+                await edge.awaitReconciled(info.gvr, namespace: objectNamespace, name: name)
             }
             // The upstream records the write's `Update` managedFields entry: name the client's
             // manager, not the edge's own User-Agent. The edge itself records none.

@@ -68,6 +68,16 @@ extension EdgeSync {
         return state.withLock { $0.pending[key] != nil }
     }
 
+    /// Waits (bounded) until the object's pending writes are reconciled, while the link
+    /// is up: a forwarded write to it must not overtake them (and its resourceVersion
+    /// precondition can only be translated once the edge holds the cloud's version).
+    public func awaitReconciled(_ gvr: GroupVersionResource, namespace: String, name: String) async {
+        guard let key = PendingWrite.key(gvr, namespace: namespace, name: name) else { return }
+        _ = await changes.wait(until: .now + options.writeTimeout) {
+            state.withLock { $0.pending[key] == nil || !$0.link.isOnline || $0.stopped }
+        }
+    }
+
     /// Number of objects with pending writes.
     public var pendingCount: Int { state.withLock { $0.pending.count } }
 
@@ -109,6 +119,20 @@ extension EdgeSync {
         metrics.pending(count: count, oldestAge: oldest.map { max(0, now - $0) } ?? 0, conflicted: conflicted)
     }
 
+    /// Forgets in-memory entries the ledger no longer has (discarded by `ake pending
+    /// discard` from another process). An entry enters memory only after it committed,
+    /// so what memory has and the ledger lacks is stale.
+    func pruneStalePending() {
+        guard let stored = try? Self.ledger(store) else { return }
+        let keys = Set(stored.filter { $0.state == .pending }.compactMap(\.key))
+        let conflicted = stored.filter { $0.state == .conflicted }.count
+        state.withLock { s in
+            s.pending = s.pending.filter { keys.contains($0.key) }
+            s.conflicted = conflicted
+        }
+        publishPendingMetrics()
+    }
+
     // MARK: the reconciler
 
     /// Works through the ledger whenever the link is online and something is pending.
@@ -126,33 +150,64 @@ extension EdgeSync {
     /// One pass over the pending entries in log order. Returns false when it stopped
     /// early (the link failed, the cloud answered 5xx); the entries left stay pending.
     func reconcilePass() async -> Bool {
-        let entries: [PendingWrite]
+        var entries: [PendingWrite]
         do { entries = try Self.ledger(store).filter { $0.state == .pending } } catch {
             logger.error("pending ledger unreadable", metadata: ["error": "\(error)"])
             return false
         }
-        guard !entries.isEmpty else { return true }
+        guard !entries.isEmpty else {
+            pruneStalePending()
+            return true
+        }
         state.withLock { $0.reconciling = true }
         defer { state.withLock { $0.reconciling = false } }
         let started = ContinuousClock.now
+        let firstSends: Set<String>
+        do { firstSends = try await markCreatesAttempted(&entries) } catch {
+            logger.error("pending ledger not writable", metadata: ["error": "\(error)"])
+            return false
+        }
+        // Objects are independent (one ledger entry each, reconciled from the cloud's
+        // current object), so a few go at once, started in log order.
         var results: [String: Int] = [:]
-        for entry in entries {
-            guard isOnline, !state.withLock({ $0.stopped }) else { return false }
-            do {
-                let result = try await reconcile(entry)
-                results[result, default: 0] += 1
-            } catch let stop as ReconcileStop {
+        var stopped: (PendingWrite, any Error)?
+        await withTaskGroup(of: (PendingWrite, Result<String, any Error>).self) { group in
+            var next = entries.makeIterator()
+            func startNext() -> Bool {
+                guard stopped == nil, isOnline, !state.withLock({ $0.stopped }), let entry = next.next() else {
+                    return false
+                }
+                group.addTask { [self] in
+                    do {
+                        let postFirst = entry.key.map(firstSends.contains) ?? false
+                        return (entry, .success(try await reconcile(entry, postFirst: postFirst)))
+                    } catch { return (entry, .failure(error)) }
+                }
+                return true
+            }
+            for _ in 0..<Self.reconcileConcurrency where !startNext() { break }
+            while let (entry, result) = await group.next() {
+                switch result {
+                case .success(let outcome): results[outcome, default: 0] += 1
+                case .failure(let error): if stopped == nil { stopped = (entry, error) }
+                }
+                _ = startNext()
+            }
+        }
+        if let (entry, error) = stopped {
+            if let stop = error as? ReconcileStop {
                 logger.warning(
                     "reconcile of pending writes paused",
                     metadata: ["object": "\(entry.objectDescription)", "reason": "\(stop.reason)"])
-                return false
-            } catch {
+            } else {
                 logger.error(
                     "reconcile of a pending write failed",
                     metadata: ["object": "\(entry.objectDescription)", "error": "\(error)"])
-                return false
             }
+            return false
         }
+        if results.values.reduce(0, +) < entries.count { return false }  // offline or stopping meanwhile
+        pruneStalePending()
         logger.notice(
             "pending writes reconciled with upstream",
             metadata: [
@@ -162,13 +217,40 @@ extension EdgeSync {
         return true
     }
 
+    /// How many objects are reconciled at once.
+    static let reconcileConcurrency = 8
+
+    /// Notes durably, in one transaction, that the creates of this pass are about to be
+    /// sent (their fate may become unknown): a later local delete then still deletes
+    /// whatever the cloud may have created.
+    /// Returns the keys marked now (never sent before: their reconcile starts with the POST).
+    func markCreatesAttempted(_ entries: inout [PendingWrite]) async throws -> Set<String> {
+        let keys = entries.filter { $0.kind == .create && !$0.attempted }.compactMap(\.key)
+        guard !keys.isEmpty else { return [] }
+        try await store.mutate { ctx in
+            for key in keys {
+                guard var now = try ctx.meta(key).flatMap(PendingWrite.decode), now.state == .pending else { continue }
+                now.attempted = true
+                try ctx.setMeta(key, now.encoded())
+            }
+        }
+        let marked = Set(keys)
+        for i in entries.indices where entries[i].key.map(marked.contains) ?? false {
+            entries[i].attempted = true
+        }
+        return marked
+    }
+
     /// Whether the edge owns the object entirely (its version wins a name clash at create).
     static func edgeOwned(_ gvr: GroupVersionResource) -> Bool {
         gvr.resource == "events" || (gvr.resource == "leases" && gvr.group == "coordination.k8s.io")
     }
 
-    /// Reconciles one object; returns `reconciled` or `conflicted`.
-    func reconcile(_ start: PendingWrite) async throws -> String {
+    /// Reconciles one object; returns `reconciled`, `conflicted` or `discarded`.
+    /// `postFirst`: a create never sent before starts with the POST (the cloud lacks the
+    /// object as far as the edge knows; a 409 AlreadyExists makes it look): one request
+    /// per Event.
+    func reconcile(_ start: PendingWrite, postFirst: Bool = false) async throws -> String {
         guard let key = start.key else { return "conflicted" }
         var entry = start
         let gvr = entry.gvr
@@ -179,7 +261,7 @@ extension EdgeSync {
         let objectPath = Kubeconfig.path(gvr, namespace: namespace, name: entry.name, subresource: nil)
         let labels = TrafficLabels(resource: SyncMetrics.label(gvr), purpose: "reconcile")
         var cloud: JSONValue?
-        var haveCloud = false
+        var haveCloud = postFirst && entry.kind == .create
         for _ in 0..<8 {
             if !haveCloud {
                 cloud = try await fetch(objectPath, labels: labels)
@@ -366,6 +448,7 @@ extension EdgeSync {
                 if conflict != nil { s.conflicted += 1 }
             }
             publishPendingMetrics()
+            changes.signal()
         }
         return result
     }
