@@ -136,6 +136,23 @@ struct OfflineWriteTests {
             let (refused, status) = try await edge.endpoint.send(.create, configmaps, namespace: "default", body: fresh)
             #expect(refused == 503)
             #expect((status["details"]?["retryAfterSeconds"]?.int64Value ?? 0) > 0)
+            let (_, heldCopy) = try await edge.endpoint.call(.get, configmaps, namespace: "default", name: "held")
+            var stale = heldCopy
+            stale["metadata"]?["resourceVersion"] = "1"
+            stale["data"] = ["k": "edge"]
+            #expect(
+                try await edge.endpoint.send(.update, configmaps, namespace: "default", name: "held", body: stale).0
+                    == 409)
+            var current = heldCopy
+            current["data"] = ["k": "edge"]
+            // Valid against the edge's copy: only the cloud can take it.
+            #expect(
+                try await edge.endpoint.send(.update, configmaps, namespace: "default", name: "held", body: current).0
+                    == 503)
+            #expect(try await edge.endpoint.send(.delete, configmaps, namespace: "default", name: "held").0 == 503)
+            #expect(
+                try await edge.endpoint.call(.get, configmaps, namespace: "default", name: "held").1["data"]?["k"]
+                    == "v1")
 
             #expect(edge.sync.pendingCount == 3)
             let ledger = try EdgeSync.ledger(edge.store)
@@ -302,6 +319,56 @@ struct OfflineWriteTests {
             #expect(outcome.state == [.committed, .conflicted])
             #expect(try await edge.sync.discardPending(PendingWrite.conflictedKey(lost.outcomeRV)))
             #expect(try EdgeSync.ledger(edge.store).isEmpty)
+        }
+    }
+
+    @Test("chained edges pass pending writes up hop by hop: a site cut from the cloud keeps the node's write pending")
+    func chainedHopByHop() async throws {
+        let cloud = try await Cloud()
+        let proxy = try LinkProxy(target: cloud.server.port)
+        let dir1 = try TempDir("ake-site")
+        let dir2 = try TempDir("ake-node")
+        _ = try await cloud.endpoint.send(
+            .create, leasesGVR, namespace: "kube-node-lease", body: nodeLease(renew: "2026-12-03T10:00:00.000000Z"))
+        let options = EdgeSyncOptions(
+            preload: [ScopeSelector(resource: leasesGVR, namespace: "kube-node-lease")],
+            probeInterval: .milliseconds(200), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500),
+            writeTimeout: .seconds(2))
+        let site = try await Edge(directory: dir1.path, upstream: proxy.url, options: options)
+        let siteServer = try await TestAPIServer(endpoint: site.endpoint)
+        let node = try await Edge(directory: dir2.path, upstream: siteServer.url, options: options)
+        try await withCleanup({
+            await node.stop()
+            await siteServer.stop()
+            await site.stop()
+            proxy.stop()
+            await cloud.stop()
+        }) {
+            try await node.eventually("node synced") { node.sync.scopes.first?.phase == .synced }
+            proxy.command("refuse")
+            try await site.eventually("site offline") { !site.sync.isOnline }
+            let renew = "2026-12-03T10:07:00.000000Z"
+            let (_, current) = try await node.endpoint.call(
+                .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            var renewed = current
+            renewed["spec"]?["renewTime"] = .string(renew)
+            // The node's link to the site is up: the write is forwarded, and the site keeps it pending.
+            let (code, answer) = try await node.endpoint.send(
+                .update, leasesGVR, namespace: "kube-node-lease", name: "node1", body: renewed)
+            #expect(code == 200, "\(answer)")
+            #expect(node.sync.pendingCount == 0)
+            #expect(site.sync.pendingCount == 1)
+            proxy.heal()
+            try await site.eventually("site reconciled") { site.sync.pendingCount == 0 }
+            let (_, inCloud) = try await cloud.endpoint.call(
+                .get, leasesGVR, namespace: "kube-node-lease", name: "node1")
+            #expect(inCloud["spec"]?["renewTime"]?.stringValue == renew)
+            // The site's reconciled version reaches the node as an ordinary change.
+            let siteCopy = try #require(try site.store.get(leasesGVR, namespace: "kube-node-lease", name: "node1"))
+            try await node.eventually("node has the site's reconciled version") {
+                try node.store.get(leasesGVR, namespace: "kube-node-lease", name: "node1")?.upstreamRV
+                    == String(siteCopy.rv)
+            }
         }
     }
 
