@@ -3,7 +3,10 @@
 link proxy (tools/linkproxy.py) and an edge (`ake serve --upstream <proxy>`), with a
 kubelet-like client writing through the edge (issue 15).
 
-    tools/edge_offline_e2e.py [path/to/ake]
+    tools/edge_offline_e2e.py [path/to/ake] [--cut-seconds N]
+
+Each cut lasts N seconds (default 10, to stay short in tools/test.sh; the issue's scenario
+is --cut-seconds 30).
 
 The client renews its node Lease every second, patches node status and pod status, and
 creates Events (each with its own name), through a refused cut and then a silent cut
@@ -36,7 +39,13 @@ import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-AKE = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "ake")
+_args = sys.argv[1:]
+CUT = 10
+if "--cut-seconds" in _args:
+    i = _args.index("--cut-seconds")
+    CUT = max(5, int(_args[i + 1]))
+    del _args[i:i + 2]
+AKE = _args[0] if _args else os.path.join(ROOT, ".build", "debug", "ake")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from akeprocs import Procs  # noqa: E402
 
@@ -274,7 +283,7 @@ def main(tmp):
     cloud_pod = must("pod in the cloud", "GET", cloud + POD)
     cloud_pod["spec"]["containers"][0]["image"] = "nginx:2"
     must("pod spec change in the cloud", "PUT", cloud + POD, cloud_pod)
-    time.sleep(7)
+    time.sleep(max(1, CUT - 3))
     pending_text = readyz_text(edge)
     if "writes pending" not in pending_text:
         fail("readyz while offline", pending_text)
@@ -287,7 +296,7 @@ def main(tmp):
     # A silent cut: connections stay open, nothing is forwarded any more.
     time.sleep(2)
     print(proxy.ctl("stall"))
-    time.sleep(10)
+    time.sleep(CUT)
     healed = time.time()
     print(proxy.ctl("heal"))
     until("edge in sync after the silent cut", lambda: in_sync(edge), 60, 0.1)
