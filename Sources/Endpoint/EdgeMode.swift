@@ -69,7 +69,7 @@ extension Endpoint {
             // Writes to an object with writes still pending stay local until those are
             // reconciled, so the cloud receives them in order.
             let objectNamespace = info.namespaced ? (namespace ?? "") : ""
-            if let name = Self.objectName(request, verb: verb),
+            if edge.pendingCount > 0, let name = Self.objectName(request, verb: verb),
                 edge.hasPending(info.gvr, namespace: objectNamespace, name: name)
             {
                 if keepable { return .pending }
