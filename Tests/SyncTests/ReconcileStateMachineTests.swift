@@ -333,3 +333,119 @@ struct ReconcileStateMachineTests {
         #expect(edits.isSatisfied(by: target))
     }
 }
+
+/// Every verb × what the cloud did meanwhile × what became of each upload.
+@Suite("Reconcile state machine: the whole matrix")
+struct ReconcileMatrixTests {
+    enum Verb: String, CaseIterable, Sendable { case create, update, updateStatus, delete }
+    /// What the cloud did to the object since the edge's base version.
+    enum CloudChange: String, CaseIterable, Sendable {
+        case none
+        /// Changed a field the edge did not (a create: an object of the same name with other content).
+        case otherField
+        /// Changed a field the edge changed too (a create: the edge's object is already there).
+        case sameField
+        case deleted
+        /// Deleted and created again (another uid).
+        case recreated
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var verb: Verb
+        var change: CloudChange
+        var fate: Fate
+        var testDescription: String { "\(verb.rawValue) × \(change.rawValue) × \(fate.rawValue)" }
+    }
+
+    static let cases: [Case] = Verb.allCases.flatMap { v in
+        CloudChange.allCases.flatMap { c in Fate.allCases.map { Case(verb: v, change: c, fate: $0) } }
+    }
+
+    /// The expected outcome and the writes the cloud applies (each exactly once).
+    static func expected(_ c: Case) -> (reconciled: Bool, writes: [String]) {
+        switch (c.verb, c.change) {
+        case (.create, .none), (.create, .deleted): (true, ["POST"])
+        case (.create, .otherField), (.create, .recreated): (true, ["PUT"])  // an Event: the edge owns it
+        case (.create, .sameField): (true, [])
+        case (.update, .none), (.update, .otherField): (true, ["PUT"])
+        case (.update, _): (false, [])
+        case (.updateStatus, .none), (.updateStatus, .otherField), (.updateStatus, .sameField): (true, ["PUT status"])
+        case (.updateStatus, _): (false, [])
+        case (.delete, .deleted): (true, [])
+        case (.delete, .recreated): (false, [])
+        case (.delete, _): (true, ["DELETE"])
+        }
+    }
+
+    @Test("outcome, cloud state and exactly-once writes", arguments: cases)
+    func matrix(_ c: Case) {
+        let isPod = c.verb == .updateStatus
+        // (JSONValue is ExpressibleByNilLiteral: spell "no object" as Optional.none.)
+        var base: JSONValue? = Optional.none
+        if c.verb != .create { base = isPod ? pod(phase: "Pending") : lease("node1", renew: "t0") }
+        var edge: JSONValue? = Optional.none
+        switch c.verb {
+        case .create: edge = lease("node1", renew: "t5", rv: "500", uid: "edge-uid")
+        case .update: edge = lease("node1", renew: "t5", rv: "500")
+        case .updateStatus: edge = pod(phase: "Running", rv: "500")
+        case .delete: break
+        }
+        var cloudNow: JSONValue?
+        switch c.change {
+        case .none:
+            cloudNow = base
+        case .otherField:
+            if isPod {
+                cloudNow = pod(image: "nginx:2", phase: "Pending", rv: "20")
+                cloudNow?["status"]?["message"] = "cloud"
+            } else {
+                cloudNow = base ?? lease("node1", holder: "someone", renew: "x", rv: "20", uid: "u9")
+                cloudNow?["spec"]?["leaseDurationSeconds"] = 60
+                cloudNow?.resourceVersion = "20"
+            }
+        case .sameField:
+            if isPod {
+                cloudNow = pod(phase: "Failed", rv: "20")
+            } else if c.verb == .create {
+                cloudNow = lease("node1", renew: "t5", rv: "20", uid: "cloud-9")  // the edge's earlier upload
+            } else {
+                cloudNow = lease("node1", renew: "cloud", rv: "20")
+            }
+        case .deleted:
+            cloudNow = Optional.none
+        case .recreated:
+            cloudNow =
+                isPod ? pod(phase: "Pending", rv: "30", uid: "p2") : lease("node1", renew: "y", rv: "30", uid: "u2")
+        }
+        var cloud = FakeCloud(object: cloudNow, hasStatus: isPod)
+        let kind: PendingWrite.Kind =
+            switch c.verb {
+            case .create: .create
+            case .update, .updateStatus: .update
+            case .delete: .delete
+            }
+        let e = entry(kind, base: base, statusOnly: isPod, gvr: isPod ? podsGVR : entry(.create, base: nil).gvr)
+        let result = drive(
+            e, edge: edge, cloud: &cloud, fates: [c.fate, c.fate], resource: isPod ? podResource : leaseResource)
+        let want = Self.expected(c)
+        #expect((result == .reconciled) == want.reconciled, "\(result)")
+        #expect(cloud.applied == want.writes)
+        if want.reconciled {
+            // The cloud now reflects the edge's writes.
+            switch c.verb {
+            case .create, .update: #expect(cloud.object?["spec"]?["renewTime"] == "t5")
+            case .updateStatus: #expect(cloud.object?["status"]?["phase"] == "Running")
+            case .delete: #expect(cloud.object == nil)
+            }
+        } else {
+            #expect(cloud.object == cloudNow)  // the cloud wins, untouched
+        }
+        if c.verb == .update && c.change == .otherField {
+            #expect(cloud.object?["spec"]?["leaseDurationSeconds"] == 60)
+        }
+        if c.verb == .updateStatus && c.change == .otherField {
+            #expect(cloud.object?["spec"]?["containers"]?.arrayValue?.first?["image"] == "nginx:2")
+            #expect(cloud.object?["status"]?["message"] == "cloud")
+        }
+    }
+}
