@@ -19,7 +19,8 @@ creates Events (each with its own name), through a refused cut and then a silent
   - a custom resource's status written offline reaches the cloud;
   - a spec conflict (the Lease's holder changed at the edge and in the cloud) is recorded
     as conflicted: `ake pending list` and `ake log show` say why;
-  - the edge killed (SIGKILL) in the middle of a reconcile, restarted: nothing lost,
+  - the edge killed (SIGKILL) while offline and restarted offline (every pending write is
+    still there), then killed in the middle of the reconcile and restarted: nothing lost,
     nothing applied twice;
   - `ake log tail` shows the pending and reconciled events; /metrics has the pending gauges.
 
@@ -351,6 +352,17 @@ def main(tmp):
     kubelet2.finish()
     kubelet.events += kubelet2.events
     kubelet.last.update(kubelet2.last)
+    # Killed while offline, restarted while still offline: the pending writes are all there.
+    before_kill = re.search(r"(\d+) objects? ha(?:s|ve) writes pending", readyz_text(edge))
+    edge_proc.kill()
+    edge_proc.wait(10)
+    edge_proc, edge = start_ake(edge_data, *edge_args)
+    after_restart = re.search(r"(\d+) objects? ha(?:s|ve) writes pending", readyz_text(edge))
+    if not before_kill or not after_restart or before_kill.group(1) != after_restart.group(1):
+        fail("kill -9 offline and restart", "pending before %s, after %s" % (
+            before_kill and before_kill.group(0), after_restart and after_restart.group(0)))
+    print("killed offline with %s objects pending; after the restart: %s" % (
+        before_kill.group(1), after_restart.group(1)))
     print(proxy.ctl("delay 150"))  # slow uploads, so the kill lands mid-reconcile
     print(proxy.ctl("heal"))
 
