@@ -327,6 +327,12 @@ def main(tmp):
     rc, out, err = ake_tool("log", "tail", "--data-dir", edge_data, "--name", "node1", "--resource", "leases")
     if "(reconciled)" not in out:
         fail("ake log tail shows reconciled lease events", out[-2000:])
+    rc, out, err = ake_tool("log", "stats", "--data-dir", edge_data)
+    if rc != 0 or not re.search(r"OFFLINE WRITES  \d+ pending, \d+ reconciled, 1 conflicted", out):
+        fail("ake log stats counts offline writes", out + err)
+    rc, out, err = ake_tool("replay", "history", "leases", "kube-node-lease/contested", "--data-dir", edge_data)
+    if rc != 0 or "by local" not in out or "(pending)" not in out or "by reconciler (conflicted)" not in out:
+        fail("ake replay history shows the offline write and its conflict", out + err)
     metrics = urllib.request.urlopen(edge + "/metrics", timeout=10).read().decode()
     for series in ("ake_pending_writes 0", 'ake_reconciled_total{result="reconciled"}',
                    'ake_reconciled_total{result="conflicted"} 1', "ake_pending_oldest_age_seconds 0"):
