@@ -102,6 +102,27 @@ extension Endpoint {
         return json.name.flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// Runs a `pending`-policy write through the local write path. An object the edge does
+    /// not hold is "not found" only when a synced scope covers it; otherwise the cloud may
+    /// well have it, and the answer is 503.
+    func acceptPending(
+        _ edge: EdgeSync, verb: APIVerb, info: ResourceInfo, request: APIRequest, query: RequestQuery
+    ) async throws -> APIResult {
+        let local = EdgeLocalWrite(edge: edge, mode: .pending, strictNamespaces: edgeSyncsNamespaces(edge))
+        do {
+            return try await EdgeLocalWrite.$current.withValue(local) {
+                try await routeLocal(verb, info, request, query)
+            }
+        } catch let error as StatusError where error.code == 404 && error.details?.kind != "namespaces" {
+            let namespace = info.namespaced ? request.namespace.flatMap { $0.isEmpty ? nil : $0 } : nil
+            let name = Self.objectName(request, verb: verb) ?? ""
+            let selector = ScopeSelector(
+                resource: info.gvr, namespace: namespace, fieldSelector: name.isEmpty ? "" : "metadata.name=\(name)")
+            if edge.isCovered(selector) { throw error }
+            throw edge.unavailable("no synced copy of the object is kept at this edge to write to")
+        }
+    }
+
     /// Whether the edge syncs namespaces (then an unknown one is refused as the cloud would).
     func edgeSyncsNamespaces(_ edge: EdgeSync) -> Bool {
         edge.isCovered(ScopeSelector(resource: ResourceStrategy.namespaces, namespace: nil))

@@ -111,10 +111,7 @@ public final class Endpoint: Sendable {
             case .local:
                 break
             case .pending:
-                let local = EdgeLocalWrite(edge: edge, mode: .pending, strictNamespaces: edgeSyncsNamespaces(edge))
-                return try await EdgeLocalWrite.$current.withValue(local) {
-                    try await routeLocal(verb, info, request, query)
-                }
+                return try await acceptPending(edge, verb: verb, info: info, request: request, query: query)
             case .decide(let unavailable):
                 return try await decideOffline(
                     edge, unavailable, verb: verb, info: info, request: request, query: query)

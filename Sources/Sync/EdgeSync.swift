@@ -204,6 +204,10 @@ public final class EdgeSync: Sendable {
         return state.withLock { s in s.registry.scopes.values.contains { $0.isUsable && $0.selector.covers(request) } }
     }
 
+    /// The 503 (with Retry-After) of a request the edge cannot answer while the link is
+    /// down; `what` ends the message ("… and <what>; retry later").
+    public func unavailable(_ what: String) -> StatusError { unreachable(what) }
+
     func unreachable(_ what: String) -> StatusError {
         let (since, error) = state.withLock { ($0.link.health.since, $0.link.health.lastError) }
         let when = since > 0 ? " since \(Date(timeIntervalSince1970: since))" : ""

@@ -125,6 +125,16 @@ struct OfflineWriteTests {
             let (eventCode, event) = try await edge.endpoint.send(
                 .create, eventsGVR, namespace: "default", body: kubeEvent("web.1", reason: "Started"))
             #expect(eventCode == 201, "\(event)")
+            // A pod the edge does not sync: the cloud may have it, so 503 rather than 404.
+            let (uncovered, _) = try await edge.endpoint.send(
+                .patch, podsResource, namespace: "elsewhere", name: "web", subresource: "status",
+                body: ["status": ["phase": "Running"]], contentType: "application/merge-patch+json")
+            #expect(uncovered == 503)
+            // One it syncs and does not hold does not exist.
+            let (missing, _) = try await edge.endpoint.send(
+                .patch, podsResource, namespace: "default", name: "ghost", subresource: "status",
+                body: ["status": ["phase": "Running"]], contentType: "application/merge-patch+json")
+            #expect(missing == 404)
             // Validated as the cloud would: an invalid name is 422 offline too.
             let invalid = kubeEvent("Web_2!", reason: "Bad")
             #expect(try await edge.endpoint.send(.create, eventsGVR, namespace: "default", body: invalid).0 == 422)
