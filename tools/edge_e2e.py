@@ -157,6 +157,31 @@ def main_scenarios(tmp):
     if names(edge, "default", "-l", "app=web") != ["c1"]:
         fail("(1) selector at the edge", names(edge, "default", "-l", "app=web"))
     kubectl(edge, "get", "configmap", "c3", "-n", "default")
+    # (7) API changes: a CRD created in the cloud is served at the edge within seconds
+    # (the edge's CRD scope refreshes the group's discovery; the periodic refresh is 300 s
+    # away), kubectl at the edge finds the new kind, and a deleted CRD is gone again.
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": "gadgets.fresh.example.com"},
+           "spec": {"group": "fresh.example.com", "scope": "Namespaced",
+                    "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+                    "versions": [{"name": "v1", "served": True, "storage": True,
+                                  "schema": {"openAPIV3Schema": {"type": "object",
+                                                                 "x-kubernetes-preserve-unknown-fields": True}}}]}}
+    request("(7) create a CRD in the cloud", "POST",
+            cloud + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd, expect=(201,))
+    started = time.monotonic()
+    until("(7) kubectl get gadgets at the edge",
+          lambda: kubectl(edge, "get", "gadgets", "-n", "default", check=False).returncode == 0, seconds=15)
+    print("(7) new CRD served at the edge after %.1f s" % (time.monotonic() - started))
+    kubectl(cloud, "create", "-f", "-", "-n", "default", stdin=json.dumps(
+        {"apiVersion": "fresh.example.com/v1", "kind": "Gadget", "metadata": {"name": "g1"}, "size": 3}))
+    until("(7) the cloud's gadget at the edge",
+          lambda: "g1" in kubectl(edge, "get", "gadgets", "-n", "default", "-o", "name", check=False).stdout)
+    kubectl(cloud, "delete", "crd", "gadgets.fresh.example.com")
+    until("(7) deleted CRD gone at the edge",
+          lambda: request("(7) gadgets after the delete", "GET",
+                          edge + "/apis/fresh.example.com/v1/namespaces/default/gadgets",
+                          expect=(200, 404))[0] == 404, seconds=15)
     # (6) writes through the edge
     kubectl(edge, "create", "configmap", "from-edge", "-n", "default", "--from-literal=k=e")
     kubectl(edge, "get", "configmap", "from-edge", "-n", "default")

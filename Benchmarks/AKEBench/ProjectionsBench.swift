@@ -71,14 +71,19 @@ struct ProjectionsBench: AsyncParsableCommand {
                 + "loaded in \(ms(ContinuousClock.now - loadStart)) ms; medians of \(runs) runs")
 
         // Lists.
-        func measureList(_ label: String, _ options: ListOptions, scan: Bool = false) async throws -> Double {
+        func measureList(
+            _ label: String, namespace: String? = nil, _ options: ListOptions, scan: Bool = false
+        ) async throws -> Double {
             var times: [Double] = []
             var cpu: [Double] = []
             var count = 0
             for _ in 0..<runs {
                 let cpuStart = processCPUms()
                 let start = ContinuousClock.now
-                let result = scan ? try store.listByScan(Self.pods, options) : try await store.list(Self.pods, options)
+                let result =
+                    scan
+                    ? try store.listByScan(Self.pods, namespace: namespace, options)
+                    : try await store.list(Self.pods, namespace: namespace, options)
                 times.append(ms(ContinuousClock.now - start))
                 cpu.append(processCPUms() - cpuStart)
                 count = result.items.count
@@ -91,7 +96,7 @@ struct ProjectionsBench: AsyncParsableCommand {
         }
         _ = try await measureList("list all namespaces", ListOptions())
         _ = try await measureList("list all namespaces, resourceVersion=0", ListOptions(resourceVersion: 0))
-        _ = try await measureList("list one namespace", ListOptions(namespace: "ns-42"))
+        _ = try await measureList("list one namespace", namespace: "ns-42", ListOptions())
         _ = try await measureList(
             "list labelSelector app=app-3", ListOptions(labelSelector: try LabelSelector(parsing: "app=app-3")))
         let nodeOptions = ListOptions(fieldSelector: try FieldSelector(parsing: "spec.nodeName=node-7"))

@@ -112,6 +112,7 @@ public final class APIFront: Sendable {
     let watches: ConcurrencyLimit
     let discovery: Discovery
     let discoverySource: DiscoverySource?
+    let resourceMiss: ResourceMissHandler?
 
     /// - Parameters:
     ///   - registry: the Prometheus registry swift-metrics was bootstrapped with; `/metrics` renders it.
@@ -119,12 +120,16 @@ public final class APIFront: Sendable {
     ///   - logGauges: samples the log's head, horizon and size when `/metrics` is scraped.
     ///   - discoverySource: documents served instead of the generated discovery and
     ///     OpenAPI when it has them (edge mode: the upstream's mirrored copies).
+    ///   - resourceMiss: asked before a 404 for a resource or API group the catalog does
+    ///     not know (edge mode: refresh that group's discovery from upstream, rate-limited);
+    ///     when it answers true the request is looked up once more.
     public init(
         endpoint: Endpoint, catalog: ResourceCatalog, configuration: APIFrontConfiguration,
         registry: PrometheusCollectorRegistry, healthChecks: [HealthCheck] = [],
         logGauges: @escaping @Sendable () -> LogGauges? = { nil }, discoverySource: DiscoverySource? = nil,
-        logger: Logger
+        resourceMiss: ResourceMissHandler? = nil, logger: Logger
     ) {
+        self.resourceMiss = resourceMiss
         self.endpoint = endpoint
         self.catalog = catalog
         self.configuration = configuration

@@ -52,14 +52,14 @@ extension Endpoint {
         let namespace = (request.namespace?.isEmpty ?? true) ? nil : request.namespace
         switch verb {
         case .get, .list, .watch:
-            var fields = query.fieldSelector?.description ?? ""
+            var fields = query.list.fieldSelector?.description ?? ""
             if verb == .get, let name = request.name {
                 // One object: a scope of the whole namespace, or of just this name, covers it.
                 fields = "metadata.name=\(name)"
             }
             let selector = ScopeSelector(
                 resource: info.gvr, namespace: info.namespaced ? namespace : nil,
-                labelSelector: verb == .get ? "" : (query.labelSelector?.description ?? ""), fieldSelector: fields)
+                labelSelector: verb == .get ? "" : (query.list.labelSelector?.description ?? ""), fieldSelector: fields)
             try await edge.ensureCovered(selector)
             return .local
         case .create, .update, .patch, .delete, .deletecollection:

@@ -195,15 +195,8 @@ public final class Endpoint: Sendable {
     }
 
     private func list(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse {
-        var options = ListOptions()
-        options.namespace = request.namespace.flatMap { $0.isEmpty ? nil : $0 }
-        options.labelSelector = query.labelSelector
-        options.fieldSelector = query.fieldSelector
-        options.limit = query.limit.flatMap { $0 > 0 ? $0 : nil }
-        options.continueToken = query.continueToken
-        options.resourceVersion = query.resourceVersion
-        options.resourceVersionMatch = query.resourceVersionMatch
-        let result = try await store.list(info.gvr, options)
+        let result = try await store.list(
+            info.gvr, namespace: request.namespace.flatMap { $0.isEmpty ? nil : $0 }, query.list)
         let body = ListBody.build(
             listKind: info.listKind, apiVersion: info.gvr.groupVersion, resourceVersion: String(result.resourceVersion),
             continueToken: result.continueToken, remainingItemCount: result.remainingItemCount, items: result.items)
@@ -211,17 +204,9 @@ public final class Endpoint: Sendable {
     }
 
     private func watch(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) throws -> WatchStream {
-        var options = WatchOptions()
-        options.namespace = request.namespace.flatMap { $0.isEmpty ? nil : $0 }
-        options.name = request.name.flatMap { $0.isEmpty ? nil : $0 }
-        options.labelSelector = query.labelSelector
-        options.fieldSelector = query.fieldSelector
-        options.resourceVersion = query.resourceVersion
-        options.sendInitialEvents = query.sendInitialEvents
-        options.allowBookmarks = query.allowWatchBookmarks
-        // kube-apiserver does not validate timeoutSeconds: a negative value becomes a
-        // negative timer that fires at once, so the watch ends immediately (200, no events).
-        if let seconds = query.timeoutSeconds, seconds != 0 { options.timeout = .seconds(max(seconds, 0)) }
+        let options = WatchOptions(
+            namespace: request.namespace.flatMap { $0.isEmpty ? nil : $0 },
+            name: request.name.flatMap { $0.isEmpty ? nil : $0 }, query.list)
         return try store.watch(info.gvr, options)
     }
 
@@ -329,8 +314,8 @@ public final class Endpoint: Sendable {
     {
         let options = try DeleteRequestOptions.parse(query: query, body: request.body)
         let namespace = request.namespace.flatMap { $0.isEmpty ? nil : $0 }
-        let labels = query.labelSelector
-        let fields = query.fieldSelector
+        let labels = query.list.labelSelector
+        let fields = query.list.fieldSelector
         return try await write(request, dryRun: options.dryRun) { writer in
             let deleted = try writer.deleteCollection(
                 info, namespace: namespace, labels: labels, fields: fields, options: options)

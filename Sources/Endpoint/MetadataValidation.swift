@@ -16,7 +16,4 @@ enum MetadataValidation {
 
     /// A DNS-1123 subdomain (what namespace and most object names are).
     static func isDNS1123Subdomain(_ s: String) -> Bool { NameValidation.isDNS1123Subdomain(s).isEmpty }
-
-    /// `path.IsValidPathSegmentName`: what may appear as one segment of a URL path.
-    static func pathSegmentErrors(_ name: String) -> [String] { NameValidation.isValidPathSegmentName(name) }
 }

@@ -4,18 +4,11 @@ import Projections
 /// The query options of a request, parsed and validated the way kube-apiserver's
 /// parameter codec and `ValidateListOptions` do before anything reaches storage.
 struct RequestQuery: Sendable {
-    var labelSelector: LabelSelector?
-    var fieldSelector: FieldSelector?
+    /// The list and watch options, typed (the resourceVersion is parsed for list, watch
+    /// and get requests; deletecollection ignores it, as the apiserver's does).
+    var list = ListOptions()
     /// `resourceVersion` as sent (the option checks compare the text, as the apiserver's do).
     var resourceVersionText: String?
-    /// `resourceVersion` of a list or watch, parsed once (nil: latest; 0: any).
-    var resourceVersion: UInt64?
-    var resourceVersionMatch: ResourceVersionMatch?
-    var limit: Int?
-    var continueToken: String?
-    var timeoutSeconds: Int64?
-    var allowWatchBookmarks = false
-    var sendInitialEvents: Bool?
     var watch = false
     var dryRun = false
     var fieldManager: String?
@@ -35,32 +28,34 @@ struct RequestQuery: Sendable {
         q.watch = verb == .watch || QueryParameter.bool(query["watch"])
 
         if let s = first("labelSelector"), !s.isEmpty {
-            do { q.labelSelector = try LabelSelector(parsing: s) } catch { throw StatusError.badRequest(error.message) }
+            do { q.list.labelSelector = try LabelSelector(parsing: s) } catch {
+                throw StatusError.badRequest(error.message)
+            }
         }
         if let s = first("fieldSelector"), !s.isEmpty {
             do {
                 let selector = try FieldSelector(parsing: s)
                 try selector.validate(for: info)
-                q.fieldSelector = selector
+                q.list.fieldSelector = selector
             } catch {
                 throw StatusError.badRequest(error.message)
             }
         }
         if let rv = first("resourceVersion"), !rv.isEmpty { q.resourceVersionText = rv }
-        q.limit = try QueryParameter.int64(first("limit")).map { Int(clamping: $0) }
-        if let c = first("continue"), !c.isEmpty { q.continueToken = c }
-        q.timeoutSeconds = try QueryParameter.int64(first("timeoutSeconds"))
-        q.allowWatchBookmarks = QueryParameter.bool(query["allowWatchBookmarks"])
-        if let v = query["sendInitialEvents"], !v.isEmpty { q.sendInitialEvents = QueryParameter.bool(v) }
+        q.list.limit = try QueryParameter.int64(first("limit")).map { Int(clamping: $0) }
+        if let c = first("continue"), !c.isEmpty { q.list.continueToken = c }
+        q.list.timeoutSeconds = try QueryParameter.int64(first("timeoutSeconds"))
+        q.list.allowWatchBookmarks = QueryParameter.bool(query["allowWatchBookmarks"])
+        if let v = query["sendInitialEvents"], !v.isEmpty { q.list.sendInitialEvents = QueryParameter.bool(v) }
         let match = first("resourceVersionMatch") ?? ""
 
         if verb == .list || verb == .watch || verb == .deletecollection {
             let causes = q.watch ? watchCauses(q, match: match) : listCauses(q, match: match)
             if !causes.isEmpty { throw StatusError.invalidOptions("ListOptions", causes: causes) }
-            q.resourceVersionMatch = ResourceVersionMatch(rawValue: match)
+            q.list.resourceVersionMatch = ResourceVersionMatch(rawValue: match)
             if verb != .deletecollection, let text = q.resourceVersionText {
                 guard let rv = UInt64(text) else { throw StatusError.badRequest("invalid resource version: \(text)") }
-                q.resourceVersion = rv
+                q.list.resourceVersion = rv
             }
         }
 
@@ -110,7 +105,7 @@ struct RequestQuery: Sendable {
                     .forbidden(
                         "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"))
             }
-            if q.continueToken != nil {
+            if q.list.continueToken != nil {
                 causes.append(
                     .forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"))
             }
@@ -124,7 +119,7 @@ struct RequestQuery: Sendable {
                 )
             }
         }
-        if q.sendInitialEvents != nil {
+        if q.list.sendInitialEvents != nil {
             causes.append(.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"))
         }
         return causes
@@ -132,13 +127,13 @@ struct RequestQuery: Sendable {
 
     private static func watchCauses(_ q: RequestQuery, match: String) -> [FieldError] {
         var causes: [FieldError] = []
-        if q.sendInitialEvents != nil && match != "NotOlderThan" {
+        if q.list.sendInitialEvents != nil && match != "NotOlderThan" {
             causes.append(
                 .forbidden(
                     "resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
         }
         if !match.isEmpty {
-            if q.sendInitialEvents == nil {
+            if q.list.sendInitialEvents == nil {
                 causes.append(
                     .forbidden(
                         "resourceVersionMatch",
@@ -147,7 +142,7 @@ struct RequestQuery: Sendable {
             if match != "NotOlderThan" {
                 causes.append(.notSupported("resourceVersionMatch", match, supported: ["NotOlderThan"]))
             }
-            if q.continueToken != nil {
+            if q.list.continueToken != nil {
                 causes.append(
                     .forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"))
             }

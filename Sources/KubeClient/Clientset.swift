@@ -28,7 +28,9 @@ public struct Clientset: Sendable {
     public var appsV1: AppsV1 { AppsV1(transport: transport) }
 
     /// A dynamic client for any resource (CRDs such as device models and devices).
-    public func dynamic(_ resource: GroupVersionResource, namespace: String? = nil) -> ResourceClient<UnstructuredObject> {
+    public func dynamic(_ resource: GroupVersionResource, namespace: String? = nil) -> ResourceClient<
+        UnstructuredObject
+    > {
         ResourceClient(transport: transport, resource: resource, namespace: namespace)
     }
 

@@ -67,7 +67,7 @@ public final class HTTPTransport: KubeTransport {
                 code: Int(response.status.code), body: buffer.readBytes(length: buffer.readableBytes) ?? []
             )
             .decoded()
-            throw KubeAPIError(code: Int(response.status.code), status: [:])
+            throw StatusError(code: Int(response.status.code), reason: "", message: "HTTP \(response.status.code)")
         }
         let body = response.body
         return RawWatchStream {

@@ -30,7 +30,7 @@ public actor Informer<T: KubeObject> {
     let useWatchList: Bool
     var cache: [String: T] = [:]
     var indices: [String: [String: Set<String>]] = [:]
-    var lastResourceVersion = ""
+    var lastResourceVersion: UInt64?
     var synced = false
     var syncWaiters: [CheckedContinuation<Void, Never>] = []
     var handlers: [@Sendable (InformerEvent<T>) async -> Void] = []
@@ -45,7 +45,8 @@ public actor Informer<T: KubeObject> {
     ///   - indexers: named index functions for ``byIndex(_:_:)``.
     ///   - useWatchList: sync with a watch-list stream instead of a (paged) list.
     public init(
-        client: ResourceClient<T>, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
+        client: ResourceClient<T>, labelSelector: LabelSelector? = nil, fieldSelector: FieldSelector? = nil,
+        pageSize: Int = 500,
         watchTimeoutSeconds: ClosedRange<Int> = 300...600, indexers: [String: IndexFunction] = [:],
         useWatchList: Bool = false
     ) {
@@ -81,7 +82,7 @@ public actor Informer<T: KubeObject> {
         (indices[name]?[value] ?? []).sorted().compactMap { cache[$0] }
     }
     /// The resourceVersion the cache is current to.
-    public var resourceVersion: String { lastResourceVersion }
+    public var resourceVersion: UInt64? { lastResourceVersion }
 
     /// Runs until the task is cancelled.
     public func run() async {
@@ -99,7 +100,7 @@ public actor Informer<T: KubeObject> {
                     needList = try await watchOnce()
                 }
                 failures = 0
-            } catch let e as KubeAPIError where e.isExpired {
+            } catch let e as StatusError where e.requiresRelist {
                 needList = true
             } catch {
                 if Task.isCancelled { return }
@@ -115,18 +116,18 @@ public actor Informer<T: KubeObject> {
         var opts = options
         opts.limit = pageSize
         var items: [T] = []
-        var rv = ""
+        var rv: UInt64?
         repeat {
             let page = try await client.list(opts)
             items += page.items
-            if rv.isEmpty { rv = page.resourceVersion }
+            if rv == nil { rv = page.resourceVersion }
             opts.continueToken = page.continueToken
         } while opts.continueToken != nil
         await replace(with: items, resourceVersion: rv)
     }
 
     /// Makes the cache hold exactly `items` (one sync), emitting the differences.
-    func replace(with items: [T], resourceVersion rv: String) async {
+    func replace(with items: [T], resourceVersion rv: UInt64?) async {
         listCount += 1
         var fresh: [String: T] = [:]
         for item in items { fresh[item.key] = item }
@@ -159,20 +160,22 @@ public actor Informer<T: KubeObject> {
     /// Returns true when a new sync is needed.
     func watchListOnce() async throws -> Bool {
         var opts = options
-        opts.resourceVersion = ""
+        opts.resourceVersion = nil
         opts.resourceVersionMatch = .notOlderThan
         opts.sendInitialEvents = true
         opts.allowWatchBookmarks = true
-        opts.timeoutSeconds = Int.random(in: watchTimeout)
+        opts.timeoutSeconds = Int64(Int.random(in: watchTimeout))
         return try await follow(client.watch(opts), initialState: true)
     }
 
-    /// One watch from `lastResourceVersion`; returns true when a relist is needed.
+    /// One watch from `lastResourceVersion`; returns true when a relist is needed (also
+    /// when the server gave no resourceVersion to resume from).
     func watchOnce() async throws -> Bool {
         var opts = options
-        opts.resourceVersion = lastResourceVersion
+        guard let rv = lastResourceVersion else { return true }
+        opts.resourceVersion = rv
         opts.allowWatchBookmarks = true
-        opts.timeoutSeconds = Int.random(in: watchTimeout)
+        opts.timeoutSeconds = Int64(Int.random(in: watchTimeout))
         return try await follow(client.watch(opts), initialState: false)
     }
 
@@ -196,7 +199,7 @@ public actor Informer<T: KubeObject> {
                         continue
                     }
                 case .error(let e):
-                    if e.isExpired { return true }
+                    if e.requiresRelist { return true }
                     throw e
                 }
                 initial = state
@@ -211,17 +214,17 @@ public actor Informer<T: KubeObject> {
                     store(o)
                     await emit(.added(o))
                 }
-                if let rv = o.resourceVersion { lastResourceVersion = rv }
+                if let rv = ListOptions.resourceVersion(parsing: o.resourceVersion) { lastResourceVersion = rv }
             case .deleted(let o):
                 if let old = cache[o.key] {
                     remove(o.key)
                     await emit(.deleted(old))
                 }
-                if let rv = o.resourceVersion { lastResourceVersion = rv }
+                if let rv = ListOptions.resourceVersion(parsing: o.resourceVersion) { lastResourceVersion = rv }
             case .bookmark(let rv, _):
-                if !rv.isEmpty { lastResourceVersion = rv }
+                if let rv { lastResourceVersion = rv }
             case .error(let e):
-                if e.isExpired { return true }
+                if e.requiresRelist { return true }
                 throw e
             }
         }

@@ -89,8 +89,9 @@ public struct UnstructuredObject: KubeObject {
 /// A list as the server returned it.
 public struct ObjectList<T: KubeObject>: Sendable {
     public var items: [T]
-    /// The list's snapshot resourceVersion: watch from here to see exactly the later changes.
-    public var resourceVersion: String
+    /// The list's snapshot resourceVersion: watch from here to see exactly the later
+    /// changes (`nil` if the server sent none, or one that is not a number).
+    public var resourceVersion: UInt64?
     /// Set when `limit` cut the list; pass it back as ``ListOptions/continueToken``.
     public var continueToken: String?
     public var remainingItemCount: Int64?

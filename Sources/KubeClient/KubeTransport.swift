@@ -32,29 +32,6 @@ public struct RawWatchStream: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(next: makeNext()) }
 }
 
-/// An API error: the server's `Status`, typed.
-public struct KubeAPIError: Error, Sendable, CustomStringConvertible {
-    public var code: Int
-    public var reason: String
-    public var message: String
-    /// The whole Status object as sent.
-    public var status: JSONValue
-
-    public init(code: Int, status: JSONValue) {
-        self.code = code
-        self.status = status
-        self.reason = status["reason"]?.stringValue ?? ""
-        self.message = status["message"]?.stringValue ?? "HTTP \(code)"
-    }
-
-    public var isNotFound: Bool { reason == "NotFound" || code == 404 }
-    public var isConflict: Bool { reason == "Conflict" }
-    public var isAlreadyExists: Bool { reason == "AlreadyExists" }
-    /// 410: the resourceVersion asked for has been compacted (relist).
-    public var isExpired: Bool { code == 410 || reason == "Expired" || reason == "Gone" }
-    public var description: String { "\(code) \(reason): \(message)" }
-}
-
 /// Errors of the client itself (not answers from the server).
 public enum KubeClientError: Error, Sendable, CustomStringConvertible {
     case decoding(String)
@@ -71,20 +48,21 @@ public enum KubeClientError: Error, Sendable, CustomStringConvertible {
 }
 
 extension APIResponse {
-    /// The body parsed, or the server's Status thrown as ``KubeAPIError`` for codes ≥ 300.
+    /// The body parsed, or, for codes ≥ 300, the server's `Status` thrown as a
+    /// ``StatusError`` (a body that is no Status becomes one with the HTTP code, its text
+    /// as the message and no reason, so the code decides `isNotFound` and the like, as
+    /// client-go's `newUnstructuredResponseError` does).
     func decoded() throws -> JSONValue {
-        let value: JSONValue
-        do {
-            value = try JSONValue(parsing: body)
-        } catch {
-            if code >= 300 {
-                throw KubeAPIError(
-                    code: code,
-                    status: ["kind": "Status", "message": .string(String(decoding: body, as: UTF8.self))])
+        let value = try? JSONValue(parsing: body)
+        if code >= 300 {
+            if let value, var status = StatusError(statusObject: value) {
+                if status.code == 0 { status.code = code }
+                throw status
             }
-            throw KubeClientError.decoding("\(error)")
+            let text = String(decoding: body.prefix(1024), as: UTF8.self)
+            throw StatusError(code: code, reason: "", message: text.isEmpty ? "HTTP \(code)" : text)
         }
-        if code >= 300 { throw KubeAPIError(code: code, status: value) }
+        guard let value else { throw KubeClientError.decoding("the response body is not JSON") }
         return value
     }
 }

@@ -1,52 +1,5 @@
 import KubeModel
 
-/// Options of list and watch (the apiserver's ListOptions).
-public struct ListOptions: Sendable {
-    public var labelSelector: String?
-    public var fieldSelector: String?
-    public var limit: Int?
-    public var continueToken: String?
-    /// nil: most recent; "0": any cached state; "N": at least N (or exactly N with `.exact`).
-    public var resourceVersion: String?
-    public var resourceVersionMatch: ResourceVersionMatch?
-    /// Watch only: server-side bound on the stream.
-    public var timeoutSeconds: Int?
-    /// Watch only: ask for BOOKMARK events.
-    public var allowWatchBookmarks: Bool
-    /// Watch only: watch-list (initial ADDED events, then a BOOKMARK marking their end).
-    public var sendInitialEvents: Bool?
-
-    public init(
-        labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil,
-        resourceVersion: String? = nil, resourceVersionMatch: ResourceVersionMatch? = nil,
-        timeoutSeconds: Int? = nil, allowWatchBookmarks: Bool = false, sendInitialEvents: Bool? = nil
-    ) {
-        self.labelSelector = labelSelector
-        self.fieldSelector = fieldSelector
-        self.limit = limit
-        self.continueToken = continueToken
-        self.resourceVersion = resourceVersion
-        self.resourceVersionMatch = resourceVersionMatch
-        self.timeoutSeconds = timeoutSeconds
-        self.allowWatchBookmarks = allowWatchBookmarks
-        self.sendInitialEvents = sendInitialEvents
-    }
-
-    var query: [String: [String]] {
-        var q: [String: [String]] = [:]
-        if let labelSelector, !labelSelector.isEmpty { q["labelSelector"] = [labelSelector] }
-        if let fieldSelector, !fieldSelector.isEmpty { q["fieldSelector"] = [fieldSelector] }
-        if let limit, limit > 0 { q["limit"] = [String(limit)] }
-        if let continueToken, !continueToken.isEmpty { q["continue"] = [continueToken] }
-        if let resourceVersion { q["resourceVersion"] = [resourceVersion] }
-        if let resourceVersionMatch { q["resourceVersionMatch"] = [resourceVersionMatch.rawValue] }
-        if let timeoutSeconds { q["timeoutSeconds"] = [String(timeoutSeconds)] }
-        if allowWatchBookmarks { q["allowWatchBookmarks"] = ["true"] }
-        if let sendInitialEvents { q["sendInitialEvents"] = [sendInitialEvents ? "true" : "false"] }
-        return q
-    }
-}
-
 /// Options of delete and deletecollection (the apiserver's DeleteOptions).
 public struct DeleteOptions: Sendable {
     public var gracePeriodSeconds: Int?

@@ -5,10 +5,11 @@ public enum WatchEvent<T: KubeObject>: Sendable {
     case added(T)
     case modified(T)
     case deleted(T)
-    /// The server's progress marker: everything up to this resourceVersion has been sent.
-    case bookmark(resourceVersion: String, annotations: [String: String])
+    /// The server's progress marker: everything up to this resourceVersion has been sent
+    /// (`nil` if the server sent none, or one that is not a number).
+    case bookmark(resourceVersion: UInt64?, annotations: [String: String])
     /// A `Status` the server sent inside the stream (410 Expired: relist).
-    case error(KubeAPIError)
+    case error(StatusError)
 }
 
 /// A typed, pull-based watch: each `next()` reads one event from the server.
@@ -28,9 +29,13 @@ public struct WatchSequence<T: KubeObject>: AsyncSequence, Sendable {
                 let meta = e.object["metadata"]
                 var ann: [String: String] = [:]
                 for (k, v) in meta?["annotations"]?.objectValue ?? JSONObject() { ann[k] = v.stringValue ?? "" }
-                return .bookmark(resourceVersion: meta?["resourceVersion"]?.stringValue ?? "", annotations: ann)
+                return .bookmark(
+                    resourceVersion: ListOptions.resourceVersion(parsing: meta?["resourceVersion"]?.stringValue),
+                    annotations: ann)
             case "ERROR":
-                return .error(KubeAPIError(code: Int(e.object["code"]?.int64Value ?? 500), status: e.object))
+                return .error(
+                    StatusError(statusObject: e.object)
+                        ?? StatusError.internalError("a watch ERROR event without a Status"))
             default:
                 throw KubeClientError.decoding("unknown watch event type \(e.type)")
             }
@@ -77,18 +82,18 @@ public struct ResourceClient<T: KubeObject>: Sendable {
 
     /// LIST with every option (selectors, limit/continue, resourceVersion and match).
     public func list(_ options: ListOptions = ListOptions()) async throws -> ObjectList<T> {
-        let v = try await call(request(.list, query: options.query))
+        let v = try await call(request(.list, query: options.queryItems))
         let meta = v["metadata"]
         return ObjectList(
             items: (v["items"]?.arrayValue ?? []).map { T(object: $0) },
-            resourceVersion: meta?["resourceVersion"]?.stringValue ?? "",
+            resourceVersion: ListOptions.resourceVersion(parsing: meta?["resourceVersion"]?.stringValue),
             continueToken: meta?["continue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
             remainingItemCount: meta?["remainingItemCount"]?.int64Value)
     }
 
     /// WATCH: a pull-based sequence of typed events (nothing is buffered ahead of the consumer).
     public func watch(_ options: ListOptions = ListOptions()) async throws -> WatchSequence<T> {
-        WatchSequence(raw: try await transport.watch(request(.watch, query: options.query)))
+        WatchSequence(raw: try await transport.watch(request(.watch, query: options.queryItems)))
     }
 
     /// POST. The namespace comes from the client or else from the object.
@@ -160,7 +165,7 @@ public struct ResourceClient<T: KubeObject>: Sendable {
     public func deleteCollection(_ list: ListOptions = ListOptions(), options: DeleteOptions = DeleteOptions())
         async throws
     {
-        var q = list.query
+        var q = list.queryItems
         for (k, v) in options.query { q[k] = v }
         _ = try await call(
             request(

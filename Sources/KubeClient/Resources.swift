@@ -106,7 +106,9 @@ public struct Namespace: KubeResource {
     public static let namespaced = false
     public var object: JSONValue
     public init(object: JSONValue) { self.object = object }
-    public init(name: String) { self.object = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]] }
+    public init(name: String) {
+        self.object = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
+    }
     public var phase: String? { object["status"]?["phase"]?.stringValue }
 }
 

@@ -73,19 +73,23 @@ extension ObjectStore {
     /// Lists objects of a resource. Throws StatusError: Expired (410) for continue
     /// tokens / Exact RVs below the horizon, Timeout (504, ResourceVersionTooLarge)
     /// for an RV beyond the head after a short wait, BadRequest/Invalid for bad options.
-    public func list(_ gvr: GroupVersionResource, _ options: ListOptions) async throws -> ListResult {
+    /// `namespace` `nil` lists across all namespaces (and cluster-scoped resources).
+    public func list(_ gvr: GroupVersionResource, namespace: String? = nil, _ options: ListOptions) async throws
+        -> ListResult
+    {
         let snapshot = try Self.listSnapshot(options)
         switch snapshot {
         case .latest(let minimum?): try await awaitHead(atLeast: minimum)
         case .exact(let n): try await awaitHead(atLeast: n)
         case .latest(nil), .continuing: break
         }
-        return try log.read { txn in try readList(txn, gvr, options, snapshot) }
+        return try log.read { txn in try readList(txn, gvr, namespace: namespace, options, snapshot) }
     }
 
     /// The list itself, in one read transaction.
     func readList(
-        _ txn: some TransactionReader, _ gvr: GroupVersionResource, _ options: ListOptions, _ snapshot: ListSnapshot
+        _ txn: some TransactionReader, _ gvr: GroupVersionResource, namespace: String?, _ options: ListOptions,
+        _ snapshot: ListSnapshot
     ) throws -> ListResult {
         let head = txn.head
         var at = head
@@ -103,16 +107,16 @@ extension ObjectStore {
             afterKey = token.lastKey
         }
         let filter = ObjectFilter(
-            namespace: options.namespace, name: nil, labelSelector: options.labelSelector,
+            namespace: namespace, name: nil, labelSelector: options.labelSelector,
             fieldSelector: options.fieldSelector)
         guard let id = try resourceID(txn, gvr) else { return ListResult(resourceVersion: at, items: []) }
         if let afterKey, !StorageKeys.hasPrefixArray(afterKey, StorageKeys.resourcePrefix(id)) {
             throw StatusError.badRequest("continue key is not valid: it belongs to another resource")
         }
         let prefix =
-            options.namespace.map { StorageKeys.namespacePrefix(id, namespace: $0) }
+            namespace.map { StorageKeys.namespacePrefix(id, namespace: $0) }
             ?? StorageKeys.resourcePrefix(id)
-        let limit = (options.limit ?? 0) > 0 ? options.limit : nil
+        let limit = options.pageLimit
         let countRemaining = limit != nil && !filter.needsAttributes
         var items: [[UInt8]] = []
         if let limit { items.reserveCapacity(min(limit, 4096)) }
@@ -151,14 +155,16 @@ extension ObjectStore {
     }
 
     /// The same latest-state list without the field index (benchmarks and tests compare both paths).
-    package func listByScan(_ gvr: GroupVersionResource, _ options: ListOptions) throws -> ListResult {
+    package func listByScan(_ gvr: GroupVersionResource, namespace: String? = nil, _ options: ListOptions) throws
+        -> ListResult
+    {
         try log.read { txn in
             let filter = ObjectFilter(
-                namespace: options.namespace, name: nil, labelSelector: options.labelSelector,
+                namespace: namespace, name: nil, labelSelector: options.labelSelector,
                 fieldSelector: options.fieldSelector)
             guard let id = try resourceID(txn, gvr) else { return ListResult(resourceVersion: txn.head, items: []) }
             let prefix =
-                options.namespace.map { StorageKeys.namespacePrefix(id, namespace: $0) }
+                namespace.map { StorageKeys.namespacePrefix(id, namespace: $0) }
                 ?? StorageKeys.resourcePrefix(id)
             var items: [[UInt8]] = []
             try scanObjects(

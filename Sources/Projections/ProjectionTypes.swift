@@ -36,38 +36,6 @@ public struct StoredObject: Sendable, Hashable {
     public func json() throws -> JSONValue { try JSONValue(parsing: bytes) }
 }
 
-/// Options of a list, as the apiserver takes them from the query.
-public struct ListOptions: Sendable {
-    /// `nil` = all namespaces.
-    public var namespace: String?
-    /// Only objects whose labels match; `nil` = all.
-    public var labelSelector: LabelSelector?
-    /// Only objects whose selectable fields match; `nil` = all.
-    public var fieldSelector: FieldSelector?
-    /// `nil`/0 = no limit.
-    public var limit: Int?
-    /// The `continue` token of the previous page; the page is read at that page's snapshot.
-    public var continueToken: String?
-    /// `nil` = latest, `0` = any, `N` = at least / exactly N (parsed from the query by the Endpoint).
-    public var resourceVersion: ResourceVersion?
-    public var resourceVersionMatch: ResourceVersionMatch?
-
-    /// List options; the defaults list everything at the latest state.
-    public init(
-        namespace: String? = nil, labelSelector: LabelSelector? = nil, fieldSelector: FieldSelector? = nil,
-        limit: Int? = nil, continueToken: String? = nil, resourceVersion: ResourceVersion? = nil,
-        resourceVersionMatch: ResourceVersionMatch? = nil
-    ) {
-        self.namespace = namespace
-        self.labelSelector = labelSelector
-        self.fieldSelector = fieldSelector
-        self.limit = limit
-        self.continueToken = continueToken
-        self.resourceVersion = resourceVersion
-        self.resourceVersionMatch = resourceVersionMatch
-    }
-}
-
 /// One page of a list.
 public struct ListResult: Sendable {
     /// The snapshot RV every page of this list is read at.
@@ -127,6 +95,22 @@ public struct WatchOptions: Sendable {
         self.allowBookmarks = allowBookmarks
         self.timeout = timeout
         self.bookmarkInterval = bookmarkInterval
+    }
+
+    /// The cursor for a watch request: its ``ListOptions`` (selectors, resourceVersion,
+    /// watch-list, bookmarks, `timeoutSeconds`) on `namespace` (and one object's `name`).
+    /// `timeoutSeconds` 0 (or none) is the server default; kube-apiserver does not validate
+    /// it, so a negative value becomes a timer that fires at once and the watch ends
+    /// immediately (200, no events) — here too.
+    public init(
+        namespace: String?, name: String? = nil, _ options: ListOptions, bookmarkInterval: Duration = .seconds(60)
+    ) {
+        self.init(
+            namespace: namespace, name: name, labelSelector: options.labelSelector,
+            fieldSelector: options.fieldSelector, resourceVersion: options.resourceVersion,
+            sendInitialEvents: options.sendInitialEvents, allowBookmarks: options.allowWatchBookmarks,
+            timeout: options.timeoutSeconds.flatMap { $0 == 0 ? nil : .seconds(max($0, 0)) },
+            bookmarkInterval: bookmarkInterval)
     }
 }
 

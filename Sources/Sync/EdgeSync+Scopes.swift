@@ -78,11 +78,11 @@ extension EdgeSync {
     /// After a restart: a scope owns the stored upstream objects its selector matches.
     func deriveOwnership(_ scope: SyncScope) async throws {
         let sel = scope.selector
-        var options = ListOptions(namespace: sel.namespace)
+        var options = ListOptions()
         if !sel.labelSelector.isEmpty { options.labelSelector = try LabelSelector(parsing: sel.labelSelector) }
         if !sel.fieldSelector.isEmpty { options.fieldSelector = try FieldSelector(parsing: sel.fieldSelector) }
         let list: ListResult
-        do { list = try await store.list(sel.resource, options) } catch { return }
+        do { list = try await store.list(sel.resource, namespace: sel.namespace, options) } catch { return }
         for item in list.items {
             guard let json = try? JSONValue(parsing: item), let name = json.name else { continue }
             ownership.add(scope.id, sel.resource, ObjectKey(namespace: json.namespace ?? "", name: name))

@@ -22,7 +22,8 @@ import Synchronization
 ///   the upstream and applies what it lists and watches.
 /// - `LinkMonitor` (state machine): `LinkHealth` plus watch liveness; driven by the
 ///   probe loop in `EdgeSync+Link.swift`.
-/// - `DiscoveryMirror` (service): discovery and OpenAPI documents.
+/// - `DiscoveryMirror` (service): discovery and OpenAPI documents, refreshed by the
+///   loop in `EdgeSync+Discovery.swift` (periodically, on CRD changes, on misses).
 public final class EdgeSync: Sendable {
     public let store: ObjectStore
     public let connection: UpstreamConnection
@@ -32,6 +33,8 @@ public final class EdgeSync: Sendable {
     let changes = ChangeSignal()
     /// The discovery/OpenAPI mirror (loaded from disk by `start`, refreshed while online).
     public let discovery: DiscoveryMirror
+    /// Targeted discovery refreshes asked for (CRD changes, misses); see `EdgeSync+Discovery.swift`.
+    let discoveryRequests = DiscoveryRequests()
     /// `ake_sync_*` and `ake_upstream_link_*` metrics (traffic is counted by the connection).
     let metrics: SyncMetrics
 
@@ -92,7 +95,12 @@ public final class EdgeSync: Sendable {
             metrics.scopeCreated(scope.id, scope.selector.resource)
             metrics.phase(scope.id, scope.selector.resource, scope.phase)
         }
-        for selector in options.preload {
+        var pinned = options.preload
+        if options.followAPIChanges && !pinned.contains(where: { $0.resource == Self.crds }) {
+            // The CRD scope drives the discovery refreshes of new and changed custom resources.
+            pinned.append(ScopeSelector(resource: Self.crds))
+        }
+        for selector in pinned {
             switch state.withLock({ $0.registry.pin(selector) }) {
             case .absent: _ = try await createScope(selector, pinned: true, startRunner: false)
             case .unchanged: break
@@ -222,23 +230,5 @@ public final class EdgeSync: Sendable {
         if !s.labelSelector.isEmpty { text += " with labels \(s.labelSelector)" }
         if !s.fieldSelector.isEmpty { text += " with fields \(s.fieldSelector)" }
         return text
-    }
-
-    // MARK: discovery
-
-    /// Refreshes the discovery mirror while online, every `discoveryInterval`.
-    func discoveryLoop() async {
-        while !Task.isCancelled {
-            await waitOnline()
-            if Task.isCancelled { return }
-            do {
-                try await discovery.refresh()
-            } catch {
-                logger.warning("discovery refresh failed", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(5))
-                continue
-            }
-            try? await Task.sleep(for: options.discoveryInterval)
-        }
     }
 }

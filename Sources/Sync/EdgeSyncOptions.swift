@@ -17,8 +17,12 @@ public struct EdgeSyncOptions: Sendable {
     /// Reflector backoff bounds.
     public var initialBackoff: Duration
     public var maxBackoff: Duration
-    /// How often discovery and OpenAPI are refreshed from upstream.
+    /// How often discovery and OpenAPI are refreshed in full from upstream (the safety
+    /// net; CRD changes and misses refresh the groups concerned at once).
     public var discoveryInterval: Duration
+    /// Keep a pinned sync scope on CustomResourceDefinitions and refresh the discovery
+    /// of a group as soon as one of its CRDs changes upstream.
+    public var followAPIChanges: Bool
     /// Seconds clients are told to wait (`Retry-After`) when the link is down.
     public var retryAfterSeconds: Int
     /// Which writes are accepted offline (`--write-policy`, `--write-policy-file`).
@@ -32,9 +36,10 @@ public struct EdgeSyncOptions: Sendable {
         watchIdleTimeout: Duration = .seconds(90), watchTimeoutSeconds: Int = 300,
         scopeExpiry: Duration? = .seconds(3600),
         pageSize: Int = 500, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(5),
-        discoveryInterval: Duration = .seconds(300), retryAfterSeconds: Int = 5,
+        discoveryInterval: Duration = .seconds(300), retryAfterSeconds: Int = 5, followAPIChanges: Bool = true,
         writePolicy: WritePolicy = WritePolicy(), writeTimeout: Duration = .seconds(5)
     ) {
+        self.followAPIChanges = followAPIChanges
         self.writePolicy = writePolicy
         self.writeTimeout = writeTimeout
         self.preload = preload

@@ -43,6 +43,14 @@ public enum UpstreamWatchEvent: Sendable, Hashable {
     case bookmark(upstreamRV: String)
     /// An ERROR event carrying a Status code (410 = resume point expired).
     case error(code: Int, message: String)
+
+    /// The name of the object an added/modified/deleted event carries.
+    var objectName: String? {
+        switch self {
+        case .added(let o), .modified(let o), .deleted(let o): o.name
+        case .bookmark, .error: nil
+        }
+    }
 }
 
 /// The reflector of one sync scope, as a plain state machine (no I/O, no clock):

@@ -67,6 +67,9 @@ struct ScopeRunner: Sendable {
                         return applied
                     }
                     metrics.applied(id, gvr, applied)
+                    if gvr == EdgeSync.crds && applied.total > 0 {
+                        edge.customResourceDefinitionsChanged(objects.map(\.name))
+                    }
                     logger.info(
                         "sync scope listed",
                         metadata: [
@@ -174,6 +177,9 @@ struct ScopeRunner: Sendable {
                             return applied
                         }
                         metrics.applied(id, gvr, applied)
+                        if gvr == EdgeSync.crds && applied.total > 0, let name = event.objectName {
+                            edge.customResourceDefinitionsChanged([name])
+                        }
                         edge.updateInMemory(id, advanced)
                     case .recordBookmark:
                         await edge.update(id, advanced)

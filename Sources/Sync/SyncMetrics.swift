@@ -78,6 +78,10 @@ final class UpstreamMeters: Sendable {
 /// - `ake_upstream_link_online` — 1 online, 0 offline or not yet known;
 /// - `ake_upstream_link_transitions_total{to}` — flips to `online` / `offline`;
 /// - `ake_upstream_link_last_contact_seconds` — Unix time of the last successful contact;
+/// - `ake_discovery_refreshes_total{reason,result}` — discovery/OpenAPI mirror refreshes:
+///   `reason` = periodic, watch (a CRD changed upstream), miss (an unknown resource was
+///   asked for); `result` = ok or error;
+/// - `ake_discovery_last_refresh_seconds` — Unix time of the last successful refresh;
 /// - `ake_pending_writes` — objects with offline writes waiting for the cloud;
 /// - `ake_pending_oldest_age_seconds` — age of the oldest of them (0 when none);
 /// - `ake_pending_conflicted` — conflicted offline writes kept for the operator;
@@ -197,5 +201,11 @@ final class SyncMetrics: Sendable {
 
     func contact(at seconds: Double) {
         gauge("ake_upstream_link_last_contact_seconds", []).record(seconds)
+    }
+
+    func discoveryRefreshed(_ reason: DiscoveryRefreshReason, ok: Bool, at seconds: Double) {
+        counter("ake_discovery_refreshes_total", [("reason", reason.rawValue), ("result", ok ? "ok" : "error")])
+            .increment()
+        if ok { gauge("ake_discovery_last_refresh_seconds", []).record(seconds) }
     }
 }

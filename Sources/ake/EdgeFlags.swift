@@ -45,6 +45,12 @@ struct EdgeFlags: ParsableArguments {
     var probeInterval = "1s"
 
     @Option(
+        help:
+            "How often discovery and OpenAPI are re-read from upstream in full, e.g. 5m (the safety net: a CRD change upstream or a request for an unknown resource refreshes its group at once)."
+    )
+    var discoveryInterval = "5m"
+
+    @Option(
         name: .customLong("write-policy"),
         help: ArgumentHelp(
             "Which writes an offline edge accepts: RESOURCE[/SUBRESOURCE][@NAMESPACE][:VERBS]=forward|pending, e.g. configmaps@edge-apps=pending, pods:delete=forward. Repeatable; the first matching rule wins, before the defaults.",
@@ -114,14 +120,18 @@ struct EdgeFlags: ParsableArguments {
             }
         }
         guard let expiry = parseDuration(scopeExpiry), let firstSync = parseDuration(firstSyncTimeout),
-            let probe = parseDuration(probeInterval)
-        else { throw ValidationError("bad --scope-expiry, --first-sync-timeout or --probe-interval") }
+            let probe = parseDuration(probeInterval), let discovery = parseDuration(discoveryInterval),
+            discovery > .zero
+        else {
+            throw ValidationError("bad --scope-expiry, --first-sync-timeout, --probe-interval or --discovery-interval")
+        }
         guard let writeDeadline = parseDuration(writeTimeout), writeDeadline > .zero else {
             throw ValidationError("bad --write-timeout \(writeTimeout): expected a positive duration such as 5s")
         }
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
-            scopeExpiry: expiry == .zero ? nil : expiry, writePolicy: try parseWritePolicy(),
+            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery,
+            writePolicy: try parseWritePolicy(),
             writeTimeout: writeDeadline)
         let connection = try UpstreamConnection(config: config)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)

@@ -158,6 +158,12 @@ struct Serve: AsyncParsableCommand {
                 }
             }
         }
+        var resourceMiss: ResourceMissHandler?
+        if let edge {
+            resourceMiss = { group, version, resource in
+                await edge.refreshAfterMiss(group: group, version: version, resource: resource)
+            }
+        }
         let front = APIFront(
             endpoint: endpoint, catalog: catalog,
             configuration: APIFrontConfiguration(
@@ -170,6 +176,7 @@ struct Serve: AsyncParsableCommand {
                 return LogGauges(head: store.log.head, horizon: store.log.horizon, databaseBytes: UInt64(s.fileSize))
             },
             discoverySource: discoverySource,
+            resourceMiss: resourceMiss,
             logger: logger)
         let application = front.application { host, port in
             // Tests and scripts parse this line to find the port.

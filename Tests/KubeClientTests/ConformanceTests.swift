@@ -41,10 +41,10 @@ struct ConformanceTests {
             #expect(updated.resourceVersion != created.resourceVersion)
 
             // A stale resourceVersion is a Conflict.
-            await #expect(throws: KubeAPIError.self) { try await cms.update(got) }
+            await #expect(throws: StatusError.self) { try await cms.update(got) }
             do {
                 _ = try await cms.update(got)
-            } catch let e as KubeAPIError {
+            } catch let e as StatusError {
                 #expect(e.code == 409)
                 #expect(e.isConflict)
             }
@@ -54,7 +54,7 @@ struct ConformanceTests {
             do {
                 _ = try await cms.get("one")
                 Issue.record("get after delete succeeded")
-            } catch let e as KubeAPIError {
+            } catch let e as StatusError {
                 #expect(e.isNotFound)
                 #expect(e.message.contains("configmaps \"one\" not found"))
             }
@@ -87,14 +87,15 @@ struct ConformanceTests {
                 cm.labels = ["parity": i % 2 == 0 ? "even" : "odd"]
                 _ = try await cms.create(cm)
             }
-            let even = try await cms.list(ListOptions(labelSelector: "parity=even"))
+            let even = try await cms.list(ListOptions(labelSelector: try LabelSelector(parsing: "parity=even")))
             #expect(even.items.compactMap(\.name) == ["cm-0", "cm-2", "cm-4", "cm-6"])
-            let byName = try await cms.list(ListOptions(fieldSelector: "metadata.name=cm-3"))
+            let byName = try await cms.list(
+                ListOptions(fieldSelector: try FieldSelector(parsing: "metadata.name=cm-3")))
             #expect(byName.items.compactMap(\.name) == ["cm-3"])
 
             var names: [String] = []
-            var opts = ListOptions(labelSelector: "parity", limit: 3)
-            var first: String?
+            var opts = ListOptions(labelSelector: try LabelSelector(parsing: "parity"), limit: 3)
+            var first: UInt64?
             var pages = 0
             repeat {
                 let page = try await cms.list(opts)
@@ -123,7 +124,9 @@ struct ConformanceTests {
             #expect(strategic.labels == ["s": "y"])
             let applied = try await cms.patch(
                 "applied", type: .apply,
-                body: Array("{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"applied\"},\"data\":{\"k\":\"v\"}}".utf8),
+                body: Array(
+                    "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"applied\"},\"data\":{\"k\":\"v\"}}"
+                        .utf8),
                 fieldManager: "kubeclient-test")
             #expect(applied.data == ["k": "v"])
         }
@@ -163,8 +166,8 @@ struct ConformanceTests {
                 cm.labels = ["tier": tier]
                 _ = try await cms.create(cm)
             }
-            try await cms.deleteCollection(ListOptions(labelSelector: "tier=x"))
-            let left = try await cms.list(ListOptions(labelSelector: "tier"))
+            try await cms.deleteCollection(ListOptions(labelSelector: try LabelSelector(parsing: "tier=x")))
+            let left = try await cms.list(ListOptions(labelSelector: try LabelSelector(parsing: "tier")))
             #expect(left.items.compactMap(\.name) == ["c"])
         }
     }
@@ -176,7 +179,7 @@ struct ConformanceTests {
             _ = try await ns.create(Namespace(name: "scratch"))
             let sa = try await cs.coreV1.serviceAccounts("scratch").create(
                 ServiceAccount(object: ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "bot"]]))
-            await #expect(throws: KubeAPIError.self) {
+            await #expect(throws: StatusError.self) {
                 try await cs.coreV1.serviceAccounts("scratch").delete(
                     "bot", options: DeleteOptions(preconditionUID: "not-the-uid"))
             }
@@ -189,21 +192,31 @@ struct ConformanceTests {
     @Test("the dynamic client serves custom resources of a CRD", arguments: transports)
     func dynamicCRD(kind: ClientFixture.Kind) async throws {
         try await withFixture(kind) { cs in
-            let crds = cs.dynamic(GroupVersionResource(group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions"))
+            let crds = cs.dynamic(
+                GroupVersionResource(
+                    group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions"))
             _ = try await crds.create(
                 UnstructuredObject(object: [
                     "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
                     "metadata": ["name": "devices.edge.example.com"],
                     "spec": [
                         "group": "edge.example.com", "scope": "Namespaced",
-                        "names": ["plural": "devices", "singular": "device", "kind": "Device", "listKind": "DeviceList"],
-                        "versions": [[
-                            "name": "v1", "served": true, "storage": true,
-                            "schema": ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]],
-                        ]],
+                        "names": [
+                            "plural": "devices", "singular": "device", "kind": "Device", "listKind": "DeviceList",
+                        ],
+                        "versions": [
+                            [
+                                "name": "v1", "served": true, "storage": true,
+                                "schema": [
+                                    "openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]
+                                ],
+                            ]
+                        ],
                     ],
                 ]))
-            let devices = cs.dynamic(GroupVersionResource(group: "edge.example.com", version: "v1", resource: "devices"), namespace: "default")
+            let devices = cs.dynamic(
+                GroupVersionResource(group: "edge.example.com", version: "v1", resource: "devices"),
+                namespace: "default")
             let d = try await devices.create(
                 UnstructuredObject(object: [
                     "apiVersion": "edge.example.com/v1", "kind": "Device", "metadata": ["name": "thermo"],

@@ -122,4 +122,25 @@ struct StatusErrorTests {
         let b = StatusError.invalid(kind: "ConfigMap", name: "X", causes: fieldErrors.map(\.cause))
         #expect(a == b)
     }
+
+    @Test(
+        "classify errors as apimachinery's IsNotFound/IsConflict/… do: the reason decides, the code only without a known reason"
+    )
+    func predicates() {
+        let notFound = StatusError.notFound(("", "pods"), name: "p")
+        #expect(notFound.isNotFound && !notFound.isConflict && !notFound.requiresRelist)
+        let exists = StatusError.alreadyExists(("", "pods"), name: "p")
+        #expect(exists.isAlreadyExists && !exists.isConflict)
+        #expect(StatusError.conflict(("", "pods"), name: "p", message: "stale").isConflict)
+        #expect(StatusError.tooOldResourceVersion(requested: 1, oldest: 5).isResourceExpired)
+        #expect(StatusError.tooOldResourceVersion(requested: 1, oldest: 5).requiresRelist)
+        #expect(StatusError.gone("gone").isGone)
+        // A bare 404 from a proxy (no Status body) is NotFound; a 404 with another known reason is not.
+        #expect(StatusError(code: 404, reason: "", message: "HTTP 404").isNotFound)
+        #expect(!StatusError(code: 404, reason: "Forbidden", message: "").isNotFound)
+        // AlreadyExists and Expired need their reason (apimachinery has no code fallback for them).
+        #expect(!StatusError(code: 409, reason: "", message: "").isAlreadyExists)
+        #expect(StatusError(code: 409, reason: "", message: "").isConflict)
+        #expect(StatusError(code: 410, reason: "", message: "").requiresRelist)
+    }
 }

@@ -51,7 +51,7 @@ struct ListTests {
             let all = try await store.list(podsGVR, ListOptions())
             #expect(try itemNames(all.items) == ["a/p1", "a/p3", "ab/p0", "b/p1", "b/p2"])
             #expect(all.resourceVersion == store.log.head)
-            let inA = try await store.list(podsGVR, ListOptions(namespace: "a"))
+            let inA = try await store.list(podsGVR, namespace: "a", ListOptions())
             #expect(try itemNames(inA.items) == ["a/p1", "a/p3"])
             let web = try await store.list(podsGVR, ListOptions(labelSelector: try LabelSelector(parsing: "app=web")))
             #expect(try itemNames(web.items) == ["a/p3", "b/p1", "b/p2"])
@@ -59,7 +59,7 @@ struct ListTests {
                 podsGVR, ListOptions(fieldSelector: try FieldSelector(parsing: "spec.nodeName=n1")))
             #expect(try itemNames(onN1.items) == ["a/p3", "ab/p0", "b/p2"])
             let onN1InB = try await store.list(
-                podsGVR, ListOptions(namespace: "b", fieldSelector: try FieldSelector(parsing: "spec.nodeName=n1")))
+                podsGVR, namespace: "b", ListOptions(fieldSelector: try FieldSelector(parsing: "spec.nodeName=n1")))
             #expect(try itemNames(onN1InB.items) == ["b/p2"])
             let notN1 = try await store.list(
                 podsGVR, ListOptions(fieldSelector: try FieldSelector(parsing: "spec.nodeName!=n1,metadata.name=p1")))
@@ -83,10 +83,9 @@ struct ListTests {
             }
             for node in ["", "n0", "n1", "n2", "n3"] {
                 for ns: String? in [nil, "ns1"] {
-                    let options = ListOptions(
-                        namespace: ns, fieldSelector: try FieldSelector(parsing: "spec.nodeName=\(node)"))
-                    let viaIndex = try await store.list(podsGVR, options)
-                    let viaScan = try store.listByScan(podsGVR, options)
+                    let options = ListOptions(fieldSelector: try FieldSelector(parsing: "spec.nodeName=\(node)"))
+                    let viaIndex = try await store.list(podsGVR, namespace: ns, options)
+                    let viaScan = try store.listByScan(podsGVR, namespace: ns, options)
                     #expect(viaIndex.items == viaScan.items, "node \(node) namespace \(ns ?? "all")")
                 }
             }

@@ -8,7 +8,7 @@ private let pods = GroupVersionResource(group: "", version: "v1", resource: "pod
 private let nodes = GroupVersionResource(group: "", version: "v1", resource: "nodes")
 private let events = GroupVersionResource(group: "", version: "v1", resource: "events")
 private let newEvents = GroupVersionResource(group: "events.k8s.io", version: "v1", resource: "events")
-private let widgets = GroupVersionResource(group: "example.com", version: "v1", resource: "widgets")
+private let widgetsGVR = GroupVersionResource(group: "example.com", version: "v1", resource: "widgets")
 private let configMaps = GroupVersionResource(group: "", version: "v1", resource: "configmaps")
 
 @Suite("Write policy")
@@ -32,8 +32,8 @@ struct WritePolicyTests {
         #expect(mode(p, pods, ns: "default", .create) == .forward)
         #expect(mode(p, events, ns: "default", .create) == .pending)
         #expect(mode(p, newEvents, ns: "default", .patch) == .pending)
-        #expect(mode(p, widgets, "status", ns: "default", custom: true) == .pending)
-        #expect(mode(p, widgets, ns: "default", custom: true) == .forward)
+        #expect(mode(p, widgetsGVR, "status", ns: "default", custom: true) == .pending)
+        #expect(mode(p, widgetsGVR, ns: "default", custom: true) == .forward)
         #expect(mode(p, configMaps, ns: "default", .create) == .forward)
         #expect(mode(p, events, ns: "default", .deletecollection) == .forward)
     }
@@ -50,9 +50,9 @@ struct WritePolicyTests {
         #expect(mode(p, events, ns: "default", .create) == .pending)
         #expect(mode(p, configMaps, ns: "edge-apps", .create) == .pending)
         #expect(mode(p, configMaps, ns: "default", .create) == .forward)
-        #expect(mode(p, widgets, "status", ns: "default", custom: true) == .forward)
-        #expect(mode(p, widgets, ns: "default", .create, custom: true) == .pending)
-        #expect(mode(p, widgets, ns: "default", .delete, custom: true) == .forward)
+        #expect(mode(p, widgetsGVR, "status", ns: "default", custom: true) == .forward)
+        #expect(mode(p, widgetsGVR, ns: "default", .create, custom: true) == .pending)
+        #expect(mode(p, widgetsGVR, ns: "default", .delete, custom: true) == .forward)
         let all = WritePolicy(rules: [try WritePolicyRule.parse("*=forward")])
         #expect(mode(all, leases, ns: "kube-node-lease") == .forward)
     }

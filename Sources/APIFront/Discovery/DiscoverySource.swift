@@ -29,6 +29,12 @@ public enum DiscoveryVariant: Sendable, Equatable {
 /// the cloud's discovery (CRDs included) even offline; the front does not depend on Sync.
 public typealias DiscoverySource = @Sendable (_ path: String, _ variant: DiscoveryVariant) -> DiscoveryDocument?
 
+/// Asked before answering 404 for `group`/`version`/`resource` (resource empty for a
+/// discovery document of the group): may refresh what the server knows (an edge asks its
+/// upstream) and answers whether it did, so the request is looked up once more.
+public typealias ResourceMissHandler =
+    @Sendable (_ group: String, _ version: String, _ resource: String) async -> Bool
+
 extension APIFront {
     /// Whether `path` is one of the documents a ``DiscoverySource`` may provide:
     /// `/version`, `/api`, `/api/<v>`, `/apis`, `/apis/<g>`, `/apis/<g>/<v>`,

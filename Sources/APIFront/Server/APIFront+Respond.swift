@@ -18,6 +18,12 @@ extension APIFront {
     func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
         if let mirrored = mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
+        if let (group, version) = unknownGroupDiscovery(request.uri.path), let miss = resourceMiss,
+            await miss(group, version, ""),
+            let mirrored = mirroredDiscoveryResponse(request, start: start)
+        {
+            return mirrored
+        }
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
             return finish(status(.notFound), verb: verbLabel(request.method), resource: "", start: start)
@@ -40,13 +46,31 @@ extension APIFront {
         }
     }
 
+    /// `(group, version)` of a `/apis/<group>[/<version>]` discovery request for a group
+    /// the catalog does not serve (version empty for the group document).
+    func unknownGroupDiscovery(_ path: String) -> (String, String)? {
+        guard discoverySource != nil else { return nil }
+        let segments = path.split(separator: "/").map(String.init)
+        guard segments.first == "apis", segments.count == 2 || segments.count == 3 else { return nil }
+        let group = segments[1]
+        guard !catalog.groups().contains(where: { $0.group == group }) else { return nil }
+        return (group, segments.count == 3 ? segments[2] : "")
+    }
+
     // MARK: - Resources
 
     /// Executes a resource request: ``FrontRequest/parse(_:path:catalog:)`` decides what it
     /// means; this sheds load, reads the body, calls the Endpoint and encodes the answer.
     func resourceResponse(_ path: ResourcePath, request: Request, start: ContinuousClock.Instant) async -> Response {
         let parsed: FrontRequest
-        switch FrontRequest.parse(request.head, path: path, catalog: catalog) {
+        var outcome = FrontRequest.parse(request.head, path: path, catalog: catalog)
+        if case .failure = outcome, let miss = resourceMiss,
+            catalog.resource(group: path.group, version: path.version, resource: path.resource) == nil,
+            await miss(path.group, path.version, path.resource)
+        {
+            outcome = FrontRequest.parse(request.head, path: path, catalog: catalog)
+        }
+        switch outcome {
         case .failure(let rejection):
             return finish(status(rejection.status), verb: rejection.label, resource: path.resource, start: start)
         case .success(let p):

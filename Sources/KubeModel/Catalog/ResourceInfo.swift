@@ -98,9 +98,6 @@ public struct ResourceInfo: Sendable, Hashable {
     /// `apiVersion` of objects of this resource.
     public var apiVersion: String { gvr.groupVersion }
 
-    /// Whether a field selector may name `field` (see `fieldLabelError(_:)`).
-    public func isSelectable(_ field: String) -> Bool { fieldLabelError(field) == nil }
-
     /// Why a field selector may not name `field` for this resource, worded as the
     /// apiserver's field-label conversion says it; nil when it may.
     ///

@@ -6,8 +6,6 @@ public enum RequestPathValidation {
     public static let maxNameLength = 253
     /// Longest namespace accepted (namespaces are DNS labels).
     public static let maxNamespaceLength = 63
-    /// Longest resource or subresource segment accepted.
-    public static let maxResourceLength = 63
 
     /// A 400 BadRequest when `name` cannot be an object name in a request path.
     public static func checkName(_ name: String) -> StatusError? {
@@ -27,11 +25,5 @@ public enum RequestPathValidation {
         if namespace.utf8.contains(0) { msgs.append("may not contain NUL") }
         guard !msgs.isEmpty else { return nil }
         return .badRequest("Namespace parameter invalid: \(goQuoted(namespace)): \(msgs.joined(separator: ";"))")
-    }
-
-    /// Whether a resource/subresource path segment is plausible (lowercase DNS-1123
-    /// label characters, bounded); unknown ones then get a 404 from the catalog.
-    public static func isPlausibleResourceSegment(_ segment: String) -> Bool {
-        segment.utf8.count <= maxResourceLength && NameValidation.matchesDNS1123Label(segment.utf8)
     }
 }

@@ -36,7 +36,7 @@ final class Cloud: Sendable {
             directory: dir.path, catalog: catalog, options: .init(mapSize: 256 << 20), logger: Logger(label: "cloud"))
         endpoint = Endpoint(store: store, catalog: catalog, logger: Logger(label: "cloud"))
         try await endpoint.bootstrap()
-        server = try await TestAPIServer(endpoint: endpoint)
+        server = try await TestAPIServer(endpoint: endpoint, catalog: catalog)
     }
 
     func stop() async {
@@ -52,7 +52,8 @@ final class Edge: Sendable {
     let endpoint: Endpoint
 
     init(
-        directory: String, upstream: String, options: EdgeSyncOptions = .init(probeInterval: .milliseconds(200)),
+        directory: String, upstream: String,
+        options: EdgeSyncOptions = .init(probeInterval: .milliseconds(200), followAPIChanges: false),
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) async throws {
         let catalog = ResourceCatalog.builtIn()

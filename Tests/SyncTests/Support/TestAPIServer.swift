@@ -15,7 +15,8 @@ final class TestAPIServer: Sendable {
     let port: Int
     let task: Task<Void, Never>
 
-    init(endpoint: Endpoint) async throws {
+    /// `catalog`: the endpoint's, to serve discovery of its custom resources (empty without).
+    init(endpoint: Endpoint, catalog: ResourceCatalog = ResourceCatalog(resources: [])) async throws {
         self.endpoint = endpoint
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -28,12 +29,12 @@ final class TestAPIServer: Sendable {
             }
         self.channel = channel
         self.port = channel.channel.localAddress?.port ?? 0
-        self.task = Task { [endpoint] in
+        self.task = Task { [endpoint, catalog] in
             try? await channel.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {
-                            group.addTask { await Self.serve(connection, endpoint) }
+                            group.addTask { await Self.serve(connection, endpoint, catalog) }
                         }
                     } catch {}
                 }
@@ -50,7 +51,8 @@ final class TestAPIServer: Sendable {
     }
 
     static func serve(
-        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, _ endpoint: Endpoint
+        _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, _ endpoint: Endpoint,
+        _ catalog: ResourceCatalog
     )
         async
     {
@@ -66,14 +68,14 @@ final class TestAPIServer: Sendable {
                     body += b.readBytes(length: b.readableBytes) ?? []
                 case .end:
                     guard let h = head else { continue }
-                    try await respond(h, body, endpoint, outbound)
+                    try await respond(h, body, endpoint, catalog, outbound)
                 }
             }
         }
     }
 
     static func respond(
-        _ head: HTTPRequestHead, _ body: [UInt8], _ endpoint: Endpoint,
+        _ head: HTTPRequestHead, _ body: [UInt8], _ endpoint: Endpoint, _ catalog: ResourceCatalog,
         _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws {
         func send(_ code: Int, _ bytes: [UInt8]) async throws {
@@ -95,10 +97,15 @@ final class TestAPIServer: Sendable {
         case "/api":
             return try await send(200, Array(#"{"kind":"APIVersions","versions":["v1"]}"#.utf8))
         case "/apis":
-            return try await send(200, Array(#"{"kind":"APIGroupList","apiVersion":"v1","groups":[]}"#.utf8))
+            return try await send(200, Self.groupList(catalog))
         default: break
         }
         var segments = path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
+        if segments.count == 3, segments[0] == "apis" {
+            let list = Self.resourceList(catalog, group: segments[1], version: segments[2])
+            guard let list else { return try await send(404, []) }
+            return try await send(200, list)
+        }
         let gvr: (String, String)
         if segments.first == "api", segments.count >= 2 {
             gvr = ("", segments[1])
@@ -152,5 +159,48 @@ final class TestAPIServer: Sendable {
             }
             try await outbound.write(.end(nil))
         }
+    }
+
+    /// Discovery of the custom (dotted) API groups only: the built-in ones are the edge's
+    /// own, so the tests of everything else see the same upstream as before.
+    static func groupList(_ catalog: ResourceCatalog) -> [UInt8] {
+        let groups: [JSONValue] = catalog.groups().filter { $0.group.contains(".") }.map { g in
+            [
+                "name": .string(g.group),
+                "versions": .array(
+                    g.versions.map { ["groupVersion": .string("\(g.group)/\($0)"), "version": .string($0)] }),
+                "preferredVersion": [
+                    "groupVersion": .string("\(g.group)/\(g.preferred)"), "version": .string(g.preferred),
+                ],
+            ]
+        }
+        let list: JSONValue = ["kind": "APIGroupList", "apiVersion": "v1", "groups": .array(groups)]
+        return list.serialized()
+    }
+
+    /// The APIResourceList of a custom group/version, nil when the catalog has none.
+    static func resourceList(_ catalog: ResourceCatalog, group: String, version: String) -> [UInt8]? {
+        let infos = catalog.resources(group: group, version: version)
+        guard group.contains("."), !infos.isEmpty else { return nil }
+        var resources: [JSONValue] = []
+        for info in infos {
+            resources.append([
+                "name": .string(info.gvr.resource), "singularName": .string(info.singular),
+                "namespaced": .bool(info.namespaced), "kind": .string(info.kind),
+                "verbs": .array(info.verbs.map { .string($0) }),
+            ])
+            for sub in info.subresources.sorted() {
+                resources.append([
+                    "name": .string("\(info.gvr.resource)/\(sub)"), "singularName": "",
+                    "namespaced": .bool(info.namespaced), "kind": .string(info.kind),
+                    "verbs": ["get", "patch", "update"],
+                ])
+            }
+        }
+        let list: JSONValue = [
+            "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string("\(group)/\(version)"),
+            "resources": .array(resources),
+        ]
+        return list.serialized()
     }
 }
