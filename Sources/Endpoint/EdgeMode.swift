@@ -16,6 +16,8 @@ struct EdgeLocalWrite: Sendable {
     var mode: Mode
     /// The edge syncs namespaces: an unknown namespace is refused (404) as the cloud would.
     var strictNamespaces: Bool
+    /// The write was forwarded first and got no answer: the cloud may have applied it.
+    var mayHaveLanded = false
 
     @TaskLocal static var current: EdgeLocalWrite?
 }
@@ -26,8 +28,9 @@ enum EdgeDecision: Sendable {
     case answered(APIResult)
     /// A read a synced scope covers: the ordinary local code answers it.
     case local
-    /// A write to accept locally as pending.
-    case pending
+    /// A write to accept locally as pending (`mayHaveLanded`: it was forwarded first and
+    /// got no answer, so the cloud may have applied it).
+    case pending(mayHaveLanded: Bool)
     /// A write the link cannot take: answer locally what the edge can decide, else this 503.
     case decide(StatusError)
 }
@@ -72,7 +75,7 @@ extension Endpoint {
             if edge.pendingCount > 0, let name = Self.objectName(request, verb: verb),
                 edge.hasPending(info.gvr, namespace: objectNamespace, name: name)
             {
-                if keepable { return .pending }
+                if keepable { return .pending(mayHaveLanded: false) }
                 // A forwarded write waits (bounded) for the object's pending writes to reach the cloud.
                 await edge.awaitReconciled(info.gvr, namespace: objectNamespace, name: name)
             }
@@ -89,8 +92,8 @@ extension Endpoint {
             switch try await edge.tryForward(forwarded) {
             case .answered(let response):
                 return .answered(.response(response))
-            case .unreachable(let error):
-                return keepable ? .pending : .decide(error)
+            case .unreachable(let error, let mayHaveLanded):
+                return keepable ? .pending(mayHaveLanded: mayHaveLanded) : .decide(error)
             }
         }
     }
@@ -106,9 +109,11 @@ extension Endpoint {
     /// not hold is "not found" only when a synced scope covers it; otherwise the cloud may
     /// well have it, and the answer is 503.
     func acceptPending(
-        _ edge: EdgeSync, verb: APIVerb, info: ResourceInfo, request: APIRequest, query: RequestQuery
+        _ edge: EdgeSync, verb: APIVerb, info: ResourceInfo, request: APIRequest, query: RequestQuery,
+        mayHaveLanded: Bool
     ) async throws -> APIResult {
-        let local = EdgeLocalWrite(edge: edge, mode: .pending, strictNamespaces: edgeSyncsNamespaces(edge))
+        let local = EdgeLocalWrite(
+            edge: edge, mode: .pending, strictNamespaces: edgeSyncsNamespaces(edge), mayHaveLanded: mayHaveLanded)
         do {
             return try await EdgeLocalWrite.$current.withValue(local) {
                 try await routeLocal(verb, info, request, query)

@@ -110,8 +110,9 @@ public final class Endpoint: Sendable {
                 return result
             case .local:
                 break
-            case .pending:
-                return try await acceptPending(edge, verb: verb, info: info, request: request, query: query)
+            case .pending(let mayHaveLanded):
+                return try await acceptPending(
+                    edge, verb: verb, info: info, request: request, query: query, mayHaveLanded: mayHaveLanded)
             case .decide(let unavailable):
                 return try await decideOffline(
                     edge, unavailable, verb: verb, info: info, request: request, query: query)
@@ -382,8 +383,9 @@ public final class Endpoint: Sendable {
                             pending.append(
                                 try local.edge.recordPending(
                                     ctx, type: type, gvr, namespace: stored.namespace, name: stored.name,
-                                    previous: previous, rv: stored.rv, verb: request.verb,
-                                    subresource: request.subresource, client: request.client))
+                                    previous: previous, stored: stored, verb: request.verb,
+                                    subresource: request.subresource, client: request.client,
+                                    mayHaveLanded: local.mayHaveLanded))
                         }
                     }
                 }

@@ -29,12 +29,15 @@ extension EdgeSync {
 
     /// Records a local write accepted while offline: called by the Endpoint inside the
     /// write transaction right after the pending event was appended. `previous` is the
-    /// stored version before it (nil for a create). Throws a 503 StatusError when the
-    /// object's key cannot be a ledger key (a name too long).
+    /// stored version before it (nil for a create), `stored` the one appended;
+    /// `mayHaveLanded`: the write was forwarded first and got no answer. Throws a 503
+    /// StatusError when the object's key cannot be a ledger key (a name too long).
     public func recordPending(
         _ ctx: MutationContext, type: ChangeType, _ gvr: GroupVersionResource, namespace: String, name: String,
-        previous: StoredObject?, rv: ResourceVersion, verb: APIVerb, subresource: String?, client: String
+        previous: StoredObject?, stored: StoredObject, verb: APIVerb, subresource: String?, client: String,
+        mayHaveLanded: Bool = false
     ) throws -> PendingChange {
+        let rv = stored.rv
         guard let key = PendingWrite.key(gvr, namespace: namespace, name: name) else {
             throw unreachable("the object's name is too long to keep its write pending")
         }
@@ -42,7 +45,8 @@ extension EdgeSync {
         let change = LocalChange(
             change: type == .added ? .added : (type == .deleted ? .deleted : .modified), verb: verb,
             subresource: subresource, gvr: gvr, namespace: namespace, name: name,
-            previous: previous.map { ($0.uid, $0.upstreamRV, $0.bytes) }, rv: rv, client: client, time: Self.now())
+            previous: previous.map { ($0.uid, $0.upstreamRV, $0.bytes) }, rv: rv, client: client, time: Self.now(),
+            landedMaybe: mayHaveLanded ? stored.bytes : nil)
         guard let entry = PendingWrite.coalesce(existing, change) else {
             try ctx.removeMeta(key)
             return PendingChange(key: key, since: nil)

@@ -57,6 +57,10 @@ public struct PendingWrite: Codable, Sendable, Equatable {
     public var since: Double
     /// A create was sent upstream at least once (its fate may be unknown).
     public var attempted: Bool
+    /// The edge's object after each write that was forwarded first and got no answer
+    /// (JSON texts, the last few): the cloud may hold one of them, which is then the
+    /// edge's own write and not a change of the cloud's.
+    public var maybeLanded: [String]? = nil
     public var state: State
     /// Why the edge's change lost (conflicted only).
     public var reason: String
@@ -76,6 +80,11 @@ public struct PendingWrite: Codable, Sendable, Equatable {
 
     /// The base object, parsed.
     var baseObject: JSONValue? { base.flatMap { try? JSONValue(parsing: Array($0.utf8)) } }
+
+    /// The objects of `maybeLanded`, parsed.
+    var maybeLandedObjects: [JSONValue] {
+        (maybeLanded ?? []).compactMap { try? JSONValue(parsing: Array($0.utf8)) }
+    }
 
     // MARK: ledger keys
 
@@ -123,6 +132,8 @@ struct LocalChange: Sendable {
     var rv: UInt64
     var client: String
     var time: Double
+    /// The stored object when the write was forwarded first and got no answer.
+    var landedMaybe: [UInt8]? = nil
 }
 
 extension PendingWrite {
@@ -147,7 +158,11 @@ extension PendingWrite {
                 baseUpstreamRV: kind == .create ? "" : (change.previous?.upstreamRV ?? ""),
                 base: kind == .create ? nil : base, firstRV: change.rv, lastRV: change.rv, writes: 1,
                 verbs: [change.verb.rawValue], client: change.client, since: change.time, attempted: false,
+                maybeLanded: change.landedMaybe.map { [String(decoding: $0, as: UTF8.self)] },
                 state: .pending, reason: "", outcomeRV: 0, cloudRV: "")
+        }
+        if let landed = change.landedMaybe {
+            entry.maybeLanded = Array(((entry.maybeLanded ?? []) + [String(decoding: landed, as: UTF8.self)]).suffix(4))
         }
         entry.lastRV = change.rv
         entry.writes += 1
@@ -177,6 +192,7 @@ extension PendingWrite {
         base = String(decoding: cloud.serialized(), as: UTF8.self)
         baseUpstreamRV = cloud.resourceVersion ?? ""
         uid = cloud.uid ?? uid
+        maybeLanded = nil
         switch kind {
         case .create, .recreate, .update: kind = .update
         case .delete: break

@@ -13,7 +13,9 @@ import KubeModel
 /// The conflict policy:
 /// - the cloud wins for spec: when the edge changed a field outside status that the
 ///   cloud also changed since the edge's base version, the edge's change is dropped
-///   (`conflicted`) and the edge takes the cloud's object;
+///   (`conflicted`) and the edge takes the cloud's object — unless the cloud's value is
+///   the one of an edge write that was forwarded and got no answer (`maybeLanded`): that
+///   is the edge's own write having landed;
 /// - the edge wins for the status fields it wrote: they are applied to the cloud's latest
 ///   status through the status subresource, whatever the cloud changed meanwhile; a
 ///   status write never carries the cloud's spec back (PUT /status ignores it);
@@ -127,7 +129,13 @@ public enum Reconcile {
             let cloudSpec = specPart(cloud, resource)
             if !edits.isSatisfied(by: cloudSpec) {
                 let baseSpec = specPart(base, resource)
-                let contested = edits.paths.filter { cloudSpec[path: $0] != baseSpec[path: $0] }
+                // The cloud's value is the edge's own when an earlier write of the entry
+                // reached the cloud without an answer: not a change made in the cloud.
+                let ownWrites = entry.maybeLandedObjects.map { specPart($0, resource) }
+                let contested = edits.paths.filter { path in
+                    cloudSpec[path: path] != baseSpec[path: path]
+                        && !ownWrites.contains { $0[path: path] == cloudSpec[path: path] }
+                }
                 if !contested.isEmpty {
                     let fields = contested.map { $0.joined(separator: ".") }.joined(separator: ", ")
                     return .conflicted(

@@ -12,7 +12,7 @@ extension EdgeSync {
     public func forward(_ write: APIRequest) async throws -> APIResponse {
         switch try await tryForward(write) {
         case .answered(let response): return response
-        case .unreachable(let error): throw error
+        case .unreachable(let error, _): throw error
         }
     }
 
@@ -20,9 +20,10 @@ extension EdgeSync {
     public enum ForwardResult: Sendable {
         /// The cloud answered (success or a Status error), as the client gets it.
         case answered(APIResponse)
-        /// The link is down, or the cloud did not answer within `writeTimeout` (then the
-        /// write's fate upstream is unknown): the 503 to answer unless the edge keeps it.
-        case unreachable(StatusError)
+        /// The link is down, or the cloud did not answer within `writeTimeout`: the 503 to
+        /// answer unless the edge keeps the write. `mayHaveLanded`: the request was sent and
+        /// got no answer, so the cloud may have applied it (its fate is unknown).
+        case unreachable(StatusError, mayHaveLanded: Bool)
     }
 
     /// `forward`, telling an unreachable cloud apart from its answers: the caller may then
@@ -35,7 +36,8 @@ extension EdgeSync {
         }
         await awaitLinkKnown()
         guard isOnline else {
-            return .unreachable(unreachable("writes cannot be forwarded while the link is down"))
+            return .unreachable(
+                unreachable("writes cannot be forwarded while the link is down"), mayHaveLanded: false)
         }
         var write = write
         try translatePreconditions(&write)
@@ -50,9 +52,11 @@ extension EdgeSync {
             linkFailed(text)
             if text.contains("deadlineExceeded") {
                 return .unreachable(
-                    unreachable("the cloud did not answer the write within \(options.writeTimeout)"))
+                    unreachable("the cloud did not answer the write within \(options.writeTimeout)"),
+                    mayHaveLanded: true)
             }
-            return .unreachable(unreachable("the write could not be forwarded (\(error))"))
+            // Refused or reset: possibly after the request went out, so its fate is unknown too.
+            return .unreachable(unreachable("the write could not be forwarded (\(error))"), mayHaveLanded: true)
         }
         linkSucceeded()
         guard (200..<300).contains(response.code) else {

@@ -62,6 +62,7 @@ struct PendingList: AsyncParsableCommand {
                 for e in entries {
                     var line = pendingJSON(e)
                     line["base"] = nil
+                    line["maybeLanded"] = nil
                     Output.write(ForensicRenderer.jsonLine(line) + "\n")
                 }
                 return

@@ -181,6 +181,19 @@ struct CoalescingTests {
         #expect(!s3.statusOnly)
     }
 
+    @Test("writes forwarded first without an answer are remembered (the last four), for reconcile to recognise")
+    func unanswered() throws {
+        var entry: PendingWrite?
+        for i in 1...6 {
+            var c = change(.modified, .update, previous: lease("node1", renew: "t\(i - 1)"), rv: UInt64(i))
+            c.landedMaybe = lease("node1", renew: "t\(i)").serialized()
+            entry = PendingWrite.coalesce(entry, c)
+        }
+        let e = try #require(entry)
+        #expect(e.maybeLandedObjects.map { $0["spec"]?["renewTime"]?.stringValue } == ["t3", "t4", "t5", "t6"])
+        #expect(PendingWrite.decode(e.encoded()) == e)
+    }
+
     @Test("the ledger entry survives its JSON encoding, and keys order conflicted outcomes by RV")
     func encoding() throws {
         let entry = try #require(

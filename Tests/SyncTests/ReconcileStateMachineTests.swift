@@ -230,6 +230,23 @@ struct ReconcileStateMachineTests {
         #expect(cloud.applied.isEmpty)
     }
 
+    @Test(
+        "a renewal that reached the cloud without an answer, followed by more offline renewals, is the edge's own write, not a conflict"
+    )
+    func ownUnansweredWriteIsNotAConflict() {
+        let base = lease("node1", renew: "t16")
+        let landed = lease("node1", renew: "t17", rv: "300")  // the edge's object after the unanswered write
+        var cloud = FakeCloud(object: lease("node1", renew: "t17", rv: "20"), hasStatus: false)
+        let edge = lease("node1", renew: "t25", rv: "500")
+        var e = entry(.update, base: base)
+        e.maybeLanded = [String(decoding: landed.serialized(), as: UTF8.self)]
+        #expect(drive(e, edge: edge, cloud: &cloud, resource: leaseResource) == .reconciled)
+        #expect(cloud.object?["spec"]?["renewTime"] == "t25")
+        // A value the edge never wrote is still the cloud's change, and wins.
+        var changed = FakeCloud(object: lease("node1", renew: "t99", rv: "20"), hasStatus: false)
+        #expect(isConflicted(drive(e, edge: edge, cloud: &changed, resource: leaseResource)))
+    }
+
     @Test("different spec fields changed on both sides merge: the edge's renewal lands on the cloud's latest")
     func specMerge() {
         let base = lease("node1", renew: "t0")
