@@ -29,11 +29,13 @@ public struct PendingWrite: Codable, Sendable, Equatable {
         case conflicted
     }
 
+    /// The object's resource (group, version, plural), namespace ("" when cluster-scoped) and name.
     public var group: String
     public var version: String
     public var resource: String
     public var namespace: String
     public var name: String
+    /// What the upload must do.
     public var kind: Kind
     /// Every coalesced write went to the status subresource (the cloud's spec is untouched).
     public var statusOnly: Bool
@@ -61,6 +63,7 @@ public struct PendingWrite: Codable, Sendable, Equatable {
     /// (JSON texts, the last few): the cloud may hold one of them, which is then the
     /// edge's own write and not a change of the cloud's.
     public var maybeLanded: [String]? = nil
+    /// Pending, or conflicted (kept for the operator until discarded).
     public var state: State
     /// Why the edge's change lost (conflicted only).
     public var reason: String

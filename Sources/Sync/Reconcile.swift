@@ -195,14 +195,18 @@ public enum Reconcile {
 /// arrays and scalars as whole values (so a changed `conditions` list is one edit).
 public struct JSONEdits: Sendable, Equatable {
     public struct Edit: Sendable, Equatable {
+        /// Object keys from the root to the changed member.
         public var path: [String]
         /// The new value; nil when the member was removed.
         public var value: JSONValue?
     }
 
+    /// The changes, in the order found.
     public var edits: [Edit]
 
+    /// Nothing changed.
     public var isEmpty: Bool { edits.isEmpty }
+    /// The changed paths.
     public var paths: [[String]] { edits.map(\.path) }
 
     /// The edits that turn `old` into `new`.

@@ -23,11 +23,17 @@ public enum WriteMode: String, Sendable, Codable, CaseIterable {
 ///
 /// deletecollection is always forwarded: a collection is not one object whose change can wait.
 public struct WritePolicyRule: Sendable, Hashable, CustomStringConvertible {
+    /// The plural resource name, or `*` (every resource) or `*custom*` (every custom resource).
     public var resource: String
+    /// The API group ("" for core and for the wildcards).
     public var group: String
+    /// The subresource the rule is for; nil: writes to the object itself.
     public var subresource: String?
+    /// Only writes in this namespace; nil: any.
     public var namespace: String?
+    /// The verbs the rule decides (create, update, patch, delete).
     public var verbs: Set<APIVerb>
+    /// What happens to the writes it matches.
     public var mode: WriteMode
 
     public static let anyResource = "*"
@@ -130,7 +136,9 @@ public struct WritePolicyRule: Sendable, Hashable, CustomStringConvertible {
 
 /// A write-policy rule that does not parse.
 public struct WritePolicyError: Error, Sendable, CustomStringConvertible {
+    /// The rule (or file line) as given.
     public var text: String
+    /// What is wrong with it.
     public var message: String
     public var description: String { "\(text): \(message)" }
 }
