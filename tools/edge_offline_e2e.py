@@ -346,9 +346,15 @@ def main(tmp):
     if not lines or not kinds <= {"ADDED", "MODIFIED"}:
         fail("lease watch across the cuts", "event types %s (%d events)" % (kinds, len(lines)))
     print("lease watch across both cuts: %d events, types %s" % (len(lines), sorted(kinds)))
-    rc, out, _ = ake_tool("pending", "discard", "--yes", "#1", "--data-dir", edge_data)
-    if rc != 0:
-        fail("ake pending discard", out)
+    rc, out, err = ake_tool("pending", "show", "leases/kube-node-lease/contested", "--data-dir", edge_data)
+    if rc != 0 or "REASON" not in out or "spec.holderIdentity" not in out:
+        fail("ake pending show", out + err)
+    rc, out, err = ake_tool("pending", "discard", "--yes", "#1", "--data-dir", edge_data)
+    if rc != 0 or "discarded" not in out:
+        fail("ake pending discard", out + err)
+    rc, out, err = ake_tool("pending", "list", "--data-dir", edge_data)
+    if rc != 0 or "conflicted" in out:
+        fail("ake pending list after discard", out + err)
 
     # The edge killed in the middle of a reconcile.
     print(proxy.ctl("refuse"))
