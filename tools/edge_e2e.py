@@ -151,7 +151,7 @@ def main_scenarios(tmp):
     kubectl(cloud, "label", "configmap", "c1", "-n", "default", "app=web")
     edge_data = os.path.join(tmp, "edge")
     edge_proc, edge = start_ake(edge_data, "--upstream", proxy.url, "--sync", "configmaps/default",
-                                "--probe-interval", "1s")
+                                "--probe-interval", "1s", "--quiet-probe-interval", "1s")
     # (1) flow down: list, selector, get
     until("(1) 5 configmaps at the edge", lambda: names(edge, "default") == ["c%d" % i for i in range(5)])
     if names(edge, "default", "-l", "app=web") != ["c1"]:
@@ -246,7 +246,7 @@ def main_scenarios(tmp):
     sync_file = os.path.join(tmp, "node-scopes")
     with open(sync_file, "w") as f:
         f.write("# scopes this node keeps\n\nconfigmaps/default\n")
-    node_proc, node = start_ake(os.path.join(tmp, "node"), "--upstream", edge, "--probe-interval", "1s",
+    node_proc, node = start_ake(os.path.join(tmp, "node"), "--upstream", edge, "--probe-interval", "1s", "--quiet-probe-interval", "1s",
                                 "--sync-file", sync_file)
     until("(7) the node's preloaded scope synced (from --sync-file, before any request)",
           lambda: 'resource="configmaps",phase="synced"} 1' in request("(7) node metrics", "GET", node + "/metrics",
@@ -259,7 +259,7 @@ def main_scenarios(tmp):
     stop(edge_proc, "the edge")
     # A long --first-sync-timeout: were the first request to wait for the link, it
     # would outlast kubectl's 10 s request timeout and fail.
-    _, edge = start_ake(edge_data, "--upstream", proxy.url, "--sync", "configmaps/default", "--probe-interval", "1s",
+    _, edge = start_ake(edge_data, "--upstream", proxy.url, "--sync", "configmaps/default", "--probe-interval", "1s", "--quiet-probe-interval", "1s",
                         "--first-sync-timeout", "60s")
     r = kubectl(edge, "get", "configmaps", "-n", "default", "-o", "json", timeout="10s", check=False)
     if r.returncode != 0:
@@ -290,7 +290,7 @@ def relist_scenario(tmp):
         request("(4) create %s in the cloud" % name, "POST", base, configmap(name, {"k": name}))
     log = os.path.join(tmp, "edge4.log")
     _, edge = start_ake(os.path.join(tmp, "edge4"), "--upstream", proxy.url, "--sync", "configmaps/" + ns,
-                        "--probe-interval", "1s", log=log)
+                        "--probe-interval", "1s", "--quiet-probe-interval", "1s", log=log)
     until("(4) edge synced", lambda: configmaps("(4) edge list", edge, ns)[0] == configmaps("(4) cloud list", cloud,
                                                                                                  ns)[0])
     _, edge_rv = configmaps("(4) edge list before the cut", edge, ns)

@@ -68,8 +68,9 @@ def get(server, path):
 until = P.until
 
 
-def offline_reads(edge, step):
-    """The edge answers the cloud's CRD from its log and its discovery mirror."""
+def reads(edge, step, offline=True):
+    """The edge answers the cloud's CRD from its log and its discovery mirror. Online, the
+    same reads fill the (lazy) mirror: nothing is fetched before a client asks."""
     shutil.rmtree(KUBE_CACHE, ignore_errors=True)  # kubectl must ask the edge's discovery again
     out = kubectl(edge, "get", "widgets", "-n", "default").stdout
     if "w1" not in out:
@@ -85,9 +86,15 @@ def offline_reads(edge, step):
                            capture_output=True, text=True, timeout=60)
         if "how big the widget is" not in r.stdout:
             fail(step + ": kubectl 1.27 explain widgets.spec.size", r.stdout + r.stderr)
+    if not offline:
+        return
     code, ready = get(edge, "/readyz?verbose")
     if code != 200 or "[+]upstream-link ok (" not in ready or "serving from the local log)" not in ready:
         fail(step + ": /readyz?verbose", "%s %s" % (code, ready))
+    # A document no client asked for while online: 503 with Retry-After, not a made-up answer.
+    code, body = get(edge, "/apis/example.ake.dev")
+    if code != 503 or "not fetched from the upstream" not in body:
+        fail(step + ": never-fetched discovery document offline", "%s %s" % (code, body))
 
 
 def stop(p):
@@ -109,7 +116,7 @@ def main():
                 stdin="apiVersion: example.ake.dev/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\n"
                       "spec: {size: 3}\n")
         edge_data = os.path.join(tmp, "edge")
-        edge_args = ("--upstream", proxy_url, "--sync", "configmaps/default", "--probe-interval", "1s",
+        edge_args = ("--upstream", proxy_url, "--sync", "configmaps/default", "--probe-interval", "1s", "--quiet-probe-interval", "1s",
                      "--log-level", "info")
         edge_log = open(os.path.join(tmp, "edge.err"), "w+")
         edge_proc, edge = start_ake(edge_data, *edge_args, stderr=edge_log)
@@ -139,6 +146,8 @@ def main():
         until("widgets at the edge",
               lambda: "w1" in kubectl(edge, "get", "widgets", "-n", "default", check=False).stdout)
 
+        reads(edge, "online (fills the mirror)", offline=False)
+
         # Cut: still ready, the line says offline; discovery and OpenAPI from the mirror.
         print(ctl("cut"))
         until("the edge reports the link offline",
@@ -147,12 +156,12 @@ def main():
             fail("/readyz while offline", "not 200")
         if "ake_upstream_link_online 0" not in get(edge, "/metrics")[1]:
             fail("/metrics while offline", "link gauge not 0")
-        offline_reads(edge, "link cut")
+        reads(edge, "link cut")
 
         # Restart on the same data dir with the link still cut.
         stop(edge_proc)
         edge_proc, edge = start_ake(edge_data, *edge_args, stderr=edge_log)
-        offline_reads(edge, "restarted while cut")
+        reads(edge, "restarted while cut")
         stop(edge_proc)
 
         edge_log.seek(0)

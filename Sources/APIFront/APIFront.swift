@@ -87,12 +87,21 @@ public struct HealthCheck: Sendable {
 public struct LogGauges: Sendable {
     public var head: UInt64
     public var horizon: UInt64
+    /// Size of the database file.
     public var databaseBytes: UInt64
+    /// Bytes in live pages (what the disk quota is measured against), if known.
+    public var usedBytes: UInt64?
+    /// The disk quota (`--max-db-size`), if any.
+    public var quotaBytes: UInt64?
 
-    public init(head: UInt64, horizon: UInt64, databaseBytes: UInt64) {
+    public init(
+        head: UInt64, horizon: UInt64, databaseBytes: UInt64, usedBytes: UInt64? = nil, quotaBytes: UInt64? = nil
+    ) {
         self.head = head
         self.horizon = horizon
         self.databaseBytes = databaseBytes
+        self.usedBytes = usedBytes
+        self.quotaBytes = quotaBytes
     }
 }
 
@@ -112,6 +121,9 @@ public final class APIFront: Sendable {
     let watches: ConcurrencyLimit
     let discovery: Discovery
     let discoverySource: DiscoverySource?
+    let statusDocument: (@Sendable () -> JSONValue)?
+    /// When the front was built (`uptimeSeconds` in `/ake/status`).
+    let started = ContinuousClock.now
     let resourceMiss: ResourceMissHandler?
 
     /// - Parameters:
@@ -120,15 +132,18 @@ public final class APIFront: Sendable {
     ///   - logGauges: samples the log's head, horizon and size when `/metrics` is scraped.
     ///   - discoverySource: documents served instead of the generated discovery and
     ///     OpenAPI when it has them (edge mode: the upstream's mirrored copies).
+    ///   - status: the node's part of `/ake/status` (an object); the front adds its own
+    ///     request counters. Without it `/ake/status` is 404.
     ///   - resourceMiss: asked before a 404 for a resource or API group the catalog does
     ///     not know (edge mode: refresh that group's discovery from upstream, rate-limited);
     ///     when it answers true the request is looked up once more.
     public init(
         endpoint: Endpoint, catalog: ResourceCatalog, configuration: APIFrontConfiguration,
         registry: PrometheusCollectorRegistry, healthChecks: [HealthCheck] = [],
-        logGauges: @escaping @Sendable () -> LogGauges? = { nil }, discoverySource: DiscoverySource? = nil,
-        resourceMiss: ResourceMissHandler? = nil, logger: Logger
+        logGauges: @escaping @Sendable () -> LogGauges? = { nil }, status: (@Sendable () -> JSONValue)? = nil,
+        discoverySource: DiscoverySource? = nil, resourceMiss: ResourceMissHandler? = nil, logger: Logger
     ) {
+        self.statusDocument = status
         self.resourceMiss = resourceMiss
         self.endpoint = endpoint
         self.catalog = catalog

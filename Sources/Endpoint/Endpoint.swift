@@ -299,7 +299,7 @@ public final class Endpoint: Sendable {
         let options = try DeleteRequestOptions.parse(query: query, body: request.body)
         let name = request.name ?? ""
         let namespace = request.namespace ?? ""
-        return try await write(request, dryRun: options.dryRun) { writer in
+        return try await write(request, dryRun: options.dryRun, deletion: true) { writer in
             switch try writer.delete(info, namespace: namespace, name: name, options: options) {
             case .marked(let written):
                 return APIResponse(code: 200, body: written.bytes)
@@ -317,7 +317,7 @@ public final class Endpoint: Sendable {
         let namespace = request.namespace.flatMap { $0.isEmpty ? nil : $0 }
         let labels = query.list.labelSelector
         let fields = query.list.fieldSelector
-        return try await write(request, dryRun: options.dryRun) { writer in
+        return try await write(request, dryRun: options.dryRun, deletion: true) { writer in
             let deleted = try writer.deleteCollection(
                 info, namespace: namespace, labels: labels, fields: fields, options: options)
             let body = ListBody.build(
@@ -355,8 +355,9 @@ public final class Endpoint: Sendable {
     /// Runs `body` in one write transaction; applies catalog changes once it committed.
     /// A create, update or patch passes its `fieldManager` query (nil: the User-Agent names
     /// the manager) so that the writer records `Update` managedFields entries.
+    /// `deletion`: the write serves a DELETE, which is taken even at the disk quota.
     func write(
-        _ request: APIRequest, dryRun: Bool, fieldManager: String?? = nil,
+        _ request: APIRequest, dryRun: Bool, fieldManager: String?? = nil, deletion: Bool = false,
         _ body: @escaping @Sendable (RegistryWriter) throws -> APIResponse
     ) async throws -> APIResponse {
         let catalog = self.catalog
@@ -367,6 +368,7 @@ public final class Endpoint: Sendable {
         let outcome: WriteOutcome
         do {
             outcome = try await store.mutate { ctx in
+                if deletion { ctx.admitOverQuota() }
                 let writer = RegistryWriter(ctx: ctx, catalog: catalog, origin: origin, dryRun: dryRun)
                 writer.serviceAllocator = serviceAllocator
                 writer.serviceUsageMemo = serviceUsageMemo

@@ -58,6 +58,33 @@ extension EventLog {
         return try await compact(to: target)
     }
 
+    /// Storage fraction from which `compactUnderPressure` compacts beyond the retention policy.
+    public static let quotaPressureThreshold = 0.8
+
+    /// Near the quota (at least `quotaPressureThreshold` of it in use), compacts beyond the retention
+    /// policy: each round halves the retained history (at the end only each live object's newest
+    /// event is left) until usage falls below the threshold or nothing more can go.
+    /// Returns the rounds' reports (empty when not under pressure).
+    public func compactUnderPressure() async throws -> [CompactionReport] {
+        var reports: [CompactionReport] = []
+        while storageUsage.fraction >= Self.quotaPressureThreshold {
+            let head = self.head
+            let horizon = self.horizon
+            guard horizon <= head else { break }  // already at head + 1: only live objects remain
+            let retained = head + 1 - horizon
+            let target = retained <= 1 ? head + 1 : horizon + (retained + 1) / 2
+            let usage = storageUsage
+            core.logger.warning(
+                "event log near its disk quota: compacting beyond the retention policy",
+                metadata: [
+                    "usedBytes": "\(usage.usedBytes)", "quotaBytes": "\(usage.quotaBytes ?? 0)",
+                    "horizon": "\(horizon)", "newHorizon": "\(target)",
+                ])
+            reports.append(try await compact(to: target))
+        }
+        return reports
+    }
+
     /// The first retained RV whose commit time is >= `cutoff` (head + 1 if none), by binary search
     /// over [horizon, head], where the log is gapless and commit times never decrease.
     func firstRV(committedAtOrAfter cutoff: UInt64) throws -> ResourceVersion {

@@ -19,17 +19,33 @@ public final class EventLog: Sendable {
         public var maxBatch: Int
         /// The map never grows beyond this (default 1 TiB); writes then fail with `mapFull`.
         public var maxMapSize: Int
+        /// A disk quota for live pages (nil: none). At or above it, appends other than deletions
+        /// fail with `quotaExceeded` while reads, deletions and compaction keep working. The map
+        /// is capped at `quotaBytes + quotaHeadroom(quotaBytes)`, so `data.mdb` stays below that.
+        public var quotaBytes: Int?
 
         /// Options with defaults.
         public init(
             mapSize: Int = 1 << 30, maxReaders: Int = 1024, readOnly: Bool = false, maxBatch: Int = 1024,
-            maxMapSize: Int = 1 << 40
+            maxMapSize: Int = 1 << 40, quotaBytes: Int? = nil
         ) {
             self.mapSize = mapSize
             self.maxReaders = maxReaders
             self.readOnly = readOnly
             self.maxBatch = maxBatch
             self.maxMapSize = maxMapSize
+            self.quotaBytes = quotaBytes
+        }
+
+        /// Room above the quota for what must still work when it is reached: deletions,
+        /// compaction (its deletes copy pages too), and pages a long reader keeps from reuse.
+        /// An eighth of the quota, at least 1 MiB.
+        public static func quotaHeadroom(_ quotaBytes: Int) -> Int { max(quotaBytes / 8, 1 << 20) }
+
+        /// The map size limit with the quota applied.
+        var effectiveMaxMapSize: Int {
+            guard let quotaBytes else { return max(maxMapSize, mapSize) }
+            return min(maxMapSize, quotaBytes + Self.quotaHeadroom(quotaBytes))
         }
     }
 
@@ -62,7 +78,8 @@ public final class EventLog: Sendable {
                 let projectorTables = projector?.tables ?? []
                 try check(mdb_env_set_maxreaders(envPointer, UInt32(max(1, options.maxReaders))), "set_maxreaders")
                 try check(mdb_env_set_maxdbs(envPointer, MDB_dbi(max(64, 16 + projectorTables.count))), "set_maxdbs")
-                try check(mdb_env_set_mapsize(envPointer, max(options.mapSize, 64 * 1024)), "set_mapsize")
+                let initialMap = min(max(options.mapSize, 64 * 1024), max(options.effectiveMaxMapSize, 64 * 1024))
+                try check(mdb_env_set_mapsize(envPointer, initialMap), "set_mapsize")
                 var flags = UInt32(MDB_NOTLS)
                 if options.readOnly { flags |= UInt32(MDB_RDONLY) }
                 try check(mdb_env_open(envPointer, path, flags, 0o644), "mdb_env_open \(path)")
@@ -70,13 +87,13 @@ public final class EventLog: Sendable {
                 var staleReaders: Int32 = 0
                 _ = mdb_reader_check(envPointer, &staleReaders)
                 let env = EnvironmentHandle(pointer: envPointer)
-                let (schema, head, horizon) =
+                let (schema, head, horizon, usedBytes) =
                     try options.readOnly
                     ? Self.openReadOnly(env, projectorTables: projectorTables, path: path)
                     : Self.openReadWrite(env, projectorTables: projectorTables)
                 core = LogCore(
                     env: env, schema: schema, head: head, horizon: horizon, readOnly: options.readOnly,
-                    logger: logger)
+                    quotaBytes: options.quotaBytes, usedBytes: usedBytes, logger: logger)
             } catch {
                 mdb_env_close(envPointer)
                 throw error
@@ -92,7 +109,7 @@ public final class EventLog: Sendable {
         } else {
             let writer = WriterThread(
                 core: core, projector: projector, maxBatch: options.maxBatch,
-                maxMapSize: max(options.maxMapSize, options.mapSize))
+                maxMapSize: options.effectiveMaxMapSize)
             writer.start()
             self.writer = writer
         }
@@ -134,7 +151,7 @@ public final class EventLog: Sendable {
 
     private static func openReadWrite(
         _ env: EnvironmentHandle, projectorTables: [TableSpec]
-    ) throws -> (Schema, ResourceVersion, ResourceVersion) {
+    ) throws -> (Schema, ResourceVersion, ResourceVersion, Int) {
         var txnPointer: OpaquePointer?
         try check(mdb_txn_begin(env.pointer, nil, 0, &txnPointer), "mdb_txn_begin")
         guard let txn = txnPointer else { throw lmdbError(EINVAL, "mdb_txn_begin") }
@@ -175,14 +192,15 @@ public final class EventLog: Sendable {
         }
         let head = try core.metaUInt64(MetaKey.head) ?? 0
         let horizon = try core.metaUInt64(MetaKey.horizon) ?? 0
+        let usedBytes = try core.liveBytes()
         try check(mdb_txn_commit(txn), "mdb_txn_commit")
         committed = true
-        return (schema, head, horizon)
+        return (schema, head, horizon, usedBytes)
     }
 
     private static func openReadOnly(
         _ env: EnvironmentHandle, projectorTables: [TableSpec], path: String
-    ) throws -> (Schema, ResourceVersion, ResourceVersion) {
+    ) throws -> (Schema, ResourceVersion, ResourceVersion, Int) {
         var txnPointer: OpaquePointer?
         var rc = mdb_txn_begin(env.pointer, nil, UInt32(MDB_RDONLY), &txnPointer)
         if rc == MDB_MAP_RESIZED {
@@ -220,9 +238,10 @@ public final class EventLog: Sendable {
         }
         let head = try core.metaUInt64(MetaKey.head) ?? 0
         let horizon = try core.metaUInt64(MetaKey.horizon) ?? 0
+        let usedBytes = try core.liveBytes()
         try check(mdb_txn_commit(txn), "mdb_txn_commit")
         committed = true
-        return (schema, head, horizon)
+        return (schema, head, horizon, usedBytes)
     }
 
     /// Stops the writer (queued writes finish first), wakes all waiters and closes the
@@ -310,6 +329,16 @@ public final class EventLog: Sendable {
     /// The table with this name (fixed tables: "meta", "log", "resources.byKey", "resources.byID").
     public func table(named name: String) -> Table? {
         core.schema.tables[name]
+    }
+
+    /// Live bytes against the quota (cheap: the writer measures after every commit).
+    /// A read-only log measures in a read transaction.
+    public var storageUsage: StorageUsage {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/data.mdb")
+        let fileBytes = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        var used = core.usedBytes.load(ordering: .relaxed)
+        if core.readOnly, let measured = try? read({ try $0.core.liveBytes() }) { used = measured }
+        return StorageUsage(usedBytes: used, fileBytes: fileBytes, quotaBytes: core.quotaBytes)
     }
 
     /// Size of the data file and LMDB stats, for `ake log stats` and metrics.

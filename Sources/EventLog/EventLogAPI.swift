@@ -113,6 +113,36 @@ public enum EventLogError: Error, Sendable, Equatable {
     case transactionUnusable
     /// The map could not grow any further (`Options.maxMapSize` reached).
     case mapFull(mapSize: Int)
+    /// The database holds `usedBytes` of live pages, at or above `Options.quotaBytes`: new
+    /// events (other than deletions) are refused until compaction gives pages back.
+    case quotaExceeded(usedBytes: Int, quotaBytes: Int)
+}
+
+/// How much of its disk quota the database uses (see `EventLog.Options.quotaBytes`).
+public struct StorageUsage: Sendable, Hashable {
+    /// Bytes in live pages: every table's B-tree pages plus the two meta pages. Pages on
+    /// LMDB's free list are not counted: later writes reuse them without growing the file.
+    public var usedBytes: Int
+    /// Size of `data.mdb` on disk (it never shrinks by itself; `ake compact-db` rewrites it).
+    public var fileBytes: Int
+    /// The quota, if any.
+    public var quotaBytes: Int?
+
+    /// Memberwise.
+    public init(usedBytes: Int, fileBytes: Int, quotaBytes: Int?) {
+        self.usedBytes = usedBytes
+        self.fileBytes = fileBytes
+        self.quotaBytes = quotaBytes
+    }
+
+    /// usedBytes / quotaBytes (0 without a quota).
+    public var fraction: Double {
+        guard let quotaBytes, quotaBytes > 0 else { return 0 }
+        return Double(usedBytes) / Double(quotaBytes)
+    }
+
+    /// At or above the quota: appends other than deletions are refused.
+    public var isExceeded: Bool { quotaBytes.map { usedBytes >= $0 } ?? false }
 }
 
 /// Declares a named LMDB sub-database a client (Projections) needs.

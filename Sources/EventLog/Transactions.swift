@@ -178,6 +178,19 @@ struct TransactionCore {
         return String(decoding: value, as: UTF8.self)
     }
 
+    /// Bytes in live pages as this transaction sees them: the B-tree pages of every table,
+    /// of the table of tables (MAIN_DBI) and of the free list (FREE_DBI), plus the two meta
+    /// pages. O(number of tables): each `mdb_stat` reads one stored record.
+    func liveBytes() throws -> Int {
+        var pages = 2
+        var stat = MDB_stat()
+        for dbi in [MDB_dbi(0), MDB_dbi(1)] + schema.tables.values.map(\.dbi) {
+            try check(mdb_stat(txn, dbi, &stat), "mdb_stat")
+            pages += stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages
+        }
+        return pages * Int(stat.ms_psize)
+    }
+
     func statistics(_ dbi: MDB_dbi) throws -> TableStatistics {
         var stat = MDB_stat()
         try check(mdb_stat(txn, dbi, &stat), "mdb_stat")
@@ -242,6 +255,10 @@ public final class WriteTransaction: TransactionReader {
     private(set) var hitTransactionFull = false
     /// A new compaction horizon set by this body (applied in memory after the commit).
     var newHorizon: ResourceVersion?
+    /// Appends of this body are taken above the disk quota: the body serves a deletion
+    /// (which may first write a MODIFIED event: a finalizer or a grace period), which is how
+    /// clients free space. Deletions themselves (DELETED events) are always taken.
+    public var admitsOverQuota = false
 
     init(core: TransactionCore, context: WriterContext, nextRV: ResourceVersion) {
         self.core = core
@@ -305,6 +322,12 @@ public final class WriteTransaction: TransactionReader {
     @discardableResult
     public func append(_ event: NewEvent) throws -> ResourceVersion {
         try ensureUsable()
+        // Over the quota only deletions are taken: they let clients free space, like etcd's
+        // NOSPACE alarm, and they fit in the headroom above the quota.
+        if let quota = context.quotaBytes, event.type != .deleted, !admitsOverQuota {
+            let used = context.usedBytes
+            if used >= quota { throw EventLogError.quotaExceeded(usedBytes: used, quotaBytes: quota) }
+        }
         let rv = next
         let time = context.commitTime()
         // Borrow the writer's encode buffer (a projector appending from `apply` gets a fresh one).

@@ -19,11 +19,17 @@ struct WriteJob: Sendable {
 /// starts, by `EventLog.init`), hence no lock.
 final class WriterContext {
     let projector: (any LogProjector)?
+    /// `EventLog.Options.quotaBytes`.
+    let quotaBytes: Int?
+    /// Live bytes as of the last commit (what appends are checked against).
+    var usedBytes: Int
     private var scratch: [UInt8] = []
     private var lastTime: UInt64 = 0
 
-    init(projector: (any LogProjector)?) {
+    init(projector: (any LogProjector)?, quotaBytes: Int? = nil, usedBytes: Int = 0) {
         self.projector = projector
+        self.quotaBytes = quotaBytes
+        self.usedBytes = usedBytes
         scratch.reserveCapacity(64 * 1024)
     }
 
@@ -58,15 +64,23 @@ final class LogCore: Sendable {
     let committedBodies = Atomic<Int>(0)
     /// Map growths so far.
     let mapGrowths = Atomic<Int>(0)
+    /// Live bytes as of the last commit (`StorageUsage.usedBytes`).
+    let usedBytes: Atomic<Int>
+    let quotaBytes: Int?
     let readOnly: Bool
     let logger: Logger
 
-    init(env: EnvironmentHandle, schema: Schema, head: UInt64, horizon: UInt64, readOnly: Bool, logger: Logger) {
+    init(
+        env: EnvironmentHandle, schema: Schema, head: UInt64, horizon: UInt64, readOnly: Bool,
+        quotaBytes: Int? = nil, usedBytes: Int = 0, logger: Logger
+    ) {
         self.env = env
         self.schema = schema
         self.head = Atomic(head)
         self.horizon = Atomic(horizon)
         self.readOnly = readOnly
+        self.quotaBytes = quotaBytes
+        self.usedBytes = Atomic(usedBytes)
         self.logger = logger
     }
 
@@ -102,7 +116,8 @@ final class WriterThread: @unchecked Sendable {
 
     init(core: LogCore, projector: (any LogProjector)?, maxBatch: Int, maxMapSize: Int) {
         self.core = core
-        self.context = WriterContext(projector: projector)
+        self.context = WriterContext(
+            projector: projector, quotaBytes: core.quotaBytes, usedBytes: core.usedBytes.load(ordering: .relaxed))
         self.maxBatch = max(1, maxBatch)
         self.maxMapSize = maxMapSize
     }
@@ -158,7 +173,7 @@ final class WriterThread: @unchecked Sendable {
     }
 
     private enum Outcome {
-        case committed([Result<Void, any Error>], head: ResourceVersion, horizon: ResourceVersion?)
+        case committed([Result<Void, any Error>], head: ResourceVersion, horizon: ResourceVersion?, usedBytes: Int?)
         case mapFull
         /// MDB_TXN_FULL with several bodies in the batch: commit them in smaller batches.
         case tooLarge
@@ -169,8 +184,12 @@ final class WriterThread: @unchecked Sendable {
     private func process(_ batch: [WriteJob]) {
         while true {
             switch attempt(batch) {
-            case .committed(let results, let head, let horizon):
+            case .committed(let results, let head, let horizon, let usedBytes):
                 if let horizon { core.horizon.store(horizon, ordering: .releasing) }
+                if let usedBytes {
+                    context.usedBytes = usedBytes
+                    core.usedBytes.store(usedBytes, ordering: .relaxed)
+                }
                 core.head.store(head, ordering: .releasing)
                 core.commits.add(1, ordering: .relaxed)
                 core.committedBodies.add(batch.count, ordering: .relaxed)
@@ -301,12 +320,15 @@ final class WriterThread: @unchecked Sendable {
                 return rc == MDB_MAP_FULL ? .mapFull : .failed(lmdbError(rc, "mdb_put(head)"))
             }
         }
+        // Measured before the commit (the parent still sees every table); a failure only
+        // leaves the previous measurement in place.
+        let usedBytes = try? TransactionCore(txn: parent, schema: core.schema).liveBytes()
         // Durable: the environment is opened without MDB_NOSYNC/MDB_NOMETASYNC.
         let rc = mdb_txn_commit(parent)
         if rc != MDB_SUCCESS {
             context.projector?.rolledBack(from: startRV)
             return rc == MDB_MAP_FULL ? .mapFull : .failed(lmdbError(rc, "mdb_txn_commit"))
         }
-        return .committed(results, head: head, horizon: newHorizon)
+        return .committed(results, head: head, horizon: newHorizon, usedBytes: usedBytes)
     }
 }

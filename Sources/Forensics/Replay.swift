@@ -43,13 +43,16 @@ extension ForensicDatabase {
 
     /// Writes one YAML file per object of the state at `rv` to
     /// `<dir>/<namespace or _cluster>/<resource>/<name>.yaml`. Returns the paths written.
+    /// `progress`, if given, is called with (objects written, objects in total) after each file.
     public func export(
         at rv: ResourceVersion, to dir: String, resources: [ResourcePattern] = [], namespace: String? = nil,
-        renderer: ForensicRenderer
+        renderer: ForensicRenderer, progress: ((Int, Int) -> Void)? = nil
     ) throws -> [String] {
         let objects = try state(at: rv, resources: resources, namespace: namespace)
         var written: [String] = []
+        defer { progress?(written.count, objects.count) }
         for object in objects {
+            if written.count % 100 == 0 { progress?(written.count, objects.count) }
             let nsDir = object.namespace.isEmpty ? "_cluster" : ExportPaths.component(object.namespace)
             let folder = "\(dir)/\(nsDir)/\(ExportPaths.component(ForensicNames.resourceName(object.resource)))"
             try ExportPaths.makeDirectories(folder)

@@ -25,14 +25,19 @@ extension ObjectStore {
     /// Replays the retained log into scratch tables (in memory; they hold only keys
     /// and attribute rows, never object bytes) and compares them with the live
     /// projection tables, all in one read transaction. Empty = consistent.
-    public func verify() throws -> [String] {
+    /// `progress`, if given, is called with the number of events replayed so far (every 1,000).
+    public func verify(progress: ((Int) -> Void)? = nil) throws -> [String] {
         try log.read { txn in
             var scratch = MemoryTables(reader: txn)
             var problems: [String] = []
+            var replayed = 0
             try txn.retainedEvents(after: 0) { event in
                 _ = try Projection.apply(event, to: &scratch, catalog: catalog, copyObject: false)
+                replayed += 1
+                if replayed % 1000 == 0 { progress?(replayed) }
                 return true
             }
+            progress?(replayed)
             problems += try compare(txn, handles.objects, "objects", expected: scratch.objects)
             problems += try compare(txn, handles.index, "index", expected: scratch.index)
             return problems

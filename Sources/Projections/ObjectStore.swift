@@ -268,6 +268,12 @@ public final class MutationContext {
     /// The RV the next `append` gets.
     public var nextRV: ResourceVersion { txn.nextRV }
 
+    /// Takes this body's writes even above the disk quota (`EventLog.Options.quotaBytes`):
+    /// for deletions, which may write a MODIFIED event first (finalizers, grace periods).
+    public func admitOverQuota() {
+        txn.admitsOverQuota = true
+    }
+
     /// Sets an EventLog meta value in the same transaction as the appends (edge sync
     /// keeps a scope's resume point there, so it never disagrees with the events it covers).
     public func setMeta(_ key: String, _ value: [UInt8]) throws {

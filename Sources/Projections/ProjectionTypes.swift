@@ -158,9 +158,27 @@ extension StatusError {
     /// not cause (the caller answers those with an internal error).
     public static func storage(_ error: any Error) -> StatusError? {
         if let status = error as? StatusError { return status }
-        if let logError = error as? EventLogError, case .belowHorizon(let requested, let horizon) = logError {
-            return tooOldResourceVersion(requested: requested, oldest: horizon)
+        if let logError = error as? EventLogError {
+            switch logError {
+            case .belowHorizon(let requested, let horizon):
+                return tooOldResourceVersion(requested: requested, oldest: horizon)
+            case .quotaExceeded, .mapFull:
+                return insufficientStorage()
+            default:
+                return nil
+            }
         }
         return nil
+    }
+
+    /// 507 Insufficient Storage: the database reached its disk quota (`--max-db-size`).
+    /// Reads keep working; writes are taken again once compaction (or deletions) free space.
+    /// The apiserver has no reason for this code (etcd's NOSPACE alarm surfaces as a 500),
+    /// so the reason names the HTTP status, as `StatusReason`s do.
+    public static func insufficientStorage() -> StatusError {
+        StatusError(
+            code: 507, reason: "InsufficientStorage",
+            message: "the server's database has reached its disk quota (--max-db-size); only deletions are accepted",
+            details: StatusDetails(retryAfterSeconds: 10))
     }
 }

@@ -4,15 +4,29 @@ import Logging
 import Projections
 import Synchronization
 
-/// A mirrored document and the content type the upstream served it with.
+/// A mirrored document, the content type the upstream served it with, and its `ETag`
+/// (what a conditional refresh sends back as `If-None-Match`).
 public struct MirroredDocument: Sendable, Equatable {
     public var body: [UInt8]
     public var contentType: String
+    public var etag: String?
 
-    public init(body: [UInt8], contentType: String) {
+    public init(body: [UInt8], contentType: String, etag: String? = nil) {
         self.body = body
         self.contentType = contentType
+        self.etag = etag
     }
+}
+
+/// What the mirror can say about a discovery or OpenAPI path.
+public enum MirrorLookup: Sendable, Equatable {
+    /// The upstream's document (mirrored earlier, or fetched just now).
+    case document(MirroredDocument)
+    /// The upstream answered 404 for it.
+    case notFound
+    /// Never fetched, and the link is down (or the fetch failed): the edge cannot
+    /// answer truthfully (503 with Retry-After, never a made-up document).
+    case unavailable
 }
 
 /// Why the discovery mirror was refreshed: the `reason` label of
@@ -26,23 +40,33 @@ public enum DiscoveryRefreshReason: String, Sendable, CaseIterable {
     case miss
 }
 
-/// A copy of the upstream's discovery (`/version`, `/api`, `/api/v1`, `/apis`, every
-/// `/apis/<group>/<version>`, and the aggregated `/api` and `/apis` documents kubectl
-/// 1.30+ asks for) and OpenAPI (`/openapi/v2`, `/openapi/v3` and each per-group-version
-/// v3 document the v3 root lists) documents, persisted in the EventLog meta table
-/// (`sync.discovery.<key>`) so the edge serves them offline and after a restart while
-/// offline.
+/// A lazy copy of the upstream's discovery (`/version`, `/api`, `/api/v1`, `/apis`,
+/// `/apis/<group>/<version>`, aggregated `/api` and `/apis` as kubectl 1.27+ asks for them)
+/// and OpenAPI (`/openapi/v2`, `/openapi/v3`, per-group-version v3) documents, persisted
+/// in the EventLog meta table (`sync.discovery.<key>`) so the edge serves them offline
+/// and after a restart while offline.
 ///
-/// The HTTP front asks ``document(path:aggregatedVersion:)`` first and falls back to
-/// its own generated discovery when the mirror has nothing. Resources the upstream
-/// serves that the local catalog does not know (CRDs) are registered in the catalog
-/// so their paths route.
+/// Nothing is fetched up front: a document is fetched the first time a local client (or
+/// a refresh for a CRD change or an unknown resource) needs it, then kept. Refreshes
+/// re-read only the documents held, with `If-None-Match` when the upstream gave an ETag
+/// (kube-apiserver and AKE do for aggregated discovery and OpenAPI), so an unchanged
+/// document costs a 304 of a few hundred bytes. A document never fetched is
+/// ``MirrorLookup/unavailable`` while the link is down.
+///
+/// Resources the upstream serves that the local catalog does not know (custom resources
+/// of groups whose lists were fetched) are registered in the catalog so their paths route.
 public final class DiscoveryMirror: Sendable {
     let store: ObjectStore
     let connection: UpstreamConnection
     let logger: Logger
-    /// By key: the path, or `aggregated:` + path for aggregated discovery.
+    /// By key: the path, or `aggregated:<version>:` + path for aggregated discovery.
     private let documents = Mutex<[String: MirroredDocument]>([:])
+    /// Paths the upstream answered 404 for, and when (not asked again for a while).
+    private let absent = Mutex<[String: ContinuousClock.Instant]>([:])
+    /// How long a 404 from upstream is believed.
+    static let absentFor: Duration = .seconds(10)
+    /// Serializes writes of the document set (fetches on demand and refreshes).
+    private let commits = Mutex<UInt64>(0)
 
     init(store: ObjectStore, connection: UpstreamConnection, logger: Logger) {
         self.store = store
@@ -52,33 +76,55 @@ public final class DiscoveryMirror: Sendable {
 
     static let indexKey = "sync.discovery.paths"
     static let typesKey = "sync.discovery.types"
+    static let etagsKey = "sync.discovery.etags"
     static func key(_ path: String) -> String { "sync.discovery.\(path)" }
     static let aggregatedPrefix = "aggregated:"
-    /// What kubectl 1.30+ sends for `/api` and `/apis`; the plain JSON fallback lets an
-    /// upstream without aggregated discovery answer (then nothing aggregated is kept).
-    static let aggregatedAccept =
-        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
-        + "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
-
     /// The mirrored plain document at `path` (for example `/apis/apps/v1`), if any.
     public func document(path: String) -> [UInt8]? {
         documents.withLock { $0[path]?.body }
     }
 
-    /// The mirrored document for `path`: with `aggregatedVersion` (`v2`, `v2beta1`) the
-    /// aggregated discovery of `/api` or `/apis` in that version, else the plain one.
-    /// A query (`?hash=` of OpenAPI v3 URLs) is ignored.
-    public func document(path: String, aggregatedVersion: String?) -> MirroredDocument? {
+    /// The key of `path` (its query dropped: the `?hash=` of OpenAPI v3 URLs) in the
+    /// variant asked for: the plain document, or aggregated discovery in `aggregatedVersion`.
+    static func key(path: String, aggregatedVersion: String?) -> String {
         let path = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
-        guard let version = aggregatedVersion else { return documents.withLock { $0[path] } }
-        guard let doc = documents.withLock({ $0[Self.aggregatedPrefix + path] }),
-            Self.aggregatedVersion(of: doc.contentType) == version
-        else { return nil }
-        return doc
+        guard let version = aggregatedVersion else { return path }
+        return "\(aggregatedPrefix)\(version):\(path)"
     }
 
-    /// The keys mirrored so far (paths; aggregated ones prefixed `aggregated:`).
+    /// The mirrored document for `path`: with `aggregatedVersion` (`v2`, `v2beta1`) the
+    /// aggregated discovery of `/api` or `/apis` in that version, else the plain one.
+    public func document(path: String, aggregatedVersion: String?) -> MirroredDocument? {
+        let key = Self.key(path: path, aggregatedVersion: aggregatedVersion)
+        return documents.withLock { $0[key] }
+    }
+
+    /// The keys mirrored so far (paths; aggregated ones prefixed `aggregated:<version>:`).
     public var paths: [String] { documents.withLock { $0.keys.sorted() } }
+
+    /// The document a local client asks for: mirrored, or fetched now when `online`
+    /// (and kept). An upstream 404 is remembered for ``absentFor``.
+    public func lookup(path: String, aggregatedVersion: String?, online: Bool) async -> MirrorLookup {
+        let key = Self.key(path: path, aggregatedVersion: aggregatedVersion)
+        if let doc = documents.withLock({ $0[key] }) { return .document(doc) }
+        guard online else { return .unavailable }
+        if let when = absent.withLock({ $0[key] }), ContinuousClock.now - when < Self.absentFor { return .notFound }
+        var fetcher = Fetcher(connection: connection)
+        do {
+            guard let doc = try await fetcher.fetch(key) else {
+                absent.withLock { a in
+                    if a.count > 1024 { a = a.filter { ContinuousClock.now - $0.value < Self.absentFor } }
+                    a[key] = .now
+                }
+                return .notFound
+            }
+            try await merge(fetcher.fetched, removed: [])
+            return .document(doc)
+        } catch {
+            logger.info("discovery document not fetched", metadata: ["path": "\(key)", "error": "\(error)"])
+            return .unavailable
+        }
+    }
 
     /// `v2` of `application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`.
     static func aggregatedVersion(of contentType: String) -> String? {
@@ -87,115 +133,136 @@ public final class DiscoveryMirror: Sendable {
         return params.first { $0.hasPrefix("v=") }.map { String($0.dropFirst(2)) }
     }
 
-    /// Loads what an earlier run persisted and registers its resources.
+    /// Loads what an earlier run persisted and registers its resources. Keys of older
+    /// versions (`aggregated:/apis`) get the version of their content type.
     func load() async throws {
         var loaded: [String: MirroredDocument] = [:]
         if let index = try store.meta(Self.indexKey),
             let keys = try? JSONDecoder().decode([String].self, from: Data(index))
         {
-            let types =
-                (try store.meta(Self.typesKey)).flatMap {
-                    try? JSONDecoder().decode([String: String].self, from: Data($0))
-                }
-                ?? [:]
+            func strings(_ key: String) throws -> [String: String] {
+                (try store.meta(key)).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0)) }
+                    ?? [:]
+            }
+            let types = try strings(Self.typesKey)
+            let etags = try strings(Self.etagsKey)
             for key in keys {
                 guard let body = try store.meta(Self.key(key)) else { continue }
-                loaded[key] = MirroredDocument(body: body, contentType: types[key] ?? "application/json")
+                let doc = MirroredDocument(body: body, contentType: types[key] ?? "application/json", etag: etags[key])
+                var current = key
+                if key.hasPrefix(Self.aggregatedPrefix + "/") {
+                    guard let version = Self.aggregatedVersion(of: doc.contentType) else { continue }
+                    current = Self.key(
+                        path: String(key.dropFirst(Self.aggregatedPrefix.count)), aggregatedVersion: version)
+                }
+                loaded[current] = doc
             }
         }
         documents.withLock { $0 = loaded }
         registerResources(loaded.mapValues(\.body))
     }
 
-    /// Fetches every document from upstream and persists the ones that changed. Per
-    /// group-version OpenAPI v3 documents whose URL (with its content hash) did not
-    /// change are kept without fetching them again.
+    /// Re-reads every document held (conditionally where an ETag is known); drops the
+    /// ones the upstream no longer serves. Per-group-version OpenAPI v3 documents are
+    /// hash-addressed: they are re-read only when the v3 root lists a new URL for them.
     func refresh() async throws {
-        let previous = documents.withLock { $0 }
-        var fetcher = Fetcher(connection: connection)
-        _ = try await fetcher.fetch("/version", required: false)
-        let core = fetcher.json(try await fetcher.fetch("/api", required: true))
-        for version in core?["versions"]?.arrayValue ?? [] {
-            if let v = version.stringValue { _ = try await fetcher.fetch("/api/\(v)", required: false) }
-        }
-        let groups = fetcher.json(try await fetcher.fetch("/apis", required: true))
-        for gv in Self.groupVersions(groups, in: nil) {
-            _ = try await fetcher.fetch("/apis/\(gv)", required: false)
-        }
-        try await fetcher.fetchAggregated(["/api", "/apis"])
-        _ = try await fetcher.fetch("/openapi/v2", required: false)
-        try await fetcher.fetchOpenAPIV3(previous: previous, keepOthers: false)
-        try await commit(previous: previous, fetched: fetcher.fetched)
+        let held = documents.withLock { $0 }
+        try await revalidate(held.keys.filter { !Self.isHashAddressed($0) }, previous: held)
     }
 
-    /// Refreshes only what a change of `groups` can have changed: `/apis` (plain and
-    /// aggregated), those groups' `/apis/<group>/<version>` lists, and the OpenAPI v3
-    /// root with the per-group-version documents whose hash changed (unchanged ones are
-    /// kept without fetching). `/api`, `/version` and OpenAPI v2 wait for the periodic
-    /// refresh: a CRD change does not touch them, except v2, which only old clients use.
-    func refresh(groups: Set<String>) async throws {
-        let previous = documents.withLock { $0 }
-        var fetcher = Fetcher(connection: connection)
-        // Everything not about these groups stays as it is.
-        for (key, doc) in previous where !groups.contains(Self.group(ofKey: key) ?? "") {
-            fetcher.fetched[key] = doc
+    /// Re-reads only what a change of `groups` can have changed, among the documents
+    /// held: `/apis` (plain and aggregated), those groups' documents, the OpenAPI roots;
+    /// and fetches `fetch` (the group/version lists a miss asked for) even if not held.
+    func refresh(groups: Set<String>, fetch extra: [String] = []) async throws {
+        let held = documents.withLock { $0 }
+        var keys = held.keys.filter { key in
+            if Self.isHashAddressed(key) { return false }
+            if let group = Self.group(ofKey: key) { return groups.contains(group) }
+            return key == "/apis" || key == "/openapi/v3" || key == "/openapi/v2"
+                || key.hasPrefix(Self.aggregatedPrefix) && key.hasSuffix(":/apis")
         }
-        let list = fetcher.json(try await fetcher.fetch("/apis", required: true))
-        for gv in Self.groupVersions(list, in: groups) {
-            _ = try await fetcher.fetch("/apis/\(gv)", required: false)
-        }
-        try await fetcher.fetchAggregated(["/apis"])
-        try await fetcher.fetchOpenAPIV3(previous: previous, keepOthers: true)
-        try await commit(previous: previous, fetched: fetcher.fetched)
+        for key in extra where !keys.contains(key) { keys.append(key) }
+        try await revalidate(keys, previous: held)
     }
 
-    /// The `groupVersion`s an APIGroupList names, only of `groups` unless nil.
-    static func groupVersions(_ list: JSONValue?, in groups: Set<String>?) -> [String] {
-        var out: [String] = []
-        for group in list?["groups"]?.arrayValue ?? [] {
-            if let groups, !groups.contains(group["name"]?.stringValue ?? "") { continue }
-            for version in group["versions"]?.arrayValue ?? [] {
-                if let gv = version["groupVersion"]?.stringValue { out.append(gv) }
+    /// Fetches `keys` (conditionally when held with an ETag), then the per-group-version
+    /// v3 documents held whose URL in a re-read v3 root changed; merges the result.
+    private func revalidate(_ keys: [String], previous: [String: MirroredDocument]) async throws {
+        var fetcher = Fetcher(connection: connection)
+        var removed: [String] = []
+        for key in keys.sorted() {
+            if try await fetcher.fetch(key, held: previous[key]) == nil, previous[key] != nil { removed.append(key) }
+        }
+        if let root = fetcher.fetched["/openapi/v3"], root != previous["/openapi/v3"],
+            let json = try? JSONValue(parsing: root.body)
+        {
+            let oldRoot = previous["/openapi/v3"].flatMap { try? JSONValue(parsing: $0.body) }
+            for (name, entry) in json["paths"]?.objectValue ?? JSONObject() {
+                guard let url = entry["serverRelativeURL"]?.stringValue else { continue }
+                let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/openapi/v3/\(name)"
+                guard previous[path] != nil, oldRoot?["paths"]?[name]?["serverRelativeURL"]?.stringValue != url
+                else { continue }
+                if try await fetcher.fetch(path) == nil { removed.append(path) }
             }
+            let listed = Set(
+                (json["paths"]?.objectValue ?? JSONObject()).compactMap { _, entry in
+                    entry["serverRelativeURL"]?.stringValue?.split(separator: "?").first.map(String.init)
+                })
+            for key in previous.keys where Self.isHashAddressed(key) && !listed.contains(key) { removed.append(key) }
         }
-        return out
+        try await merge(fetcher.fetched, removed: removed)
     }
 
-    /// The API group a mirrored document describes: `apps` for `/apis/apps/v1` and
-    /// `/openapi/v3/apis/apps/v1`; nil for the documents about every group.
+    /// Per-group-version OpenAPI v3 documents: their URL carries a content hash.
+    static func isHashAddressed(_ key: String) -> Bool {
+        key.hasPrefix("/openapi/v3/")
+    }
+
+    /// The API group a mirrored document describes: `apps` for `/apis/apps`,
+    /// `/apis/apps/v1` and `/openapi/v3/apis/apps/v1`; nil for the documents about every group.
     static func group(ofKey key: String) -> String? {
         let segments = key.split(separator: "/")
-        if segments.count == 3 && segments[0] == "apis" { return String(segments[1]) }
+        if (segments.count == 2 || segments.count == 3) && segments[0] == "apis" { return String(segments[1]) }
         if segments.count == 5 && segments[0] == "openapi" && segments[2] == "apis" { return String(segments[3]) }
         return nil
     }
 
-    /// Persists what changed, swaps the documents in, and brings the catalog in line:
-    /// new upstream resources are registered, ones the upstream stopped serving (a CRD
-    /// deleted, a version removed) are unregistered.
-    func commit(previous: [String: MirroredDocument], fetched: [String: MirroredDocument]) async throws {
+    /// Applies fetched and removed documents: persists what changed, swaps them in, and
+    /// brings the catalog in line: new upstream resources are registered, ones the
+    /// upstream stopped serving (a CRD deleted, a version removed) are unregistered.
+    func merge(_ fetched: [String: MirroredDocument], removed: [String]) async throws {
+        let (previous, next) = documents.withLock { docs -> ([String: MirroredDocument], [String: MirroredDocument]) in
+            let before = docs
+            for key in removed { docs[key] = nil }
+            for (key, doc) in fetched { docs[key] = doc }
+            return (before, docs)
+        }
         let changed = fetched.filter { previous[$0.key] != $0.value }
-        let keys = fetched.keys.sorted()
-        if !changed.isEmpty || keys != previous.keys.sorted() {
-            let indexBytes = try [UInt8](JSONEncoder().encode(keys))
-            let typesBytes = try [UInt8](JSONEncoder().encode(fetched.mapValues(\.contentType)))
-            var values = [Self.indexKey: indexBytes, Self.typesKey: typesBytes]
+        if !changed.isEmpty || !removed.isEmpty {
+            let keys = next.keys.sorted()
+            var values = [
+                Self.indexKey: try [UInt8](JSONEncoder().encode(keys)),
+                Self.typesKey: try [UInt8](JSONEncoder().encode(next.mapValues(\.contentType))),
+                Self.etagsKey: try [UInt8](JSONEncoder().encode(next.compactMapValues(\.etag))),
+            ]
             for (key, doc) in changed { values[Self.key(key)] = doc.body }
             try await store.setMeta(values)
-            logger.info("discovery mirrored", metadata: ["documents": "\(keys.count)", "changed": "\(changed.count)"])
+            logger.info(
+                "discovery mirrored",
+                metadata: ["documents": "\(keys.count)", "changed": "\(changed.count)", "removed": "\(removed.count)"])
         }
-        documents.withLock { $0 = fetched }
         let lists = { (docs: [String: MirroredDocument]) in
             docs.filter { !$0.key.hasPrefix(Self.aggregatedPrefix) }.mapValues(\.body)
         }
-        let gone = Self.customResources(lists(previous)).subtracting(Self.customResources(lists(fetched)))
+        let gone = Self.customResources(lists(previous)).subtracting(Self.customResources(lists(next)))
         for name in gone.sorted() {
-            let removed = store.catalog.unregister(crdName: name)
-            if !removed.isEmpty {
+            // A CRD the edge's CRD scope still holds stays routed (it registered it).
+            if (try? store.get(EdgeSync.crds, namespace: "", name: name)) ?? nil != nil { continue }
+            if !store.catalog.unregister(crdName: name).isEmpty {
                 logger.info("upstream resource no longer served", metadata: ["resource": "\(name)"])
             }
         }
-        registerResources(lists(fetched))
+        registerResources(lists(next))
     }
 
     /// `plural.group` of every custom (dotted-group) resource the APIResourceLists in
@@ -222,67 +289,35 @@ public final class DiscoveryMirror: Sendable {
         let connection: UpstreamConnection
         var fetched: [String: MirroredDocument] = [:]
 
-        mutating func fetch(
-            _ path: String, query: [String: [String]] = [:], key: String? = nil, accept: String = "application/json",
-            required: Bool
-        ) async throws -> MirroredDocument? {
+        /// Fetches the document of `key` (conditionally, when `held` has an ETag: a 304
+        /// keeps it). Returns nil when the upstream does not serve it (404); throws when
+        /// it could not be asked or answered another error.
+        mutating func fetch(_ key: String, held: MirroredDocument? = nil) async throws -> MirroredDocument? {
+            var path = key
+            var accept = "application/json"
+            if key.hasPrefix(DiscoveryMirror.aggregatedPrefix) {
+                let rest = key.dropFirst(DiscoveryMirror.aggregatedPrefix.count)
+                guard let colon = rest.firstIndex(of: ":") else { return nil }
+                let version = rest[..<colon]
+                path = String(rest[rest.index(after: colon)...])
+                accept =
+                    "application/json;g=apidiscovery.k8s.io;v=\(version);as=APIGroupDiscoveryList,application/json"
+            }
             let response = try await connection.send(
-                .GET, path: path, query: query, accept: accept, labels: .discovery)
-            guard response.code == 200 else {
-                if required { throw SyncError.upstream(response.statusError) }
-                fetched[key ?? path] = nil
+                .GET, path: path, accept: accept, ifNoneMatch: held?.etag, labels: .discovery)
+            switch response.code {
+            case 200:
+                let doc = MirroredDocument(
+                    body: response.body, contentType: response.contentType ?? "application/json", etag: response.etag)
+                fetched[key] = doc
+                return doc
+            case 304:
+                if let held { fetched[key] = held }
+                return held
+            case 404, 410:
                 return nil
-            }
-            let doc = MirroredDocument(body: response.body, contentType: response.contentType ?? "application/json")
-            fetched[key ?? path] = doc
-            return doc
-        }
-
-        func json(_ doc: MirroredDocument?) -> JSONValue? { doc.flatMap { try? JSONValue(parsing: $0.body) } }
-
-        /// The aggregated discovery of `paths` (`/api`, `/apis`), kept only when the
-        /// upstream has it (otherwise the plain document comes back).
-        mutating func fetchAggregated(_ paths: [String]) async throws {
-            for path in paths {
-                let key = DiscoveryMirror.aggregatedPrefix + path
-                if let doc = try await fetch(path, key: key, accept: DiscoveryMirror.aggregatedAccept, required: false),
-                    DiscoveryMirror.aggregatedVersion(of: doc.contentType) == nil
-                {
-                    fetched[key] = nil
-                }
-            }
-        }
-
-        /// The OpenAPI v3 root and each document it lists whose URL (with its content
-        /// hash) changed since `previous`; unchanged ones are kept without a request.
-        /// With `keepOthers`, per-group-version documents the root no longer lists are
-        /// dropped too (a full refresh starts empty, so it drops them anyway).
-        mutating func fetchOpenAPIV3(previous: [String: MirroredDocument], keepOthers: Bool) async throws {
-            let v3 = json(try await fetch("/openapi/v3", required: false))
-            let oldV3 = previous["/openapi/v3"].flatMap { try? JSONValue(parsing: $0.body) }
-            var listed: Set<String> = []
-            for (name, entry) in v3?["paths"]?.objectValue ?? JSONObject() {
-                guard let url = entry["serverRelativeURL"]?.stringValue else { continue }
-                let parts = url.split(separator: "?", maxSplits: 1)
-                let path = parts.first.map(String.init) ?? "/openapi/v3/\(name)"
-                listed.insert(path)
-                if let old = previous[path], oldV3?["paths"]?[name]?["serverRelativeURL"]?.stringValue == url {
-                    fetched[path] = old
-                    continue
-                }
-                var query: [String: [String]] = [:]
-                if parts.count == 2 {
-                    for pair in parts[1].split(separator: "&") {
-                        let kv = pair.split(separator: "=", maxSplits: 1)
-                        query[String(kv[0]), default: []].append(kv.count == 2 ? String(kv[1]) : "")
-                    }
-                }
-                _ = try await fetch(path, query: query, required: false)
-            }
-            if keepOthers && v3 != nil {
-                for key in fetched.keys where key.hasPrefix("/openapi/v3/") && !listed.contains(key) {
-                    fetched[key] = nil
-                }
+            default:
+                throw SyncError.upstream(response.statusError)
             }
         }
     }

@@ -20,6 +20,8 @@ final class DiscoveryRequests: Sendable {
     struct State {
         /// Groups to refresh at the next round, with the reason each was asked for.
         var groups: [String: DiscoveryRefreshReason] = [:]
+        /// Documents to fetch at the next round even if not held (a miss's `/apis/<g>/<v>`).
+        var documents: Set<String> = []
         /// Rounds finished (successful or not): waiters watch it move.
         var rounds: UInt64 = 0
         /// When each group last caused a miss refresh, and when any did.
@@ -50,21 +52,27 @@ final class DiscoveryRequests: Sendable {
         }
     }
 
-    /// Queues `groups`; returns the round count to wait past.
-    func enqueue(_ groups: some Sequence<String>, reason: DiscoveryRefreshReason) -> UInt64 {
+    /// Queues `groups` (and `documents` to fetch); returns the round count to wait past.
+    func enqueue(
+        _ groups: some Sequence<String>, documents: [String] = [], reason: DiscoveryRefreshReason
+    ) -> UInt64 {
         state.withLock { s in
             for g in groups where s.groups[g] == nil { s.groups[g] = reason }
+            s.documents.formUnion(documents)
             return s.rounds
         }
     }
 
-    var hasPending: Bool { state.withLock { !$0.groups.isEmpty } }
+    var hasPending: Bool { state.withLock { !$0.groups.isEmpty || !$0.documents.isEmpty } }
     var rounds: UInt64 { state.withLock { $0.rounds } }
 
-    func take() -> [String: DiscoveryRefreshReason] {
+    func take() -> (groups: [String: DiscoveryRefreshReason], documents: [String]) {
         state.withLock { s in
-            defer { s.groups = [:] }
-            return s.groups
+            defer {
+                s.groups = [:]
+                s.documents = []
+            }
+            return (s.groups, s.documents.sorted())
         }
     }
 
@@ -82,8 +90,22 @@ extension EdgeSync {
         return group.isEmpty ? nil : String(group)
     }
 
-    /// Called by a scope runner after it applied CRD changes: refresh their groups.
+    /// Called by a scope runner after it applied CRD changes: the catalog routes what the
+    /// synced CRDs declare (with their schemas, so writes are checked as the cloud checks
+    /// them), and their groups' mirrored discovery is refreshed.
     func customResourceDefinitionsChanged(_ names: some Sequence<String>) {
+        let names = Array(names)
+        for name in names {
+            let stored = try? store.get(Self.crds, namespace: "", name: name)
+            if let stored, let crd = try? stored.json() {
+                do { try store.catalog.register(crd: crd) } catch {
+                    logger.warning(
+                        "upstream CRD not registered", metadata: ["crd": "\(name)", "error": "\(error.message)"])
+                }
+            } else {
+                store.catalog.unregister(crdName: name)
+            }
+        }
         let groups = Set(names.compactMap(Self.group(ofCRD:)))
         guard !groups.isEmpty else { return }
         _ = discoveryRequests.enqueue(groups, reason: .watch)
@@ -98,7 +120,8 @@ extension EdgeSync {
         group: String, version: String, resource: String, timeout: Duration = .seconds(5)
     ) async -> Bool {
         guard isOnline, !group.isEmpty, discoveryRequests.admitMiss(group, now: .now) else { return false }
-        let seen = discoveryRequests.enqueue([group], reason: .miss)
+        let documents = version.isEmpty ? ["/apis/\(group)"] : ["/apis/\(group)/\(version)"]
+        let seen = discoveryRequests.enqueue([group], documents: documents, reason: .miss)
         changes.signal()
         let requests = discoveryRequests
         return await changes.wait(until: .now + timeout) { requests.rounds > seen && !requests.hasPending }
@@ -114,27 +137,34 @@ extension EdgeSync {
             if ContinuousClock.now >= nextFull {
                 // The full refresh covers whatever was queued.
                 let queued = discoveryRequests.take()
-                let ok = await runRefresh(.periodic) { try await discovery.refresh() }
+                let ok = await runRefresh(.periodic) {
+                    try await discovery.refresh()
+                    if !queued.documents.isEmpty {
+                        try await discovery.refresh(groups: Set(queued.groups.keys), fetch: queued.documents)
+                    }
+                }
                 discoveryRequests.finishRound()
                 changes.signal()
                 if ok {
                     nextFull = .now + options.discoveryInterval
                 } else {
-                    _ = discoveryRequests.enqueue(queued.keys, reason: .periodic)
+                    _ = discoveryRequests.enqueue(queued.groups.keys, reason: .periodic)
                     nextFull = .now + .seconds(5)
                     try? await Task.sleep(for: .seconds(5))
                 }
                 continue
             }
             let queued = discoveryRequests.take()
-            if !queued.isEmpty {
-                let reason: DiscoveryRefreshReason = queued.values.contains(.miss) ? .miss : .watch
-                let ok = await runRefresh(reason) { try await discovery.refresh(groups: Set(queued.keys)) }
+            if !queued.groups.isEmpty || !queued.documents.isEmpty {
+                let reason: DiscoveryRefreshReason = queued.groups.values.contains(.miss) ? .miss : .watch
+                let ok = await runRefresh(reason) {
+                    try await discovery.refresh(groups: Set(queued.groups.keys), fetch: queued.documents)
+                }
                 discoveryRequests.finishRound()
                 changes.signal()
                 if !ok {
                     // A CRD change must not be lost: retry it shortly (misses just answer 404).
-                    let retry = queued.filter { $0.value == .watch }.keys
+                    let retry = queued.groups.filter { $0.value == .watch }.keys
                     if !retry.isEmpty { _ = discoveryRequests.enqueue(retry, reason: .watch) }
                     try? await Task.sleep(for: .seconds(1))
                 }

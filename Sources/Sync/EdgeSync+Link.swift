@@ -63,13 +63,19 @@ extension EdgeSync {
         _ = await changes.wait(until: .now + .seconds(3600)) { state.withLock { $0.link.isOnline || $0.stopped } }
     }
 
-    /// Scope `id`'s watch delivered something (or just opened).
+    /// Scope `id`'s watch delivered something (or just opened): the upstream answered.
     func touchWatch(_ id: UInt32) {
         let now = Self.now()
-        state.withLock { $0.link.watchActive(id, now: now) }
+        let action = state.withLock { s in
+            s.link.watchActive(id, now: now)
+            return s.link.contactSucceeded(now: now)
+        }
+        metrics.contact(at: now)
+        perform(action)
     }
 
-    /// Probes `/version` every `probeInterval` and stops watches that went quiet.
+    /// Probes `/version` every `probeInterval` — every `quietProbeInterval` while an open
+    /// watch proves the link — and stops watches that went quiet.
     func probeLoop() async {
         while !Task.isCancelled {
             do {
@@ -88,6 +94,12 @@ extension EdgeSync {
             let stale = state.withLock { s in s.link.idleWatches(now: now).compactMap { s.watchCancels[$0] } }
             for cancel in stale { cancel() }
             publishPendingMetrics()  // the oldest pending write's age grows
+            if state.withLock({ $0.link.hasLiveWatch(now: now) }) {
+                // Quiet: the watches prove the link. Probe again soon if the link drops.
+                let until = ContinuousClock.now + max(options.probeInterval, options.quietProbeInterval)
+                _ = await changes.wait(until: until) { state.withLock { !$0.link.isOnline || $0.stopped } }
+                if state.withLock({ $0.stopped }) { return }
+            }
             try? await Task.sleep(for: options.probeInterval)
         }
     }

@@ -4,8 +4,11 @@ public struct EdgeSyncOptions: Sendable {
     public var preload: [ScopeSelector]
     /// How long an uncovered request waits for its new scope's first sync (then 504).
     public var firstSyncTimeout: Duration
-    /// How often the link is probed (`/version`).
+    /// How often the link is probed (`/version`) while no upstream watch proves it.
     public var probeInterval: Duration
+    /// How often it is probed while an open watch delivers events or bookmarks (those
+    /// prove the link; a rare probe keeps an idle edge to a few bytes a second).
+    public var quietProbeInterval: Duration
     /// A watch that delivered nothing (not even a bookmark) for this long is restarted.
     public var watchIdleTimeout: Duration
     /// `timeoutSeconds` of each upstream watch (the server ends it; the reflector resumes).
@@ -37,8 +40,10 @@ public struct EdgeSyncOptions: Sendable {
         scopeExpiry: Duration? = .seconds(3600),
         pageSize: Int = 500, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(5),
         discoveryInterval: Duration = .seconds(300), retryAfterSeconds: Int = 5, followAPIChanges: Bool = true,
-        writePolicy: WritePolicy = WritePolicy(), writeTimeout: Duration = .seconds(5)
+        quietProbeInterval: Duration = .seconds(15), writePolicy: WritePolicy = WritePolicy(),
+        writeTimeout: Duration = .seconds(5)
     ) {
+        self.quietProbeInterval = quietProbeInterval
         self.followAPIChanges = followAPIChanges
         self.writePolicy = writePolicy
         self.writeTimeout = writeTimeout

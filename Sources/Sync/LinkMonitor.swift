@@ -71,6 +71,12 @@ struct LinkMonitor: Sendable {
         watchActivity[id] = nil
     }
 
+    /// Whether some open watch delivered something (an event or a bookmark) within the
+    /// idle timeout: that proves the link, so the probe can be rare.
+    func hasLiveWatch(now: Double) -> Bool {
+        watchActivity.values.contains { now - $0 <= watchIdleSeconds }
+    }
+
     /// Scopes whose open watch has been silent for longer than the idle timeout at `now`.
     func idleWatches(now: Double) -> [UInt32] {
         watchActivity.filter { now - $0.value > watchIdleSeconds }.keys.sorted()

@@ -15,11 +15,14 @@ public struct UpstreamResponse: Sendable {
     public var warnings: [String]
     /// The response's `Content-Type`, if it sent one.
     public var contentType: String?
-    public init(code: Int, body: [UInt8], warnings: [String] = [], contentType: String? = nil) {
+    /// The response's `ETag`, if it sent one (discovery and OpenAPI documents).
+    public var etag: String?
+    public init(code: Int, body: [UInt8], warnings: [String] = [], contentType: String? = nil, etag: String? = nil) {
         self.code = code
         self.body = body
         self.warnings = warnings
         self.contentType = contentType
+        self.etag = etag
     }
 
     /// The Status an error response carries (or a synthesized one).
@@ -107,22 +110,33 @@ public final class UpstreamConnection: Sendable {
     /// One request with a bounded deadline; the whole body is read (at most 1 GiB).
     /// `labels` say what it is for in the traffic metrics; `accept` overrides the
     /// `Accept: application/json` header (aggregated discovery asks for more).
+    /// `ifNoneMatch` makes the request conditional: an unchanged document comes back as
+    /// 304 Not Modified with no body.
     public func send(
         _ method: HTTPMethod, path: String, query: [String: [String]] = [:], body: [UInt8]? = nil,
         contentType: String? = nil, accept: String = "application/json", timeout: TimeAmount? = nil,
-        labels: TrafficLabels = .other
+        ifNoneMatch: String? = nil, labels: TrafficLabels = .other
     ) async throws -> UpstreamResponse {
-        let request = makeRequest(
+        var request = makeRequest(
             method: method, path: path, query: query, body: body, contentType: contentType, accept: accept,
             labels: labels)
+        if let ifNoneMatch { request.headers.add(name: "If-None-Match", value: ifNoneMatch) }
+        // Large answers (lists) come gzipped from kube-apiserver and AKE; the traffic
+        // counters see the bytes on the wire, the caller the inflated body.
+        if method == .GET { request.headers.add(name: "Accept-Encoding", value: "gzip") }
         do {
             let response = try await client.execute(request, timeout: timeout ?? requestTimeout)
             var buffer = try await response.body.collect(upTo: 1 << 30)
-            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             countReceived(bytes.count + 64, labels)
+            if response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip" {
+                do { bytes = try ResponseCompression.gunzip(bytes, limit: 1 << 30) } catch {
+                    throw SyncError.transport("\(method) \(path): the gzipped body does not inflate: \(error)")
+                }
+            }
             return UpstreamResponse(
                 code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"],
-                contentType: response.headers.first(name: "Content-Type"))
+                contentType: response.headers.first(name: "Content-Type"), etag: response.headers.first(name: "ETag"))
         } catch let error as SyncError {
             throw error
         } catch {

@@ -7,6 +7,9 @@ struct AKE: AsyncParsableCommand {
         commandName: "ake",
         abstract: "AKE, the Autonomic Kube-API Endpoint: a Kubernetes API endpoint for edge nodes.",
         version: "0.1.0",
-        subcommands: [Serve.self, Kubeconfig.self, LogCommand.self, ReplayCommand.self, BackupCommand.self, PendingCommand.self]
+        subcommands: [
+            Serve.self, StatusCommand.self, ConfigCommand.self, Kubeconfig.self, LogCommand.self, ReplayCommand.self,
+            BackupCommand.self, CompactDBCommand.self, PendingCommand.self,
+        ]
     )
 }

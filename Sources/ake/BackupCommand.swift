@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Forensics
 import Foundation
+import Glibc
 
 /// `ake backup`.
 struct BackupCommand: AsyncParsableCommand {
@@ -20,10 +21,84 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await data.withDatabase { db in
-            let summary = try db.backup(to: directory)
+            let target = directory + "/data.mdb"
+            let meter = ProgressMeter("backup", unit: .bytes, total: db.log.storageUsage.usedBytes)
+            let summary = try meter.sampling({ CompactDBCommand.size(target) }) { try db.backup(to: directory) }
             Output.write(
                 "backed up \(data.dataDir) to \(directory): RV \(summary.horizon)..\(summary.head), \(summary.fileSize) bytes\n"
             )
         }
+    }
+}
+
+/// `ake compact-db`: gives the space compaction freed back to the file system.
+struct CompactDBCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compact-db",
+        abstract: "Rewrite the database without its free pages, shrinking data.mdb (offline: stop `ake serve` first).",
+        discussion: """
+            LMDB reuses the pages compaction frees but never returns them to the file system, so \
+            data.mdb keeps its largest size. This writes a compacted copy (mdb_env_copy2 with \
+            MDB_CP_COMPACT, as `ake backup` does) next to it, checks that the copy opens with the \
+            same head, and renames it over data.mdb: a crash at any point leaves either the old or \
+            the new file, never a mix. Refuses to run while a server holds the data directory.
+            """)
+
+    @OptionGroup var data: DataDirOptions
+
+    func run() async throws {
+        try await runForensicTool {
+            let dataDir = data.dataDir
+            let fm = FileManager.default
+            let dataFile = dataDir + "/data.mdb"
+            guard fm.fileExists(atPath: dataFile) else {
+                throw ValidationError("\(dataDir) holds no AKE database (no data.mdb)")
+            }
+            let lock = try DataDirLock(dataDir: dataDir)
+            defer { lock.release() }
+            let before = Self.size(dataFile)
+            let staging = dataDir + "/compact-db.tmp"
+            try? fm.removeItem(atPath: staging)  // left by an interrupted run
+            let summary: BackupSummary
+            let sourceHead: ResourceVersion
+            do {
+                let db = try data.open()
+                defer { db.close() }
+                sourceHead = db.log.head
+                let meter = ProgressMeter("compacting", unit: .bytes, total: db.log.storageUsage.usedBytes)
+                summary = try meter.sampling({ Self.size(staging + "/data.mdb") }) { try db.backup(to: staging) }
+            }
+            guard summary.head == sourceHead else {
+                try? fm.removeItem(atPath: staging)
+                throw ValidationError(
+                    "the compacted copy ends at RV \(summary.head), not \(sourceHead); data.mdb left as it was")
+            }
+            try Self.syncFile(staging + "/data.mdb")
+            guard rename(staging + "/data.mdb", dataFile) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? fm.removeItem(atPath: staging)
+                throw ValidationError("cannot replace \(dataFile): \(reason)")
+            }
+            try Self.syncFile(dataDir)  // the rename itself
+            try? fm.removeItem(atPath: staging)
+            // The reader table describes the old file; LMDB makes a new one on the next open.
+            try? fm.removeItem(atPath: dataDir + "/lock.mdb")
+            let after = Self.size(dataFile)
+            Output.write(
+                "compacted \(dataFile): \(formatBytes(before)) -> \(formatBytes(after)) (RV \(summary.horizon)..\(summary.head))\n"
+            )
+        }
+    }
+
+    static func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// fsync(2) a file or directory so a rename that follows (or just happened) is durable.
+    static func syncFile(_ path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw ValidationError("cannot open \(path) to sync it") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw ValidationError("fsync \(path) failed: \(String(cString: strerror(errno)))") }
     }
 }

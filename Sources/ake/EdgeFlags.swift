@@ -1,3 +1,4 @@
+import APIFront
 import ArgumentParser
 import Endpoint
 import KubeModel
@@ -11,7 +12,8 @@ import Sync
     import Foundation
 #endif
 
-/// The edge-mode flags of `ake serve` (`--upstream`, `--sync`, ...).
+/// The edge-mode flags of `ake serve` (`--upstream`, `--sync`, ...). Each is also a config
+/// file key; the values used are the resolved ones (`ServeConfiguration`).
 struct EdgeFlags: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -35,20 +37,26 @@ struct EdgeFlags: ParsableArguments {
             valueName: "path"))
     var syncFile: String?
 
-    @Option(help: "Drop on-demand sync scopes unused for this long, e.g. 1h (0 = never).")
-    var scopeExpiry = "1h"
+    @Option(help: "Drop on-demand sync scopes unused for this long, e.g. 1h (0 = never). Default: 1h.")
+    var scopeExpiry: String?
 
-    @Option(help: "How long a request for data not yet synced waits for the first sync, e.g. 20s.")
-    var firstSyncTimeout = "20s"
+    @Option(help: "How long a request for data not yet synced waits for the first sync, e.g. 20s. Default: 20s.")
+    var firstSyncTimeout: String?
 
-    @Option(help: "How often the upstream link is probed, e.g. 1s.")
-    var probeInterval = "1s"
+    @Option(help: "How often the upstream link is probed while no upstream watch proves it, e.g. 1s. Default: 1s.")
+    var probeInterval: String?
 
     @Option(
         help:
-            "How often discovery and OpenAPI are re-read from upstream in full, e.g. 5m (the safety net: a CRD change upstream or a request for an unknown resource refreshes its group at once)."
+            "How often the link is probed while an open upstream watch delivers events or bookmarks, e.g. 15s (a silent cut is then noticed within about this long). Default: 15s."
     )
-    var discoveryInterval = "5m"
+    var quietProbeInterval: String?
+
+    @Option(
+        help:
+            "How often discovery and OpenAPI are re-read from upstream in full, e.g. 5m (the safety net: a CRD change upstream or a request for an unknown resource refreshes its group at once). Default: 5m."
+    )
+    var discoveryInterval: String?
 
     @Option(
         name: .customLong("write-policy"),
@@ -74,66 +82,88 @@ struct EdgeFlags: ParsableArguments {
 
     @Option(
         help:
-            "How long a forwarded write waits for the cloud, e.g. 5s; then a pending-policy write is kept pending and a forward-policy write answers 503."
+            "How long a forwarded write waits for the cloud, e.g. 5s; then a pending-policy write is kept pending and a forward-policy write answers 503. Default: 5s."
     )
-    var writeTimeout = "5s"
+    var writeTimeout: String?
 
-    /// The write policy of `--write-policy` and `--write-policy-file`.
-    func parseWritePolicy() throws -> WritePolicy {
+    /// The flags given on the command line, by config key.
+    var given: [String: SettingValue] {
+        var flags: [String: SettingValue] = [:]
+        flags["upstream"] = upstream.map(SettingValue.scalar)
+        flags["upstream-context"] = upstreamContext.map(SettingValue.scalar)
+        if !syncScopes.isEmpty { flags["sync"] = .list(syncScopes) }
+        flags["sync-file"] = syncFile.map(SettingValue.scalar)
+        flags["scope-expiry"] = scopeExpiry.map(SettingValue.scalar)
+        flags["first-sync-timeout"] = firstSyncTimeout.map(SettingValue.scalar)
+        flags["probe-interval"] = probeInterval.map(SettingValue.scalar)
+        flags["quiet-probe-interval"] = quietProbeInterval.map(SettingValue.scalar)
+        flags["discovery-interval"] = discoveryInterval.map(SettingValue.scalar)
+        if !writePolicy.isEmpty { flags["write-policy"] = .list(writePolicy) }
+        flags["write-policy-file"] = writePolicyFile.map(SettingValue.scalar)
+        flags["write-timeout"] = writeTimeout.map(SettingValue.scalar)
+        return flags
+    }
+
+    /// The write policy of `write-policy` (flags or config file), then `write-policy-file`.
+    static func writePolicy(_ config: ServeConfiguration) throws -> WritePolicy {
         var rules: [WritePolicyRule] = []
-        for text in writePolicy {
+        for text in config.list("write-policy") {
             do { rules.append(try WritePolicyRule.parse(text)) } catch {
-                throw ValidationError("--write-policy \(error)")
+                throw ValidationError("\(config.origin("write-policy")) \(error)")
             }
         }
-        if let writePolicyFile {
-            guard let data = FileManager.default.contents(atPath: writePolicyFile),
+        if let path = config.string("write-policy-file") {
+            guard let data = FileManager.default.contents(atPath: path),
                 let text = String(validating: data, as: UTF8.self)
-            else { throw ValidationError("--write-policy-file \(writePolicyFile): cannot read the file as UTF-8 text") }
+            else { throw ValidationError("--write-policy-file \(path): cannot read the file as UTF-8 text") }
             do { rules += try WritePolicy.parseFile(text) } catch {
-                throw ValidationError("--write-policy-file \(writePolicyFile): \(error)")
+                throw ValidationError("--write-policy-file \(path): \(error)")
             }
         }
         return WritePolicy(rules: rules)
     }
 
-    /// Builds the edge sync (not started) when `--upstream` is given.
-    func makeEdge(store: ObjectStore, catalog: ResourceCatalog, logger: Logger) throws -> EdgeSync? {
-        guard let upstream else { return nil }
-        let config: KubeModel.Kubeconfig
+    /// Builds the edge sync (not started) when `upstream` is configured.
+    static func makeEdge(
+        config: ServeConfiguration, store: ObjectStore, catalog: ResourceCatalog, logger: Logger
+    ) throws -> EdgeSync? {
+        guard let upstream = config.string("upstream") else { return nil }
+        let kubeconfig: KubeModel.Kubeconfig
         do {
-            config = try KubeModel.Kubeconfig.load(urlOrPath: upstream, context: upstreamContext)
+            kubeconfig = try KubeModel.Kubeconfig.load(urlOrPath: upstream, context: config.string("upstream-context"))
         } catch {
-            throw ValidationError("--upstream: \(error)")
+            throw ValidationError("\(config.origin("upstream")): \(error)")
         }
         var preload: [ScopeSelector] = []
-        for text in syncScopes {
+        for text in config.list("sync") {
             do { preload.append(try ScopeSelector.parse(text, catalog: catalog)) } catch {
-                throw ValidationError("--sync \(text): \(error)")
+                throw ValidationError("\(config.origin("sync")) \(text): \(error)")
             }
         }
-        if let syncFile {
+        if let syncFile = config.string("sync-file") {
             for (number, text) in try Self.scopeLines(syncFile) {
                 do { preload.append(try ScopeSelector.parse(text, catalog: catalog)) } catch {
                     throw ValidationError("--sync-file \(syncFile):\(number): \(text): \(error)")
                 }
             }
         }
-        guard let expiry = parseDuration(scopeExpiry), let firstSync = parseDuration(firstSyncTimeout),
-            let probe = parseDuration(probeInterval), let discovery = parseDuration(discoveryInterval),
-            discovery > .zero
-        else {
-            throw ValidationError("bad --scope-expiry, --first-sync-timeout, --probe-interval or --discovery-interval")
+        let expiry = try config.duration("scope-expiry") ?? .seconds(3600)
+        let firstSync = try config.duration("first-sync-timeout") ?? .seconds(20)
+        let probe = try config.duration("probe-interval") ?? .seconds(1)
+        let quietProbe = try config.duration("quiet-probe-interval") ?? .seconds(15)
+        let discovery = try config.duration("discovery-interval") ?? .seconds(300)
+        guard discovery > .zero else {
+            throw ValidationError("\(config.origin("discovery-interval")) must be positive")
         }
-        guard let writeDeadline = parseDuration(writeTimeout), writeDeadline > .zero else {
-            throw ValidationError("bad --write-timeout \(writeTimeout): expected a positive duration such as 5s")
+        let writeTimeout = try config.duration("write-timeout") ?? .seconds(5)
+        guard writeTimeout > .zero else {
+            throw ValidationError("\(config.origin("write-timeout")) must be positive")
         }
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
-            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery,
-            writePolicy: try parseWritePolicy(),
-            writeTimeout: writeDeadline)
-        let connection = try UpstreamConnection(config: config)
+            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery, quietProbeInterval: quietProbe,
+            writePolicy: try writePolicy(config), writeTimeout: writeTimeout)
+        let connection = try UpstreamConnection(config: kubeconfig)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }
 
@@ -152,5 +182,21 @@ struct EdgeFlags: ParsableArguments {
             lines.append((index + 1, line))
         }
         return lines
+    }
+}
+
+extension EdgeSync {
+    /// The front's discovery source at an edge: the lazily fetched mirror of the upstream's
+    /// documents (503 for one never fetched while the link is down).
+    func discoverySource() -> DiscoverySource {
+        { [self] path, variant in
+            var version: String?
+            if case .aggregated(let v) = variant { version = v }
+            switch await discovery.lookup(path: path, aggregatedVersion: version, online: isOnline) {
+            case .document(let d): return .document(DiscoveryDocument(body: d.body, contentType: d.contentType))
+            case .notFound: return .notFound
+            case .unavailable: return .unavailable(retryAfterSeconds: options.retryAfterSeconds)
+            }
+        }
     }
 }

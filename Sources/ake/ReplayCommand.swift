@@ -210,7 +210,10 @@ struct ReplayVerify: AsyncParsableCommand {
     func run() async throws {
         try await data.withDatabase { db in
             let (head, horizon) = try db.bounds()
-            let problems = try db.store.verify()
+            let meter = ProgressMeter(
+                "replaying", unit: .items("events"), total: (try? db.log.statistics().eventCount) ?? nil)
+            let problems = try db.store.verify { meter.update($0) }
+            meter.finish()
             if problems.isEmpty {
                 Output.write("consistent: the projections match a replay of the log (RV \(horizon)..\(head))\n")
                 return
@@ -246,9 +249,12 @@ struct ReplayExport: AsyncParsableCommand {
     func run() async throws {
         try await data.withDatabase { db in
             let rv = try LogPoint(parsing: at).resolve(in: db)
+            let meter = ProgressMeter("exporting", unit: .items("objects"))
             let written = try db.export(
                 at: rv, to: directory, resources: db.resourcePatterns(scope.resource), namespace: scope.namespace,
-                renderer: secrets.renderer)
+                renderer: secrets.renderer
+            ) { done, total in meter.update(done, total: total) }
+            meter.finish()
             Output.write("wrote \(written.count) object(s) as of RV \(rv) to \(directory)\n")
         }
     }

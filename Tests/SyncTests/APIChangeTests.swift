@@ -55,7 +55,8 @@ struct APIChangeTests {
             try await edge.eventually("the edge serves widgets", timeout: .seconds(15)) {
                 edge.store.catalog.resource(for: widgets) != nil
             }
-            #expect(edge.sync.discovery.document(path: "/apis/fresh.example.com/v1") != nil)
+            // Routed from the synced CRD itself (its schema included); discovery is fetched only when asked.
+            #expect(edge.store.catalog.resource(for: widgets)?.crdName == "widgets.fresh.example.com")
             let (code, _) = try await edge.endpoint.call(.list, widgets, namespace: "default")
             #expect(code == 200)
 
@@ -65,7 +66,6 @@ struct APIChangeTests {
             try await edge.eventually("the edge stops serving widgets", timeout: .seconds(15)) {
                 edge.store.catalog.resource(for: widgets) == nil
             }
-            #expect(edge.sync.discovery.document(path: "/apis/fresh.example.com/v1") == nil)
         }
     }
 
@@ -91,6 +91,7 @@ struct APIChangeTests {
                 group: "fresh.example.com", version: "v1", resource: "widgets")
             #expect(refreshed)
             #expect(edge.store.catalog.resource(for: widgets) != nil)
+            #expect(edge.sync.discovery.document(path: "/apis/fresh.example.com/v1") != nil)
             // A group the cloud does not serve either: refreshed (if admitted), still unknown.
             _ = await edge.sync.refreshAfterMiss(group: "nonsense.example.com", version: "v1", resource: "x")
             #expect(edge.store.catalog.resources(group: "nonsense.example.com", version: "v1").isEmpty)
@@ -115,6 +116,11 @@ struct APIChangeTests {
         #expect(DiscoveryMirror.group(ofKey: "/apis/apps/v1") == "apps")
         #expect(DiscoveryMirror.group(ofKey: "/openapi/v3/apis/fresh.example.com/v1") == "fresh.example.com")
         #expect(DiscoveryMirror.group(ofKey: "/apis") == nil)
+        #expect(DiscoveryMirror.group(ofKey: "/apis/apps") == "apps")
+        #expect(DiscoveryMirror.key(path: "/apis", aggregatedVersion: "v2") == "aggregated:v2:/apis")
+        #expect(
+            DiscoveryMirror.key(path: "/openapi/v3/apis/apps/v1?hash=AB", aggregatedVersion: nil)
+                == "/openapi/v3/apis/apps/v1")
         #expect(DiscoveryMirror.group(ofKey: "/openapi/v3/api/v1") == nil)
     }
 }

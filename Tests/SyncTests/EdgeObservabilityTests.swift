@@ -63,8 +63,10 @@ extension Edge {
             discoverySource: { path, variant in
                 var version: String?
                 if case .aggregated(let v) = variant { version = v }
-                return mirror.document(path: path, aggregatedVersion: version).map {
-                    DiscoveryDocument(body: $0.body, contentType: $0.contentType)
+                switch await mirror.lookup(path: path, aggregatedVersion: version, online: sync.isOnline) {
+                case .document(let d): return .document(DiscoveryDocument(body: d.body, contentType: d.contentType))
+                case .notFound: return .notFound
+                case .unavailable: return .unavailable(retryAfterSeconds: 5)
                 }
             })
     }
@@ -213,7 +215,8 @@ struct EdgeObservabilityTests {
             let registry = PrometheusCollectorRegistry()
             let options = EdgeSyncOptions(
                 preload: [ScopeSelector(resource: configmaps, namespace: "default")],
-                probeInterval: .milliseconds(200), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500))
+                probeInterval: .milliseconds(200), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500),
+                quietProbeInterval: .milliseconds(200))
             let first = try await Edge(
                 directory: edgeDir.path, upstream: proxy.url, options: options,
                 metricsFactory: PrometheusMetricsFactory(registry: registry))
@@ -225,10 +228,12 @@ struct EdgeObservabilityTests {
             try await first.eventually("3 configmaps synced") {
                 try await first.endpoint.configMapData("default").count == 3
             }
-            try await first.eventually("the CRD's OpenAPI v3 document mirrored") {
-                first.sync.discovery.document(path: "/openapi/v3/apis/example.ake.dev/v1") != nil
-                    && first.sync.discovery.document(path: "/apis", aggregatedVersion: "v2") != nil
-            }
+            // Nothing is mirrored up front; what clients ask for while online is fetched and kept.
+            #expect(first.sync.discovery.paths.isEmpty)
+            try await expectMirrored(
+                http, cloudGV: cloudGV.body, cloudV3: cloudV3.body, cloudVersion: cloudVersion.body)
+            #expect(first.sync.discovery.document(path: "/openapi/v3/apis/example.ake.dev/v1") != nil)
+            #expect(first.sync.discovery.document(path: "/apis", aggregatedVersion: "v2") != nil)
 
             // /metrics: per-scope traffic, relists/resumes, phase, link and applied objects.
             let (metricsCode, metricsText) = try await http.text("/metrics")
@@ -279,9 +284,13 @@ struct EdgeObservabilityTests {
             #expect(
                 offlineMetrics.value("ake_sync_scope_phase", scope.merging(["phase": "stale"]) { a, _ in a }) == 1)
 
-            // Offline, discovery and OpenAPI are the cloud's, from the mirror.
+            // Offline, discovery and OpenAPI are the cloud's, from the mirror; a document no
+            // client asked for before the cut is 503, not a made-up answer.
             try await expectMirrored(
                 http, cloudGV: cloudGV.body, cloudV3: cloudV3.body, cloudVersion: cloudVersion.body)
+            let never = try await http.get("/apis/apps/v1")
+            #expect(never.code == 503)
+            #expect(String(decoding: never.body, as: UTF8.self).contains("not fetched from the upstream"))
 
             // Restart on the same data directory with the link still cut: loaded from disk.
             await stopEdge()
@@ -394,6 +403,41 @@ struct FrontHealthAndDiscoverySourceTests {
         }
     }
 
+    @Test("discovery and OpenAPI documents carry an ETag; If-None-Match with it answers 304 without a body")
+    func conditionalDocuments() async throws {
+        let s = try await Standalone()
+        let front = try await FrontServer(endpoint: s.endpoint, catalog: s.catalog)
+        let http = try HTTP(front.url)
+        try await withCleanup({
+            await http.shutdown()
+            await front.stop()
+            s.close()
+        }) {
+            for (path, accept) in [
+                ("/openapi/v3", "application/json"), ("/openapi/v2", "application/json"),
+                ("/apis", aggregatedAccept), ("/api/v1", "application/json"),
+            ] {
+                let first = try await http.connection.send(.GET, path: path, accept: accept)
+                #expect(first.code == 200, "\(path)")
+                let tag = try #require(first.etag, "\(path)")
+                let again = try await http.connection.send(.GET, path: path, accept: accept, ifNoneMatch: tag)
+                #expect(again.code == 304, "\(path)")
+                #expect(again.body.isEmpty)
+                #expect(again.etag == tag)
+                let other = try await http.connection.send(
+                    .GET, path: path, accept: accept, ifNoneMatch: "\"0\", W/\"1\"")
+                #expect(other.code == 200, "\(path)")
+            }
+            // A new CRD changes the OpenAPI root: the old tag no longer matches.
+            let root = try await http.connection.send(.GET, path: "/openapi/v3")
+            let (code, _) = try await s.endpoint.call(.create, EdgeSync.crds, body: widgetCRD())
+            #expect(code == 201)
+            let changed = try await http.connection.send(.GET, path: "/openapi/v3", ifNoneMatch: root.etag)
+            #expect(changed.code == 200)
+            #expect(changed.etag != root.etag)
+        }
+    }
+
     @Test(
         "a discovery source answers the paths it has (aggregated only for the aggregated Accept, with its content type); the rest is generated"
     )
@@ -405,21 +449,30 @@ struct FrontHealthAndDiscoverySourceTests {
             discoverySource: { path, variant in
                 switch (path, variant) {
                 case ("/apis", .plain):
-                    return DiscoveryDocument(
-                        body: Array(#"{"kind":"APIGroupList","mirrored":1}"#.utf8), contentType: "application/json")
-                case ("/apis", .aggregated("v2")):
-                    return DiscoveryDocument(
-                        body: Array(#"{"kind":"APIGroupDiscoveryList","mirrored":2}"#.utf8), contentType: aggregatedType
+                    return .document(
+                        DiscoveryDocument(
+                            body: Array(#"{"kind":"APIGroupList","mirrored":1}"#.utf8), contentType: "application/json")
                     )
+                case ("/apis", .aggregated("v2")):
+                    return .document(
+                        DiscoveryDocument(
+                            body: Array(#"{"kind":"APIGroupDiscoveryList","mirrored":2}"#.utf8),
+                            contentType: aggregatedType))
                 case ("/openapi/v2", .plain):
-                    return DiscoveryDocument(
-                        body: Array(
-                            #"{"swagger":"2.0","info":{"title":"mirrored-v2","version":"v1"},"paths":{},"definitions":{}}"#
-                                .utf8), contentType: "application/json")
+                    return .document(
+                        DiscoveryDocument(
+                            body: Array(
+                                #"{"swagger":"2.0","info":{"title":"mirrored-v2","version":"v1"},"paths":{},"definitions":{}}"#
+                                    .utf8), contentType: "application/json"))
                 case ("/openapi/v3/apis/apps/v1", .plain):
-                    return DiscoveryDocument(body: Array(#"{"mirrored":3}"#.utf8), contentType: "application/json")
+                    return .document(
+                        DiscoveryDocument(body: Array(#"{"mirrored":3}"#.utf8), contentType: "application/json"))
+                case ("/apis/gone.example.com/v1", .plain):
+                    return .notFound
+                case ("/apis/never.example.com/v1", .plain):
+                    return .unavailable(retryAfterSeconds: 7)
                 default:
-                    return nil
+                    return .generate
                 }
             })
         let http = try HTTP(front.url)
@@ -445,6 +498,11 @@ struct FrontHealthAndDiscoverySourceTests {
             #expect(v2pb.code == 200)
             #expect(v2pb.contentType?.hasSuffix("+protobuf") == true)
             #expect(String(decoding: v2pb.body, as: UTF8.self).contains("mirrored-v2"))
+            // A source's 404 and 503 (an edge offline that never fetched the document).
+            #expect(try await http.get("/apis/gone.example.com/v1").code == 404)
+            let never = try await http.get("/apis/never.example.com/v1")
+            #expect(never.code == 503)
+            #expect(String(decoding: never.body, as: UTF8.self).contains(#""retryAfterSeconds":7"#))
             // Not in the source: generated locally.
             let core = try await http.get("/api/v1")
             #expect(core.code == 200)

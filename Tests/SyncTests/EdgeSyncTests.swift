@@ -130,7 +130,8 @@ struct EdgeSyncTests {
             directory: dir.path, upstream: proxy.url,
             options: EdgeSyncOptions(
                 preload: [ScopeSelector(resource: configmaps, namespace: "default")], probeInterval: .milliseconds(200),
-                initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500)))
+                initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500),
+                quietProbeInterval: .milliseconds(200)))
         try await withCleanup({
             await edge.stop()
             proxy.stop()

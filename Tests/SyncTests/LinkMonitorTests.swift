@@ -36,6 +36,19 @@ struct LinkMonitorTests {
         #expect(monitor.health.lastContact == 3)
     }
 
+    @Test("an open watch that delivered within the idle timeout proves the link (the probe may be rare)")
+    func liveWatch() {
+        var monitor = LinkMonitor(watchIdleSeconds: 90)
+        #expect(!monitor.hasLiveWatch(now: 0))
+        monitor.watchActive(1, now: 10)
+        #expect(monitor.hasLiveWatch(now: 100))
+        #expect(!monitor.hasLiveWatch(now: 101))
+        monitor.watchActive(2, now: 95)
+        #expect(monitor.hasLiveWatch(now: 150))
+        monitor.watchClosed(2)
+        #expect(!monitor.hasLiveWatch(now: 150))
+    }
+
     @Test("a watch silent for longer than the idle timeout is reported until it closes")
     func idleWatches() {
         var monitor = LinkMonitor(watchIdleSeconds: 90)

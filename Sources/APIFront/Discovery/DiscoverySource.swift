@@ -23,11 +23,24 @@ public enum DiscoveryVariant: Sendable, Equatable {
     case aggregated(version: String)
 }
 
-/// Documents served instead of the front's generated discovery and OpenAPI when it
-/// has them: `(path without query, variant) → document`, nil = generate locally. In
-/// edge mode `ake serve` wires it to the upstream's mirrored documents, so clients see
-/// the cloud's discovery (CRDs included) even offline; the front does not depend on Sync.
-public typealias DiscoverySource = @Sendable (_ path: String, _ variant: DiscoveryVariant) -> DiscoveryDocument?
+/// What a ``DiscoverySource`` says about a discovery or OpenAPI path.
+public enum DiscoveryLookup: Sendable, Equatable {
+    /// Serve this document as it is.
+    case document(DiscoveryDocument)
+    /// Not the source's: the front generates the document from its own catalog.
+    case generate
+    /// The source knows the document does not exist: 404.
+    case notFound
+    /// The source cannot answer now (an edge offline that never fetched it): 503 with
+    /// Retry-After, never a made-up document.
+    case unavailable(retryAfterSeconds: Int)
+}
+
+/// Where discovery and OpenAPI documents come from instead of the front's generated
+/// ones: `(path without query, variant) → lookup`. In edge mode `ake serve` wires it to
+/// the upstream's lazily mirrored documents, so clients see the cloud's discovery (CRDs
+/// included), offline too once fetched; the front does not depend on Sync.
+public typealias DiscoverySource = @Sendable (_ path: String, _ variant: DiscoveryVariant) async -> DiscoveryLookup
 
 /// Asked before answering 404 for `group`/`version`/`resource` (resource empty for a
 /// discovery document of the group): may refresh what the server knows (an edge asks its
@@ -53,9 +66,9 @@ extension APIFront {
         }
     }
 
-    /// The source's document for this request, or nil to let the generated one answer
-    /// (also for what only the local code can say: wrong method, 406, protobuf OpenAPI).
-    func mirroredDiscoveryResponse(_ request: Request, start: ContinuousClock.Instant) -> Response? {
+    /// The source's answer for this request, or nil to let the generated one answer
+    /// (also for what only the local code can say: wrong method, 406).
+    func mirroredDiscoveryResponse(_ request: Request, start: ContinuousClock.Instant) async -> Response? {
         guard let source = discoverySource, request.method == .get || request.method == .head else { return nil }
         let path = request.uri.path
         guard Self.isDiscoveryPath(path) else { return nil }
@@ -65,12 +78,11 @@ extension APIFront {
         if path.hasPrefix("/openapi/") {
             if path == "/openapi/v2", OpenAPIv2Protobuf.isRequested(byAccept: accept) {
                 // kubectl 1.27–1.28 ask /openapi/v2 as protobuf: the mirrored JSON, encoded.
-                guard let doc = source(path, .plain), let json = try? JSONValue(parsing: doc.body) else { return nil }
-                var headers = HTTPFields()
-                headers[.contentType] = OpenAPIv2Protobuf.contentType
-                headers[.cacheControl] = "no-cache, private"
-                let response = Response(
-                    status: .ok, headers: headers, body: Self.body(bytes: OpenAPIv2Protobuf.encode(json)))
+                let lookup = await source(path, .plain)
+                guard case .document(let doc) = lookup else { return sourceFailure(lookup, start: start) }
+                guard let json = try? JSONValue(parsing: doc.body) else { return nil }
+                let response = document(
+                    OpenAPIv2Protobuf.encode(json), contentType: OpenAPIv2Protobuf.contentType, for: request)
                 return finish(response, verb: "GET", resource: "", start: start)
             }
         } else {
@@ -79,11 +91,24 @@ extension APIFront {
                 variant = .aggregated(version: v)
             }
         }
-        guard let doc = source(path, variant) else { return nil }
-        var headers = HTTPFields()
-        headers[.contentType] = doc.contentType
-        headers[.cacheControl] = "no-cache, private"
-        let response = Response(status: .ok, headers: headers, body: Self.body(bytes: doc.body))
-        return finish(response, verb: "GET", resource: "", start: start)
+        let lookup = await source(path, variant)
+        guard case .document(let doc) = lookup else { return sourceFailure(lookup, start: start) }
+        return finish(
+            document(doc.body, contentType: doc.contentType, for: request), verb: "GET", resource: "", start: start)
+    }
+
+    /// 404 or 503 for a lookup without a document; nil (generate) otherwise.
+    private func sourceFailure(_ lookup: DiscoveryLookup, start: ContinuousClock.Instant) -> Response? {
+        switch lookup {
+        case .document, .generate:
+            return nil
+        case .notFound:
+            return finish(status(.notFound), verb: "GET", resource: "", start: start)
+        case .unavailable(let seconds):
+            let unavailable = StatusError.serviceUnavailable(
+                "this discovery document was not fetched from the upstream before its link went down",
+                retryAfter: seconds)
+            return finish(status(unavailable), verb: "GET", resource: "", start: start)
+        }
     }
 }

@@ -284,17 +284,18 @@ extension APIFront {
         if path == "/openapi/v2" {
             let document = docs.v2Document()
             if OpenAPIv2Protobuf.isRequested(byAccept: request.headers[.accept]) {
-                var headers = HTTPFields()
-                headers[.contentType] = OpenAPIv2Protobuf.contentType
-                return Response(
-                    status: .ok, headers: headers,
-                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: OpenAPIv2Protobuf.encode(document))))
+                return self.document(
+                    OpenAPIv2Protobuf.encode(document), contentType: OpenAPIv2Protobuf.contentType, for: request)
             }
-            return json(document)
+            return self.document(document.serialized(), contentType: "application/json", for: request)
         }
-        if path == "/openapi/v3" { return json(docs.v3Index()) }
+        if path == "/openapi/v3" {
+            return document(docs.v3Index().serialized(), contentType: "application/json", for: request)
+        }
         let key = String(path.dropFirst("/openapi/v3/".count))
         guard let gv = docs.groupVersionKeys().first(where: { $0.key == key }) else { return status(.notFound) }
-        return json(docs.v3Document(group: gv.group, version: gv.version))
+        return document(
+            docs.v3Document(group: gv.group, version: gv.version).serialized(), contentType: "application/json",
+            for: request)
     }
 }

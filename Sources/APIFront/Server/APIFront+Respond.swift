@@ -1,5 +1,6 @@
 import Endpoint
 import Hummingbird
+import KubeHTTP
 import KubeModel
 import Logging
 import NIOCore
@@ -17,13 +18,8 @@ extension APIFront {
     /// Answers one HTTP request. Never throws: every failure is a Status response.
     func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
-        if let mirrored = mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
-        if let (group, version) = unknownGroupDiscovery(request.uri.path), let miss = resourceMiss,
-            await miss(group, version, ""),
-            let mirrored = mirroredDiscoveryResponse(request, start: start)
-        {
-            return mirrored
-        }
+        if request.uri.path == Self.statusPath, let status = statusResponse(request) { return status }
+        if let mirrored = await mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
             return finish(status(.notFound), verb: verbLabel(request.method), resource: "", start: start)
@@ -44,17 +40,6 @@ extension APIFront {
         case .resource(let path):
             return await resourceResponse(path, request: request, start: start)
         }
-    }
-
-    /// `(group, version)` of a `/apis/<group>[/<version>]` discovery request for a group
-    /// the catalog does not serve (version empty for the group document).
-    func unknownGroupDiscovery(_ path: String) -> (String, String)? {
-        guard discoverySource != nil else { return nil }
-        let segments = path.split(separator: "/").map(String.init)
-        guard segments.first == "apis", segments.count == 2 || segments.count == 3 else { return nil }
-        let group = segments[1]
-        guard !catalog.groups().contains(where: { $0.group == group }) else { return nil }
-        return (group, segments.count == 3 ? segments[2] : "")
     }
 
     // MARK: - Resources
@@ -129,7 +114,9 @@ extension APIFront {
                 case .failure(let s): return finish(status(s), verb: label, resource: path.resource, start: start)
                 }
             }
-            var response = objectResponse(code: r.code, body: body, encoding: parsed.encoding)
+            var response = objectResponse(
+                code: r.code, body: body, encoding: parsed.encoding,
+                gzip: ResponseCompression.acceptsGzip(request.headers[values: .acceptEncoding]))
             for w in r.warnings {
                 response.headers.append(HTTPField(name: .warning, value: "299 - \"\(w.replacingQuotes())\""))
             }
@@ -139,9 +126,11 @@ extension APIFront {
             let metrics = self.metrics
             let watches = self.watches
             slot.onRelease { metrics.openWatches(watches.inUse) }
+            let duration = ContinuousClock.now - start
             metrics.request(
                 verb: label, resource: path.resource, subresource: path.subresource ?? "", code: 200,
-                duration: ContinuousClock.now - start)
+                duration: duration)
+            logRequest(verb: label, resource: path.resource, subresource: path.subresource, code: 200, duration)
             let framing = parsed.table.map {
                 TableWatchFraming(info: parsed.info, version: $0.version, includeObject: $0.includeObject)
             }
@@ -240,7 +229,9 @@ extension APIFront {
     // MARK: - Responses
 
     /// A JSON (or YAML, when that is all the client accepts) response from Endpoint bytes.
-    func objectResponse(code: Int, body: [UInt8], encoding: ResponseEncoding) -> Response {
+    /// With `gzip` (the client sent `Accept-Encoding: gzip`), a JSON body larger than
+    /// ``ResponseCompression/thresholdBytes`` is sent gzipped, as kube-apiserver does.
+    func objectResponse(code: Int, body: [UInt8], encoding: ResponseEncoding, gzip: Bool = false) -> Response {
         var headers = HTTPFields()
         headers[.cacheControl] = "no-cache, private"
         if code == 429 || code == 503 || code == 504, let retry = retryAfter(in: body) {
@@ -253,6 +244,12 @@ extension APIFront {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: yaml)))
         }
         headers[.contentType] = "application/json"
+        if gzip, body.count > ResponseCompression.thresholdBytes, let compressed = try? ResponseCompression.gzip(body) {
+            headers[.contentEncoding] = "gzip"
+            headers.append(HTTPField(name: .vary, value: "Accept-Encoding"))
+            return Response(
+                status: HTTPResponse.Status(code: code), headers: headers, body: Self.body(bytes: compressed))
+        }
         return Response(status: HTTPResponse.Status(code: code), headers: headers, body: Self.body(bytes: body))
     }
 
@@ -292,10 +289,31 @@ extension APIFront {
         _ response: Response, verb: String, resource: String, subresource: String? = nil,
         start: ContinuousClock.Instant
     ) -> Response {
+        let duration = ContinuousClock.now - start
         metrics.request(
             verb: verb, resource: resource, subresource: subresource ?? "", code: response.status.code,
-            duration: ContinuousClock.now - start)
+            duration: duration)
+        logRequest(verb: verb, resource: resource, subresource: subresource, code: response.status.code, duration)
         return response
+    }
+
+    /// Requests slower than this are logged at info (the others at debug).
+    static let slowRequest = Duration.seconds(1)
+
+    /// One line per finished request: at debug, or at info when slower than ``slowRequest``.
+    func logRequest(verb: String, resource: String, subresource: String?, code: Int, _ duration: Duration) {
+        let slow = duration >= Self.slowRequest
+        guard slow || logger.logLevel <= .debug else { return }
+        let millis = Double(duration.nanoseconds) / 1e6
+        let metadata: Logger.Metadata = [
+            "verb": "\(verb)", "resource": "\(resource)", "subresource": "\(subresource ?? "")", "code": "\(code)",
+            "latencyMs": "\((millis * 10).rounded() / 10)",
+        ]
+        if slow {
+            logger.info("slow request", metadata: metadata)
+        } else {
+            logger.debug("request", metadata: metadata)
+        }
     }
 
     func verbLabel(_ method: HTTPRequest.Method) -> String {
@@ -310,28 +328,29 @@ extension APIFront {
         guard negotiation.encoding != nil else { return status(.notAcceptable) }
         switch route {
         case .version:
-            return json(Discovery.version())
+            return document(Discovery.version().serialized(), contentType: "application/json", for: request)
         case .coreVersions:
             if let v = negotiation.aggregatedDiscovery {
-                return json(
-                    discovery.aggregated(core: true, version: v),
-                    contentType: Discovery.aggregatedContentType(version: v))
+                return document(
+                    discovery.aggregated(core: true, version: v).serialized(),
+                    contentType: Discovery.aggregatedContentType(version: v), for: request)
             }
             let host = request.head.authority ?? "\(configuration.host):\(configuration.port)"
-            return json(discovery.coreVersions(serverAddress: host))
+            return document(
+                discovery.coreVersions(serverAddress: host).serialized(), contentType: "application/json", for: request)
         case .groupList:
             if let v = negotiation.aggregatedDiscovery {
-                return json(
-                    discovery.aggregated(core: false, version: v),
-                    contentType: Discovery.aggregatedContentType(version: v))
+                return document(
+                    discovery.aggregated(core: false, version: v).serialized(),
+                    contentType: Discovery.aggregatedContentType(version: v), for: request)
             }
-            return json(discovery.groupList())
+            return document(discovery.groupList().serialized(), contentType: "application/json", for: request)
         case .group(let g):
             guard let doc = discovery.group(g) else { return status(.notFound) }
-            return json(doc)
+            return document(doc.serialized(), contentType: "application/json", for: request)
         case .resourceList(let g, let v):
             guard let doc = discovery.resourceList(group: g, version: v) else { return status(.notFound) }
-            return json(doc)
+            return document(doc.serialized(), contentType: "application/json", for: request)
         default:
             return status(.notFound)
         }
@@ -421,7 +440,7 @@ extension APIFront {
 
     func metricsResponse() -> Response {
         if let g = logGauges() {
-            metrics.log(head: g.head, horizon: g.horizon, databaseBytes: g.databaseBytes)
+            metrics.log(g)
         }
         metrics.openWatches(watches.inUse)
         metrics.inflight(inflight.inUse)

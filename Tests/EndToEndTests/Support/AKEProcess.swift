@@ -34,7 +34,8 @@ final class AKEProcess {
 
     /// Starts the server and waits (bounded) for its "listening" line.
     /// - Parameter dataDir: reuse a directory (restart tests); by default a new temp dir owned by this process.
-    init(dataDir: URL? = nil, arguments: [String] = []) throws {
+    /// - Parameter environment: variables added to the server's environment.
+    init(dataDir: URL? = nil, arguments: [String] = [], environment: [String: String] = [:]) throws {
         let dir = try dataDir ?? Self.makeTempDir()
         self.dataDir = dir
         self.ownsDataDir = dataDir == nil
@@ -45,6 +46,9 @@ final class AKEProcess {
         p.arguments =
             ["serve", "--listen", "127.0.0.1:0", "--data-dir", dir.appendingPathComponent("data").path]
             + arguments
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = try FileHandle(forWritingTo: stderrLog)

@@ -53,7 +53,8 @@ final class Edge: Sendable {
 
     init(
         directory: String, upstream: String,
-        options: EdgeSyncOptions = .init(probeInterval: .milliseconds(200), followAPIChanges: false),
+        options: EdgeSyncOptions = .init(
+            probeInterval: .milliseconds(200), followAPIChanges: false, quietProbeInterval: .milliseconds(200)),
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) async throws {
         let catalog = ResourceCatalog.builtIn()
