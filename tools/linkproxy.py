@@ -8,6 +8,8 @@ takes one-line commands over TCP and answers `ok ...`:
 
     cut      drop every open connection and blackhole new ones (accepted, never
              forwarded, never answered: what a dead link looks like to a client)
+    stall    a silent cut: open connections stay open but nothing more is forwarded
+             (no reset, no answer: requests in flight hang), new ones are blackholed
     refuse   drop every open connection and refuse new ones (close at once)
     heal     forward again
     delay MS add MS milliseconds before forwarding each chunk (0 = none)
@@ -28,7 +30,7 @@ LOOPBACK = "127.0.0.1"
 class Proxy:
     def __init__(self, target_host, target_port):
         self.target = (target_host, target_port)
-        self.state = "open"  # open | cut | refuse
+        self.state = "open"  # open | cut | refuse | stall
         self.delay = 0.0
         self.conns = set()  # (client_writer, upstream_writer or None)
         self.blackholed = set()
@@ -52,6 +54,8 @@ class Proxy:
                 data = await reader.read(65536)
                 if not data:
                     break
+                if self.state == "stall":
+                    continue  # silently dropped: the peer waits for ever
                 if self.state != "open":
                     break
                 if self.delay:
@@ -75,7 +79,7 @@ class Proxy:
         if self.state == "refuse":
             cwriter.transport.abort()
             return
-        if self.state == "cut":
+        if self.state in ("cut", "stall"):
             # Blackhole: hold the connection, read and discard, never answer.
             self.blackholed.add(cwriter)
             try:
@@ -109,7 +113,12 @@ class Proxy:
             self.state = "refuse"
             self.drop_all()
             return "ok refuse"
+        if cmd == "stall":
+            self.state = "stall"
+            return "ok stall"
         if cmd == "heal":
+            if self.state == "stall":
+                self.drop_all()  # they lost bytes: end them
             self.state = "open"
             for w in list(self.blackholed):
                 w.transport.abort()
@@ -147,33 +156,12 @@ class Proxy:
                 parts = line.decode().strip().split()
                 if not parts:
                     continue
-                cmd = parts[0]
-                if cmd == "cut":
-                    self.state = "cut"
-                    self.drop_all()
-                    reply = "ok cut"
-                elif cmd == "refuse":
-                    self.state = "refuse"
-                    self.drop_all()
-                    reply = "ok refuse"
-                elif cmd == "heal":
-                    self.state = "open"
-                    for w in list(self.blackholed):
-                        w.transport.abort()
-                    reply = "ok heal"
-                elif cmd == "delay" and len(parts) == 2:
-                    self.delay = max(0.0, float(parts[1]) / 1000.0)
-                    reply = "ok delay"
-                elif cmd == "stats":
-                    reply = "ok bytes_up=%d bytes_down=%d connections=%d state=%s" % (
-                        self.bytes_up, self.bytes_down, self.total, self.state)
-                elif cmd == "quit":
+                if parts[0] == "quit":
                     writer.write(b"ok quit\n")
                     await writer.drain()
                     asyncio.get_running_loop().stop()
                     return
-                else:
-                    reply = "error unknown command"
+                reply = self.command(parts)
                 writer.write((reply + "\n").encode())
                 await writer.drain()
         finally:

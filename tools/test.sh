@@ -18,3 +18,6 @@ python3 tools/edge_e2e.py
 python3 tools/edge_observability_e2e.py
 # `ake status` against golden tables: standalone, edge online, offline, and from the data dir.
 python3 tools/node_status_e2e.py
+# Offline writes at an edge (issue 15): a kubelet-like client through refused and silent cuts,
+# a spec conflict, a custom resource's status, and a SIGKILL mid-reconcile (tools/edge_offline_e2e.py).
+python3 tools/edge_offline_e2e.py

@@ -104,9 +104,27 @@ public final class Endpoint: Sendable {
         if verb == .list && QueryParameter.bool(request.query["watch"]) { verb = .watch }
         let info = try resolve(request, verb: verb)
         let query = try RequestQuery.parse(request.query, verb: verb, info: info)
-        if let edge, let result = try await edgeIntercept(edge, request, verb: verb, info: info, query: query) {
-            return result
+        if let edge {
+            switch try await edgeIntercept(edge, request, verb: verb, info: info, query: query) {
+            case .answered(let result):
+                return result
+            case .local:
+                break
+            case .pending(let mayHaveLanded):
+                return try await acceptPending(
+                    edge, verb: verb, info: info, request: request, query: query, mayHaveLanded: mayHaveLanded)
+            case .decide(let unavailable):
+                return try await decideOffline(
+                    edge, unavailable, verb: verb, info: info, request: request, query: query)
+            }
         }
+        return try await routeLocal(verb, info, request, query)
+    }
+
+    /// The local handling of a resolved request (standalone, or an edge's covered read or offline write).
+    func routeLocal(_ verb: APIVerb, _ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery)
+        async throws -> APIResult
+    {
         if verb == .create || verb == .update || verb == .patch {
             // Server-side field validation (Schemas/FieldValidation.swift); warnings ride on the response.
             var checked = request
@@ -330,6 +348,8 @@ public final class Endpoint: Sendable {
     private struct WriteOutcome: Sendable {
         var response: APIResponse
         var catalogChanges: [CatalogChange]
+        /// An edge's offline write: the pending-ledger entries it changed.
+        var pendingChanges: [PendingChange] = []
     }
 
     /// Runs `body` in one write transaction; applies catalog changes once it committed.
@@ -344,6 +364,7 @@ public final class Endpoint: Sendable {
         let serviceAllocator = self.serviceAllocator
         let serviceUsageMemo = self.serviceUsageMemo
         let origin = WriteOrigin.local(client: request.client)
+        let local = EdgeLocalWrite.current
         let outcome: WriteOutcome
         do {
             outcome = try await store.mutate { ctx in
@@ -354,13 +375,31 @@ public final class Endpoint: Sendable {
                 if let fieldManager {
                     writer.fieldManager = ManagedFields.manager(fieldManager: fieldManager, userAgent: request.client)
                 }
+                var pending: [PendingChange] = []
+                if let local {
+                    writer.lenientNamespaces = !local.strictNamespaces
+                    writer.lenientDefinitions = true
+                    if local.mode == .pending && !dryRun {
+                        writer.state = .pending
+                        writer.onAppend = { ctx, type, gvr, previous, stored in
+                            pending.append(
+                                try local.edge.recordPending(
+                                    ctx, type: type, gvr, namespace: stored.namespace, name: stored.name,
+                                    previous: previous, stored: stored, verb: request.verb,
+                                    subresource: request.subresource, client: request.client,
+                                    mayHaveLanded: local.mayHaveLanded))
+                        }
+                    }
+                }
                 let response = try body(writer)
                 if dryRun { throw DryRunRollback(response: response) }
-                return WriteOutcome(response: response, catalogChanges: writer.catalogChanges)
+                return WriteOutcome(
+                    response: response, catalogChanges: writer.catalogChanges, pendingChanges: pending)
             }
         } catch let rollback as DryRunRollback {
             return rollback.response
         }
+        local?.edge.pendingCommitted(outcome.pendingChanges)
         for change in outcome.catalogChanges {
             switch change {
             case .register(let crd):

@@ -57,6 +57,17 @@ final class RegistryWriter {
     /// What stored Service versions hold, shared across writes (see `ServiceUsageMemo`).
     var serviceUsageMemo = ServiceUsageMemo()
     private(set) var catalogChanges: [CatalogChange] = []
+    /// The state of the events appended (`pending` for an edge's offline write).
+    var state: WriteState = .committed
+    /// Edge, offline write: called after each append with the version it replaced (nil
+    /// for a create), in the same transaction, so the pending ledger commits with it.
+    var onAppend: ((MutationContext, ChangeType, GroupVersionResource, StoredObject?, StoredObject) throws -> Void)?
+    /// Edge: a namespace the edge does not hold is not refused (it may not sync
+    /// namespaces); one it holds must still be active.
+    var lenientNamespaces = false
+    /// Edge: a custom resource whose CRD object the edge does not hold is served (its
+    /// resources come from the cloud's discovery).
+    var lenientDefinitions = false
 
     struct ObjectKey: Hashable {
         var gvr: GroupVersionResource
@@ -129,9 +140,12 @@ final class RegistryWriter {
         }
         o.setObjectMeta("resourceVersion", .string(String(ctx.nextRV)))
         o = o.canonicalized()
+        let namespace = info.namespaced ? o.objectNamespace : ""
+        let previous = try onAppend.flatMap { _ in try ctx.current(info.gvr, namespace: namespace, name: o.objectName) }
         let stored = try ctx.append(
-            type, info.gvr, object: o.serialized(), namespace: info.namespaced ? o.objectNamespace : "",
-            name: o.objectName, uid: o.objectUID, origin: origin ?? self.origin)
+            type, info.gvr, object: o.serialized(), namespace: namespace,
+            name: o.objectName, uid: o.objectUID, origin: origin ?? self.origin, state: state)
+        try onAppend?(ctx, type, info.gvr, previous, stored)
         return Written(object: o, bytes: stored.bytes)
     }
 
@@ -216,6 +230,7 @@ final class RegistryWriter {
         guard MetadataValidation.isDNS1123Subdomain(namespace),
             let (_, ns) = try load(ResourceStrategy.namespaces, namespace: "", name: namespace)
         else {
+            if lenientNamespaces && MetadataValidation.isDNS1123Subdomain(namespace) { return }
             throw StatusError.notFound(ResourceStrategy.namespaces, name: namespace)
         }
         if ns.objectDeletionTimestamp != nil {
@@ -233,7 +248,7 @@ final class RegistryWriter {
     /// A custom resource is served only while its CRD exists (checked in the transaction,
     /// so a write racing the CRD's deletion cannot leave orphans).
     func requireDefinition(_ info: ResourceInfo) throws {
-        guard info.isCustom else { return }
+        guard info.isCustom, !lenientDefinitions else { return }
         if try ctx.current(ResourceStrategy.crds, namespace: "", name: CRDLifecycle.crdName(for: info.gvr)) == nil {
             throw StatusError.noRoute()
         }

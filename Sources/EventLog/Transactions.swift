@@ -404,6 +404,12 @@ public final class WriteTransaction: TransactionReader {
         try putMeta(MetaKey.external(key), value)
     }
 
+    /// Removes a value stored with `setMeta` (no error when there is none), in this transaction.
+    public func removeMeta(_ key: String) throws {
+        try ensureUsable()
+        try MetaKey.external(key).withUnsafeBytes { k in _ = try rawDelete(core.schema.meta, key: k, value: nil) }
+    }
+
     public func meta(_ key: String) throws -> [UInt8]? {
         try ensureUsable()
         return try core.meta(key)

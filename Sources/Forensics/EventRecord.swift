@@ -104,6 +104,22 @@ public enum ForensicNames {
         }
     }
 
+    /// What an event means for an edge's offline writes: `pending` (accepted offline,
+    /// not yet in the cloud), `reconciled` (the reconciler took the cloud's version after
+    /// uploading), `conflicted` (the edge's change lost to the cloud's); "" for the rest.
+    public static func lifecycle(_ origin: EventOrigin, _ state: EventState) -> String {
+        if state.contains(.pending) { return "pending" }
+        guard origin == .reconciler else { return "" }
+        return state.contains(.conflicted) ? "conflicted" : "reconciled"
+    }
+
+    /// `ORIGIN` of the event table: the origin, with the offline-write lifecycle in
+    /// parentheses when there is one (`local:kubelet (pending)`, `reconciler (conflicted)`).
+    public static func originColumn(_ origin: EventOrigin, _ state: EventState) -> String {
+        let lifecycle = lifecycle(origin, state)
+        return lifecycle.isEmpty ? originName(origin) : "\(originName(origin)) (\(lifecycle))"
+    }
+
     /// `committed`, `pending`, `pending,conflicted`, ...
     public static func stateName(_ state: EventState) -> String {
         var parts: [String] = []

@@ -33,6 +33,8 @@ public struct LogStatsReport: Sendable {
     public var byOrigin: [String: Bucket] = [:]
     /// `resource` → origin kind → bucket.
     public var byResourceAndOrigin: [String: [String: Bucket]] = [:]
+    /// An edge's offline writes: `pending`, `reconciled`, `conflicted` → events.
+    public var offlineWrites: [String: Int] = [:]
     public var file: LogStatistics
     public var scopes: [SyncScope] = []
 
@@ -45,6 +47,8 @@ public struct LogStatsReport: Sendable {
         let origin = ForensicNames.originKind(e.origin)
         byOrigin[origin, default: Bucket()].add(e.size)
         byResourceAndOrigin[e.resourceName, default: [:]][origin, default: Bucket()].add(e.size)
+        let lifecycle = ForensicNames.lifecycle(e.origin, e.state)
+        if !lifecycle.isEmpty { offlineWrites[lifecycle, default: 0] += 1 }
     }
 
     /// The report as text tables.
@@ -83,6 +87,10 @@ public struct LogStatsReport: Sendable {
             originTable.append([name, String(b.events), String(b.bytes)])
         }
         out += originTable.render() + "\n"
+        if !offlineWrites.isEmpty {
+            let parts = ["pending", "reconciled", "conflicted"].map { "\(offlineWrites[$0] ?? 0) \($0)" }
+            out += "OFFLINE WRITES  \(parts.joined(separator: ", ")) (events; ake pending lists what still waits)\n\n"
+        }
         out += "SYNC SCOPES\n"
         if scopes.isEmpty {
             out += "none\n"
@@ -130,6 +138,13 @@ public struct LogStatsReport: Sendable {
         o.appendUnchecked("events", bucket(total))
         o.appendUnchecked("byResource", .object(resources))
         o.appendUnchecked("byOrigin", .object(origins))
+        if !offlineWrites.isEmpty {
+            var offline = JSONObject()
+            for (name, n) in offlineWrites.sorted(by: { $0.key < $1.key }) {
+                offline.appendUnchecked(name, .number(JSONNumber(n)))
+            }
+            o.appendUnchecked("offlineWrites", .object(offline))
+        }
         o.appendUnchecked(
             "file",
             [

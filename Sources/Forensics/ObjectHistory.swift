@@ -64,7 +64,7 @@ public struct ObjectHistory: Sendable {
         for step in steps() {
             let e = step.event
             out += "RV \(e.rv)  \(TimeSpec.format(e.time))  \(ForensicNames.typeName(e.type))"
-            out += "  by \(ForensicNames.originName(e.origin))"
+            out += "  by \(ForensicNames.originColumn(e.origin, e.state))"
             if !e.upstreamRV.isEmpty { out += "  upstreamRV \(e.upstreamRV)" }
             if !e.uid.isEmpty { out += "  uid \(e.uid)" }
             out += "\n"

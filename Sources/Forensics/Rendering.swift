@@ -59,7 +59,7 @@ public struct ForensicRenderer: Sendable {
     public func row(_ e: EventRecord) -> [String] {
         [
             String(e.rv), TimeSpec.format(e.time, fractional: false).replacingAll("T", with: " "),
-            ForensicNames.typeName(e.type), e.resourceName, e.objectKey, ForensicNames.originName(e.origin),
+            ForensicNames.typeName(e.type), e.resourceName, e.objectKey, ForensicNames.originColumn(e.origin, e.state),
             String(e.size),
         ]
     }

@@ -280,6 +280,16 @@ public final class MutationContext {
         try txn.setMeta(key, value)
     }
 
+    /// A meta value (as stored with `setMeta`, also earlier in this body), or nil.
+    public func meta(_ key: String) throws -> [UInt8]? {
+        try txn.meta(key)
+    }
+
+    /// Removes a meta value in the same transaction as the appends.
+    public func removeMeta(_ key: String) throws {
+        try txn.removeMeta(key)
+    }
+
     /// The current version of an object, including appends made earlier in this body.
     public func current(_ gvr: GroupVersionResource, namespace: String, name: String) throws -> StoredObject? {
         try store.current(txn, gvr, namespace: namespace, name: name, cacheID: false)
@@ -308,7 +318,7 @@ public final class MutationContext {
     @discardableResult
     public func append(
         _ type: EventType, _ gvr: GroupVersionResource, object: [UInt8], namespace: String, name: String,
-        uid: String, origin: EventOrigin, upstreamRV: String = ""
+        uid: String, origin: EventOrigin, upstreamRV: String = "", state: EventState = .committed
     ) throws -> StoredObject {
         guard StorageKeys.objectKeyLength(namespace: namespace, name: name) <= maxObjectKeyLength else {
             throw StatusError.invalid(
@@ -327,7 +337,7 @@ public final class MutationContext {
         let rv = try txn.append(
             NewEvent(
                 type: type, resource: id, namespace: namespace, name: name, uid: uid, origin: origin,
-                upstreamRV: upstreamRV, previousRV: previous, object: object))
+                upstreamRV: upstreamRV, state: state, previousRV: previous, object: object))
         return StoredObject(
             resource: gvr, namespace: namespace, name: name, uid: uid, rv: rv, upstreamRV: upstreamRV, bytes: object)
     }

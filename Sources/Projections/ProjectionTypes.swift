@@ -148,6 +148,10 @@ public typealias WriteOrigin = EventOrigin
 /// named here for the same reason as ``WriteOrigin``.
 public typealias ChangeType = EventType
 
+/// The lifecycle state a write records (the log's `EventState`: committed, or pending
+/// for an edge's offline write), named here for the same reason as ``WriteOrigin``.
+public typealias WriteState = EventState
+
 extension StatusError {
     /// The Status for a storage failure a client's request caused — a read below the
     /// log's compaction horizon is 410 Expired — or nil for a failure the client did

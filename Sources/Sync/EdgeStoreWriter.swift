@@ -29,6 +29,10 @@ enum EdgeStoreWriter {
         _ ctx: MutationContext, _ gvr: GroupVersionResource, _ object: UpstreamObject, origin: EventOrigin,
         authoritative: Bool, applied: inout Applied
     ) throws {
+        if try hasPending(ctx, gvr, namespace: object.namespace, name: object.name) {
+            applied.skipped += 1
+            return
+        }
         let current = try ctx.current(gvr, namespace: object.namespace, name: object.name)
         if let current, !current.upstreamRV.isEmpty {
             if current.upstreamRV == object.upstreamRV
@@ -51,6 +55,10 @@ enum EdgeStoreWriter {
         _ ctx: MutationContext, _ gvr: GroupVersionResource, _ key: ObjectKey, last: UpstreamObject?,
         origin: EventOrigin, applied: inout Applied
     ) throws {
+        if try hasPending(ctx, gvr, namespace: key.namespace, name: key.name) {
+            applied.skipped += 1
+            return
+        }
         guard let current = try ctx.current(gvr, namespace: key.namespace, name: key.name) else {
             applied.skipped += 1
             return
@@ -61,6 +69,16 @@ enum EdgeStoreWriter {
             .deleted, gvr, object: bytes, namespace: key.namespace, name: key.name, uid: current.uid, origin: origin,
             upstreamRV: last?.upstreamRV ?? current.upstreamRV)
         applied.deleted += 1
+    }
+
+    /// Whether the object has offline writes waiting for the cloud: upstream changes then
+    /// leave it alone (the reconciler brings the cloud's version once they are uploaded),
+    /// so a resuming watch or a relist never undoes a write the edge accepted.
+    static func hasPending(_ ctx: MutationContext, _ gvr: GroupVersionResource, namespace: String, name: String)
+        throws -> Bool
+    {
+        guard let key = PendingWrite.key(gvr, namespace: namespace, name: name) else { return false }
+        return try ctx.meta(key) != nil
     }
 
     /// The object JSON with metadata.resourceVersion set to the edge's RV.

@@ -49,6 +49,15 @@ extension EdgeSync {
         }
     }
 
+    /// Just started: lets the first probe decide (bounded by the write timeout) before a
+    /// write is refused or kept pending for a link that may well be up.
+    func awaitLinkKnown() async {
+        guard state.withLock({ $0.link.health.state == .unknown }) else { return }
+        _ = await changes.wait(until: .now + min(options.firstSyncTimeout, options.writeTimeout)) {
+            state.withLock { $0.link.health.state != .unknown || $0.stopped }
+        }
+    }
+
     /// Returns once the link is online (or the edge is stopping).
     func waitOnline() async {
         _ = await changes.wait(until: .now + .seconds(3600)) { state.withLock { $0.link.isOnline || $0.stopped } }
@@ -84,6 +93,7 @@ extension EdgeSync {
             let now = Self.now()
             let stale = state.withLock { s in s.link.idleWatches(now: now).compactMap { s.watchCancels[$0] } }
             for cancel in stale { cancel() }
+            publishPendingMetrics()  // the oldest pending write's age grows
             if state.withLock({ $0.link.hasLiveWatch(now: now) }) {
                 // Quiet: the watches prove the link. Probe again soon if the link drops.
                 let until = ContinuousClock.now + max(options.probeInterval, options.quietProbeInterval)

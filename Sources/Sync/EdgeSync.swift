@@ -49,6 +49,12 @@ public final class EdgeSync: Sendable {
         /// The probe, discovery and expiry loops.
         var background: [Task<Void, Never>] = []
         var stopped = false
+        /// The pending ledger in memory: ledger key → seconds since the epoch of its first write.
+        var pending: [String: Double] = [:]
+        /// Conflicted entries kept in the ledger (until discarded).
+        var conflicted = 0
+        /// Whether the reconciler is working through the ledger right now.
+        var reconciling = false
     }
     let state: Mutex<State>
 
@@ -78,6 +84,7 @@ public final class EdgeSync: Sendable {
     /// answer from disk before the link comes up.
     public func start() async throws {
         try await discovery.load()
+        try loadPending()
         let persisted = try loadScopes()
         for scope in persisted {
             try await deriveOwnership(scope)
@@ -105,7 +112,8 @@ public final class EdgeSync: Sendable {
         let probe = Task { [self] in await probeLoop() }
         let discoveryTask = Task { [self] in await discoveryLoop() }
         let expiry = Task { [self] in await expiryLoop() }
-        state.withLock { $0.background += [probe, discoveryTask, expiry] }
+        let reconciler = Task { [self] in await reconcileLoop() }
+        state.withLock { $0.background += [probe, discoveryTask, expiry, reconciler] }
         logger.info(
             "edge sync started", metadata: ["upstream": "\(connection.config.server)", "scopes": "\(ids.count)"])
     }
@@ -138,7 +146,8 @@ public final class EdgeSync: Sendable {
             return LinkStatus(
                 server: connection.config.server, state: link.state, since: link.since,
                 lastContact: link.lastContact, lastError: link.lastError, traffic: traffic,
-                scopes: s.registry.sorted, relists: s.registry.relists, resumes: s.registry.resumes)
+                scopes: s.registry.sorted, relists: s.registry.relists, resumes: s.registry.resumes,
+                pendingWrites: s.pending.count, conflictedWrites: s.conflicted)
         }
     }
 
@@ -196,6 +205,16 @@ public final class EdgeSync: Sendable {
                 + "\(options.firstSyncTimeout); last error: \(current.lastError.isEmpty ? "none" : current.lastError)",
             retryAfter: options.retryAfterSeconds)
     }
+
+    /// Whether a synced scope covers `request` (no scope is created, nothing waits).
+    public func isCovered(_ request: ScopeSelector) -> Bool {
+        let request = (try? request.canonical()) ?? request
+        return state.withLock { s in s.registry.scopes.values.contains { $0.isUsable && $0.selector.covers(request) } }
+    }
+
+    /// The 503 (with Retry-After) of a request the edge cannot answer while the link is
+    /// down; `what` ends the message ("… and <what>; retry later").
+    public func unavailable(_ what: String) -> StatusError { unreachable(what) }
 
     func unreachable(_ what: String) -> StatusError {
         let (since, error) = state.withLock { ($0.link.health.since, $0.link.health.lastError) }

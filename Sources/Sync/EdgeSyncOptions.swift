@@ -28,6 +28,11 @@ public struct EdgeSyncOptions: Sendable {
     public var followAPIChanges: Bool
     /// Seconds clients are told to wait (`Retry-After`) when the link is down.
     public var retryAfterSeconds: Int
+    /// Which writes are accepted offline (`--write-policy`, `--write-policy-file`).
+    public var writePolicy: WritePolicy
+    /// How long a forwarded write waits for the cloud's answer (`--write-timeout`); then a
+    /// `pending`-policy write is accepted locally and a `forward`-policy one answers 503.
+    public var writeTimeout: Duration
 
     public init(
         preload: [ScopeSelector] = [], firstSyncTimeout: Duration = .seconds(20), probeInterval: Duration = .seconds(1),
@@ -35,10 +40,13 @@ public struct EdgeSyncOptions: Sendable {
         scopeExpiry: Duration? = .seconds(3600),
         pageSize: Int = 500, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(5),
         discoveryInterval: Duration = .seconds(300), retryAfterSeconds: Int = 5, followAPIChanges: Bool = true,
-        quietProbeInterval: Duration = .seconds(15)
+        quietProbeInterval: Duration = .seconds(15), writePolicy: WritePolicy = WritePolicy(),
+        writeTimeout: Duration = .seconds(5)
     ) {
         self.quietProbeInterval = quietProbeInterval
         self.followAPIChanges = followAPIChanges
+        self.writePolicy = writePolicy
+        self.writeTimeout = writeTimeout
         self.preload = preload
         self.firstSyncTimeout = firstSyncTimeout
         self.probeInterval = probeInterval

@@ -67,6 +67,9 @@ public struct LinkStatus: Sendable {
     /// Per scope id: relists and watch resumes so far.
     public var relists: [UInt32: Int]
     public var resumes: [UInt32: Int]
+    /// Objects with offline writes not yet reconciled with the cloud, and conflicted ones kept.
+    public var pendingWrites: Int = 0
+    public var conflictedWrites: Int = 0
 }
 
 extension LinkStatus {
@@ -76,17 +79,28 @@ extension LinkStatus {
     ///     online since 2026-11-29T01:02:03Z, last contact 2026-11-29T01:05:00Z
     ///     offline since 2026-11-29T01:06:00Z: <last error>; serving from the local log
     ///     no contact yet with http://cloud:6443: <last error>; serving from the local log
+    ///
+    /// followed by how many writes are pending (`; 3 writes pending`, or `; in sync` when
+    /// online with none) and conflicted writes kept for the operator, if any.
     public var readinessDetail: String {
+        var text: String
         switch state {
         case .online:
-            return "online since \(Self.timestamp(since)), last contact \(Self.timestamp(lastContact))"
+            text = "online since \(Self.timestamp(since)), last contact \(Self.timestamp(lastContact))"
         case .offline:
             let error = lastError.isEmpty ? "" : ": \(Self.oneLine(lastError))"
-            return "offline since \(Self.timestamp(since))\(error); serving from the local log"
+            text = "offline since \(Self.timestamp(since))\(error); serving from the local log"
         case .unknown:
             let error = lastError.isEmpty ? "" : ": \(Self.oneLine(lastError))"
-            return "no contact yet with \(server)\(error); serving from the local log"
+            text = "no contact yet with \(server)\(error); serving from the local log"
         }
+        if pendingWrites > 0 {
+            text += "; \(pendingWrites) \(pendingWrites == 1 ? "object has" : "objects have") writes pending"
+        } else if state == .online {
+            text += "; no writes pending"
+        }
+        if conflictedWrites > 0 { text += "; \(conflictedWrites) conflicted (see ake pending)" }
+        return text
     }
 
     /// RFC 3339 UTC, seconds precision.

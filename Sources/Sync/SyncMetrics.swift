@@ -81,7 +81,11 @@ final class UpstreamMeters: Sendable {
 /// - `ake_discovery_refreshes_total{reason,result}` — discovery/OpenAPI mirror refreshes:
 ///   `reason` = periodic, watch (a CRD changed upstream), miss (an unknown resource was
 ///   asked for); `result` = ok or error;
-/// - `ake_discovery_last_refresh_seconds` — Unix time of the last successful refresh.
+/// - `ake_discovery_last_refresh_seconds` — Unix time of the last successful refresh;
+/// - `ake_pending_writes` — objects with offline writes waiting for the cloud;
+/// - `ake_pending_oldest_age_seconds` — age of the oldest of them (0 when none);
+/// - `ake_pending_conflicted` — conflicted offline writes kept for the operator;
+/// - `ake_reconciled_total{result}` — objects reconciled with the cloud (`reconciled`, `conflicted`).
 final class SyncMetrics: Sendable {
     let factory: any MetricsFactory
     private let counters = Mutex<[String: Counter]>([:])
@@ -177,6 +181,22 @@ final class SyncMetrics: Sendable {
     func linkTransition(online: Bool) {
         counter("ake_upstream_link_transitions_total", [("to", online ? "online" : "offline")]).increment()
         link(online: online)
+    }
+
+    func pending(count: Int, oldestAge: Double, conflicted: Int) {
+        gauge("ake_pending_writes", []).record(count)
+        gauge("ake_pending_oldest_age_seconds", []).record(oldestAge)
+        gauge("ake_pending_conflicted", []).record(conflicted)
+    }
+
+    func reconciled(_ result: String) {
+        counter("ake_reconciled_total", [("result", result)]).increment()
+    }
+
+    /// Creates the reconcile counters at 0.
+    func reconcileSeriesCreated() {
+        _ = counter("ake_reconciled_total", [("result", "reconciled")])
+        _ = counter("ake_reconciled_total", [("result", "conflicted")])
     }
 
     func contact(at seconds: Double) {

@@ -145,10 +145,12 @@ public final class UpstreamConnection: Sendable {
     }
 
     /// Sends one API request upstream as it is (a forwarded write).
-    public func send(_ request: APIRequest, labels: TrafficLabels = .other) async throws -> UpstreamResponse {
+    public func send(_ request: APIRequest, timeout: TimeAmount? = nil, labels: TrafficLabels = .other)
+        async throws -> UpstreamResponse
+    {
         try await send(
             request.verb.method, path: request.path, query: request.wireQuery,
-            body: request.body, contentType: request.contentType, labels: labels)
+            body: request.body, contentType: request.contentType, timeout: timeout, labels: labels)
     }
 
     /// One list page of a scope (limit/continue), decoded.

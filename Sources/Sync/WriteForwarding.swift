@@ -10,30 +10,62 @@ extension EdgeSync {
     /// will deliver the same upstream version again; the store recognises it (same
     /// upstream RV for the key) and does not append it twice. Throws `StatusError`.
     public func forward(_ write: APIRequest) async throws -> APIResponse {
+        switch try await tryForward(write) {
+        case .answered(let response): return response
+        case .unreachable(let error, _): throw error
+        }
+    }
+
+    /// What became of a write the edge tried to forward.
+    public enum ForwardResult: Sendable {
+        /// The cloud answered (success or a Status error), as the client gets it.
+        case answered(APIResponse)
+        /// The link is down, or the cloud did not answer within `writeTimeout`: the 503 to
+        /// answer unless the edge keeps the write. `mayHaveLanded`: the request was sent and
+        /// got no answer, so the cloud may have applied it (its fate is unknown).
+        case unreachable(StatusError, mayHaveLanded: Bool)
+    }
+
+    /// `forward`, telling an unreachable cloud apart from its answers: the caller may then
+    /// accept the write locally (a `pending`-policy write). The upstream request is bounded
+    /// by `options.writeTimeout`, so no client waits on a silently dead link for its own
+    /// timeout. Throws `StatusError` for what the edge itself refuses.
+    public func tryForward(_ write: APIRequest) async throws -> ForwardResult {
         guard write.verb.isWrite else {
             throw StatusError.methodNotAllowed("only writes are forwarded upstream, not \(write.verb.rawValue)")
         }
+        await awaitLinkKnown()
         guard isOnline else {
-            throw unreachable("writes cannot be forwarded while the link is down")
+            return .unreachable(
+                unreachable("writes cannot be forwarded while the link is down"), mayHaveLanded: false)
         }
         var write = write
         try translatePreconditions(&write)
         let response: UpstreamResponse
         let labels = TrafficLabels(resource: SyncMetrics.label(write.resource), purpose: "write")
         do {
-            response = try await connection.send(write, labels: labels)
+            response = try await connection.send(write, timeout: Self.timeAmount(options.writeTimeout), labels: labels)
         } catch {
-            linkFailed("\(error)")
-            throw unreachable("the write could not be forwarded (\(error))")
+            // Sent, no answer in time: the link may be silently dead. It counts as one
+            // failed contact (two in a row, with the probe's, take the link offline).
+            let text = "\(error)"
+            linkFailed(text)
+            if text.contains("deadlineExceeded") {
+                return .unreachable(
+                    unreachable("the cloud did not answer the write within \(options.writeTimeout)"),
+                    mayHaveLanded: true)
+            }
+            // Refused or reset: possibly after the request went out, so its fate is unknown too.
+            return .unreachable(unreachable("the write could not be forwarded (\(error))"), mayHaveLanded: true)
         }
         linkSucceeded()
         guard (200..<300).contains(response.code) else {
-            return APIResponse(code: response.code, body: response.body, warnings: response.warnings)
+            return .answered(APIResponse(code: response.code, body: response.body, warnings: response.warnings))
         }
         if write.isDryRun || write.verb == .deletecollection {
             // Nothing is stored: the watch brings the real changes; hide the cloud's RVs.
-            return APIResponse(
-                code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
+            return .answered(
+                APIResponse(code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings))
         }
         let gvr = write.resource
         if write.verb == .delete {
@@ -45,7 +77,7 @@ extension EdgeSync {
             if let check, check.code == 200, let object = try? UpstreamObject(json: JSONValue(parsing: check.body)) {
                 let stored = try await storeWritten(gvr, object)
                 let body = isStatus(response.body) ? hideUpstreamRVs(response.body) : stored
-                return APIResponse(code: response.code, body: body, warnings: response.warnings)
+                return .answered(APIResponse(code: response.code, body: body, warnings: response.warnings))
             }
             let ownership = self.ownership
             let last = try? UpstreamObject(json: JSONValue(parsing: response.body))
@@ -58,18 +90,18 @@ extension EdgeSync {
                 return applied
             }
             metrics.applied(nil, gvr, applied)
-            return APIResponse(
-                code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings)
+            return .answered(
+                APIResponse(code: response.code, body: hideUpstreamRVs(response.body), warnings: response.warnings))
         }
         if write.subresource == "scale" {
-            return try await storeScaledParent(write, response, labels: labels)
+            return .answered(try await storeScaledParent(write, response, labels: labels))
         }
         let object: UpstreamObject
         do { object = try UpstreamObject(json: JSONValue(parsing: response.body)) } catch {
-            return APIResponse(code: response.code, body: response.body, warnings: response.warnings)
+            return .answered(APIResponse(code: response.code, body: response.body, warnings: response.warnings))
         }
         let stored = try await storeWritten(gvr, object)
-        return APIResponse(code: response.code, body: stored, warnings: response.warnings)
+        return .answered(APIResponse(code: response.code, body: stored, warnings: response.warnings))
     }
 
     /// A `/scale` write answers a Scale, not the parent: fetch the parent the write changed

@@ -9,7 +9,7 @@ struct AKE: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Serve.self, StatusCommand.self, ConfigCommand.self, Kubeconfig.self, CertsCommand.self, LogCommand.self,
-            ReplayCommand.self, BackupCommand.self, CompactDBCommand.self,
+            ReplayCommand.self, BackupCommand.self, CompactDBCommand.self, PendingCommand.self,
         ]
     )
 }

@@ -58,6 +58,34 @@ struct EdgeFlags: ParsableArguments {
     )
     var discoveryInterval: String?
 
+    @Option(
+        name: .customLong("write-policy"),
+        help: ArgumentHelp(
+            "Which writes an offline edge accepts: RESOURCE[/SUBRESOURCE][@NAMESPACE][:VERBS]=forward|pending, e.g. configmaps@edge-apps=pending, pods:delete=forward. Repeatable; the first matching rule wins, before the defaults.",
+            discussion: """
+                pending: accepted while offline (or when the cloud does not answer within --write-timeout), \
+                defaulted and validated locally, visible at once, and reconciled with the cloud on reconnect. \
+                forward: sent to the cloud; while offline answered locally only when the edge can decide \
+                (409, 422, an unknown namespace), else 503 with Retry-After. RESOURCE is plural[.group], * (every \
+                resource) or *custom* (every custom resource); VERBS is a comma-separated list of create, update, \
+                patch, delete. deletecollection is always forwarded. Defaults: \
+                \(WritePolicy.defaultRules.map(\.description).joined(separator: ", ")); everything else forward.
+                """,
+            valueName: "rule"))
+    var writePolicy: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "Write-policy rules from this file, after the --write-policy ones: one rule per line; blank lines and lines starting with # are ignored.",
+            valueName: "path"))
+    var writePolicyFile: String?
+
+    @Option(
+        help:
+            "How long a forwarded write waits for the cloud, e.g. 5s; then a pending-policy write is kept pending and a forward-policy write answers 503. Default: 5s."
+    )
+    var writeTimeout: String?
+
     /// The flags given on the command line, by config key.
     var given: [String: SettingValue] {
         var flags: [String: SettingValue] = [:]
@@ -70,7 +98,29 @@ struct EdgeFlags: ParsableArguments {
         flags["probe-interval"] = probeInterval.map(SettingValue.scalar)
         flags["quiet-probe-interval"] = quietProbeInterval.map(SettingValue.scalar)
         flags["discovery-interval"] = discoveryInterval.map(SettingValue.scalar)
+        if !writePolicy.isEmpty { flags["write-policy"] = .list(writePolicy) }
+        flags["write-policy-file"] = writePolicyFile.map(SettingValue.scalar)
+        flags["write-timeout"] = writeTimeout.map(SettingValue.scalar)
         return flags
+    }
+
+    /// The write policy of `write-policy` (flags or config file), then `write-policy-file`.
+    static func writePolicy(_ config: ServeConfiguration) throws -> WritePolicy {
+        var rules: [WritePolicyRule] = []
+        for text in config.list("write-policy") {
+            do { rules.append(try WritePolicyRule.parse(text)) } catch {
+                throw ValidationError("\(config.origin("write-policy")) \(error)")
+            }
+        }
+        if let path = config.string("write-policy-file") {
+            guard let data = FileManager.default.contents(atPath: path),
+                let text = String(validating: data, as: UTF8.self)
+            else { throw ValidationError("--write-policy-file \(path): cannot read the file as UTF-8 text") }
+            do { rules += try WritePolicy.parseFile(text) } catch {
+                throw ValidationError("--write-policy-file \(path): \(error)")
+            }
+        }
+        return WritePolicy(rules: rules)
     }
 
     /// Builds the edge sync (not started) when `upstream` is configured.
@@ -105,9 +155,14 @@ struct EdgeFlags: ParsableArguments {
         guard discovery > .zero else {
             throw ValidationError("\(config.origin("discovery-interval")) must be positive")
         }
+        let writeTimeout = try config.duration("write-timeout") ?? .seconds(5)
+        guard writeTimeout > .zero else {
+            throw ValidationError("\(config.origin("write-timeout")) must be positive")
+        }
         let options = EdgeSyncOptions(
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
-            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery, quietProbeInterval: quietProbe)
+            scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery, quietProbeInterval: quietProbe,
+            writePolicy: try writePolicy(config), writeTimeout: writeTimeout)
         let connection = try UpstreamConnection(config: kubeconfig)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Forensics
 import KubeModel
+import Sync
 
 /// `ake log`: read the event log of a data directory, read-only, while `ake serve` may run.
 struct LogCommand: AsyncParsableCommand {
@@ -211,17 +212,19 @@ struct LogShow: AsyncParsableCommand {
                 try Output.yamlDocument(renderer.json(event), first: &first)
             case .table:
                 var t = TextTable(headers: ["FIELD", "VALUE"])
-                let fields: [(String, String)] = [
-                    ("RV", String(event.rv)), ("TIME", TimeSpec.format(event.time)),
-                    ("TYPE", ForensicNames.typeName(event.type)),
-                    ("RESOURCE", "\(event.resourceName) (\(event.storageKey))"),
-                    ("NAMESPACE", event.namespace.isEmpty ? "-" : event.namespace), ("NAME", event.name),
-                    ("UID", event.uid.isEmpty ? "-" : event.uid), ("ORIGIN", ForensicNames.originName(event.origin)),
-                    ("UPSTREAM RV", event.upstreamRV.isEmpty ? "-" : event.upstreamRV),
-                    ("STATE", ForensicNames.stateName(event.state)),
-                    ("PREVIOUS RV", event.previousRV == 0 ? "-" : String(event.previousRV)),
-                    ("SIZE", "\(event.size) bytes"),
-                ]
+                let fields: [(String, String)] =
+                    [
+                        ("RV", String(event.rv)), ("TIME", TimeSpec.format(event.time)),
+                        ("TYPE", ForensicNames.typeName(event.type)),
+                        ("RESOURCE", "\(event.resourceName) (\(event.storageKey))"),
+                        ("NAMESPACE", event.namespace.isEmpty ? "-" : event.namespace), ("NAME", event.name),
+                        ("UID", event.uid.isEmpty ? "-" : event.uid),
+                        ("ORIGIN", ForensicNames.originName(event.origin)),
+                        ("UPSTREAM RV", event.upstreamRV.isEmpty ? "-" : event.upstreamRV),
+                        ("STATE", ForensicNames.stateName(event.state)),
+                        ("PREVIOUS RV", event.previousRV == 0 ? "-" : String(event.previousRV)),
+                        ("SIZE", "\(event.size) bytes"),
+                    ] + offlineWriteFields(db, event)
                 for (k, v) in fields { t.append([k, v]) }
                 Output.write(t.render())
                 Output.write("OBJECT\n")
@@ -230,6 +233,26 @@ struct LogShow: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// What an event means for the edge's offline writes (`ake log show`): pending, or the
+/// reconciler's outcome with the reason of a conflict kept in the pending ledger.
+func offlineWriteFields(_ db: ForensicDatabase, _ event: EventRecord) -> [(String, String)] {
+    let lifecycle = ForensicNames.lifecycle(event.origin, event.state)
+    guard !lifecycle.isEmpty else { return [] }
+    var fields = [("OFFLINE WRITE", lifecycle)]
+    if lifecycle == "conflicted",
+        let entry = (try? db.store.meta(PendingWrite.conflictedKey(event.rv))).flatMap({ $0 }).flatMap(
+            PendingWrite.decode)
+    {
+        fields.append(("CONFLICT", entry.reason))
+        fields.append(
+            (
+                "LOST WRITES",
+                "\(entry.writes) (\(entry.verbs.joined(separator: ",")), RV \(entry.firstRV)..\(entry.lastRV))"
+            ))
+    }
+    return fields
 }
 
 /// `ake log stats`.

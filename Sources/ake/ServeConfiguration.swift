@@ -112,6 +112,9 @@ struct ServeConfiguration: Sendable {
         SettingSpec("probe-interval", "1s"),
         SettingSpec("quiet-probe-interval", "15s"),
         SettingSpec("discovery-interval", "5m"),
+        SettingSpec(list: "write-policy"),
+        SettingSpec("write-policy-file", nil),
+        SettingSpec("write-timeout", "5s"),
     ]
 
     /// The file given with `--config`, if any.

@@ -52,8 +52,8 @@ final class NodeStatusSource: Sendable {
             document["link"] = .null
             document["scopes"] = []
         }
-        // Offline writes are not queued yet; the key is kept so tools can rely on it.
-        document["pendingWrites"] = .null
+        // Objects with offline writes not yet reconciled with the cloud (edge only).
+        document["pendingWrites"] = edge.map { .number(JSONNumber($0.pendingCount)) } ?? .null
         document["database"] = StatusReport.database(store.log, retention: retention)
         return .object(document)
     }
@@ -154,7 +154,9 @@ enum StatusReport {
             "role": .string(scopes.isEmpty ? "standalone" : "edge"),
             "link": .null,
             "scopes": Self.scopes(scopes),
-            "pendingWrites": .null,
+            "pendingWrites": scopes.isEmpty
+                ? .null
+                : .number(JSONNumber((try? EdgeSync.ledger(db.store))?.filter { $0.state == .pending }.count ?? 0)),
             "database": database(db.log, retention: nil),
         ]
     }

@@ -541,10 +541,17 @@ struct LinkStatusTextTests {
         _ = link.succeeded(now: 1_795_915_393)
         #expect(
             status(link).readinessDetail
-                == "online since 2026-11-29T01:23:13Z, last contact 2026-11-29T01:23:13Z")
+                == "online since 2026-11-29T01:23:13Z, last contact 2026-11-29T01:23:13Z; no writes pending")
         _ = link.failed(now: 1_795_915_400, error: "connection refused\n(errno 111)")
         #expect(
             status(link).readinessDetail
                 == "offline since 2026-11-29T01:23:20Z: connection refused (errno 111); serving from the local log")
+        var pending = status(link)
+        pending.pendingWrites = 3
+        pending.conflictedWrites = 1
+        #expect(
+            pending.readinessDetail
+                == "offline since 2026-11-29T01:23:20Z: connection refused (errno 111); serving from the local log; 3 objects have writes pending; 1 conflicted (see ake pending)"
+        )
     }
 }
