@@ -143,6 +143,87 @@ def expect_503(step, url):
             fail(step, "expected 503 with Retry-After, got %d %s: %s" % (e.code, dict(e.headers), e.read()[:300]))
 
 
+def decidable_writes(server):
+    """Writes whose answer an edge can decide from its log offline, sent to `server`:
+    (code, Status body) by name."""
+    base = server + "/api/v1/namespaces/default/configmaps"
+    out = {}
+    out["create existing"] = request("(8) create existing", "POST", base, configmap("c1", {"k": "v"}), expect=(409,))
+    _, c2 = request("(8) get c2", "GET", base + "/c2")
+    stale = dict(c2, metadata=dict(c2["metadata"], resourceVersion="1"))
+    out["stale update"] = request("(8) stale update", "PUT", base + "/c2", stale, expect=(409,))
+    out["invalid"] = request("(8) invalid", "POST", base, configmap("Bad_Name", {"k": "v"}), expect=(422,))
+    out["no namespace"] = request("(8) missing namespace", "POST", server + "/api/v1/namespaces/nope/configmaps",
+                                  configmap("x", {"k": "v"}), expect=(404,))
+    return out
+
+
+def api_changes(cloud, edge):
+    """(7) The edge follows the cloud's API changes: a CRD created is served (list, get,
+    watch, kubectl get and explain) within 5 s, a version added within 5 s, a CRD deleted
+    is 404 within 5 s; 100 requests for unknown resources cost the cloud a handful of
+    discovery requests."""
+    group, plural = "fresh.example.com", "gadgets"
+    schema = {"openAPIV3Schema": {"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {"size": {"type": "integer", "description": "how big the gadget is"}}}}}}
+    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+           "metadata": {"name": plural + "." + group},
+           "spec": {"group": group, "scope": "Namespaced",
+                    "names": {"plural": plural, "singular": "gadget", "kind": "Gadget"},
+                    "versions": [{"name": "v1", "served": True, "storage": True, "schema": schema}]}}
+    crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    request("(7) create a CRD in the cloud", "POST", cloud + crds, crd, expect=(201,))
+    started = time.monotonic()
+    until("(7) kubectl get gadgets at the edge",
+          lambda: kubectl(edge, "get", "gadgets", "-n", "default", check=False).returncode == 0, seconds=5)
+    served = time.monotonic() - started
+    kubectl(cloud, "create", "-f", "-", "-n", "default", stdin=json.dumps(
+        {"apiVersion": group + "/v1", "kind": "Gadget", "metadata": {"name": "g1"}, "spec": {"size": 3}}))
+    until("(7) the cloud's gadget at the edge (get)",
+          lambda: kubectl(edge, "get", "gadget", "g1", "-n", "default", check=False).returncode == 0, seconds=5)
+    explained = until("(7) kubectl explain at the edge", lambda: (lambda r: r.returncode == 0 and r.stdout)(
+        kubectl(edge, "explain", "gadgets.spec.size", check=False)), seconds=5)
+    if "how big the gadget is" not in explained:
+        fail("(7) kubectl explain gadgets.spec.size at the edge", explained)
+    _, listed = request("(7) list gadgets at the edge", "GET", edge + "/apis/%s/v1/namespaces/default/%s" % (group, plural))
+    w = Watcher(edge + "/apis/%s/v1/namespaces/default/%s?watch=1&resourceVersion=%s&timeoutSeconds=3" % (
+        group, plural, listed["metadata"]["resourceVersion"]), 3)
+    kubectl(cloud, "delete", "gadget", "g1", "-n", "default")
+    if not w.done.wait(30) or [e["type"] for e in w.events][:1] != ["DELETED"]:
+        fail("(7) watch gadgets at the edge", w.summary())
+    # A version added in the cloud.
+    crd_now = request("(7) get the CRD", "GET", cloud + crds + "/" + plural + "." + group)[1]
+    crd_now["spec"]["versions"][0]["storage"] = False
+    crd_now["spec"]["versions"].append({"name": "v2", "served": True, "storage": True, "schema": schema})
+    request("(7) add version v2", "PUT", cloud + crds + "/" + plural + "." + group, crd_now)
+    started_v2 = time.monotonic()
+    until("(7) v2 served at the edge", lambda: request(
+        "(7) list v2", "GET", edge + "/apis/%s/v2/namespaces/default/%s" % (group, plural), expect=(200, 404))[0] == 200,
+        seconds=5)
+    version_added = time.monotonic() - started_v2
+    # 100 unknown resources: a handful of discovery requests upstream.
+    def discovery_requests():
+        _, metrics = request("(7) metrics", "GET", edge + "/metrics", text=True)
+        return sum(float(l.rsplit(" ", 1)[1]) for l in metrics.splitlines()
+                   if l.startswith("ake_upstream_requests_total{") and 'purpose="discovery"' in l)
+    before = discovery_requests()
+    for i in range(100):
+        request("(7) unknown resource", "GET", edge + "/apis/nonsense%d.example.com/v1/things" % i, expect=(404,))
+    unknown_cost = discovery_requests() - before
+    if unknown_cost > 10:
+        fail("(7) 100 unknown resources", "%d discovery requests upstream" % unknown_cost)
+    # Deleted: 404 within 5 s.
+    kubectl(cloud, "delete", "crd", plural + "." + group)
+    started_del = time.monotonic()
+    until("(7) deleted CRD gone at the edge",
+          lambda: request("(7) gadgets after the delete", "GET",
+                          edge + "/apis/%s/v2/namespaces/default/%s" % (group, plural),
+                          expect=(200, 404))[0] == 404, seconds=5)
+    deleted = time.monotonic() - started_del
+    print("(7) CRD served at the edge after %.2f s; version added after %.2f s; deletion after %.2f s; "
+          "100 unknown resources cost %d upstream discovery requests" % (served, version_added, deleted, unknown_cost))
+
+
 def main_scenarios(tmp):
     _, cloud = start_ake(os.path.join(tmp, "cloud"))
     proxy = Proxy(cloud)
@@ -151,37 +232,13 @@ def main_scenarios(tmp):
     kubectl(cloud, "label", "configmap", "c1", "-n", "default", "app=web")
     edge_data = os.path.join(tmp, "edge")
     edge_proc, edge = start_ake(edge_data, "--upstream", proxy.url, "--sync", "configmaps/default",
-                                "--probe-interval", "1s", "--quiet-probe-interval", "1s")
+                                "--sync", "namespaces", "--probe-interval", "1s", "--quiet-probe-interval", "1s")
     # (1) flow down: list, selector, get
     until("(1) 5 configmaps at the edge", lambda: names(edge, "default") == ["c%d" % i for i in range(5)])
     if names(edge, "default", "-l", "app=web") != ["c1"]:
         fail("(1) selector at the edge", names(edge, "default", "-l", "app=web"))
     kubectl(edge, "get", "configmap", "c3", "-n", "default")
-    # (7) API changes: a CRD created in the cloud is served at the edge within seconds
-    # (the edge's CRD scope refreshes the group's discovery; the periodic refresh is 300 s
-    # away), kubectl at the edge finds the new kind, and a deleted CRD is gone again.
-    crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-           "metadata": {"name": "gadgets.fresh.example.com"},
-           "spec": {"group": "fresh.example.com", "scope": "Namespaced",
-                    "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
-                    "versions": [{"name": "v1", "served": True, "storage": True,
-                                  "schema": {"openAPIV3Schema": {"type": "object",
-                                                                 "x-kubernetes-preserve-unknown-fields": True}}}]}}
-    request("(7) create a CRD in the cloud", "POST",
-            cloud + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd, expect=(201,))
-    started = time.monotonic()
-    until("(7) kubectl get gadgets at the edge",
-          lambda: kubectl(edge, "get", "gadgets", "-n", "default", check=False).returncode == 0, seconds=15)
-    print("(7) new CRD served at the edge after %.1f s" % (time.monotonic() - started))
-    kubectl(cloud, "create", "-f", "-", "-n", "default", stdin=json.dumps(
-        {"apiVersion": "fresh.example.com/v1", "kind": "Gadget", "metadata": {"name": "g1"}, "size": 3}))
-    until("(7) the cloud's gadget at the edge",
-          lambda: "g1" in kubectl(edge, "get", "gadgets", "-n", "default", "-o", "name", check=False).stdout)
-    kubectl(cloud, "delete", "crd", "gadgets.fresh.example.com")
-    until("(7) deleted CRD gone at the edge",
-          lambda: request("(7) gadgets after the delete", "GET",
-                          edge + "/apis/fresh.example.com/v1/namespaces/default/gadgets",
-                          expect=(200, 404))[0] == 404, seconds=15)
+    api_changes(cloud, edge)
     # (6) writes through the edge
     kubectl(edge, "create", "configmap", "from-edge", "-n", "default", "--from-literal=k=e")
     kubectl(edge, "get", "configmap", "from-edge", "-n", "default")
@@ -217,9 +274,17 @@ def main_scenarios(tmp):
     _, rv0 = configmaps("(3) list before the cut", edge, "default")
     short = Watcher(watch_url(edge, "default", rv0, 6), 6)
     long = Watcher(watch_url(edge, "default", rv0, 120), 120)
+    cloud_answers = decidable_writes(cloud)
     # (2) cut: covered reads answer, uncovered get 503
     print(proxy.ctl("cut"))
     time.sleep(4)  # the edge notices the dead link by its probe
+    # (8) offline, the edge answers what it can decide from its log exactly as the cloud did
+    edge_answers = decidable_writes(edge)
+    for what in cloud_answers:
+        if edge_answers[what] != cloud_answers[what]:
+            fail("(8) offline local answer: " + what, "edge %s != cloud %s" % (edge_answers[what], cloud_answers[what]))
+    print("(8) offline local answers equal the cloud's: %s" % ", ".join(
+        "%s %d" % (w, cloud_answers[w][0]) for w in sorted(cloud_answers)))
     if "from-edge" not in names(edge, "default"):
         fail("(2) covered list while cut", names(edge, "default"))
     expect_503("(2) uncovered list while cut", edge + "/api/v1/namespaces/default/secrets")
