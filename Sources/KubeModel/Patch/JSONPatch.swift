@@ -53,7 +53,7 @@ public enum JSONPatch {
             }
             guard case .string(let s) = v else {
                 throw .unprocessable(
-                    "\(op) operation: \"\(field)\" must be a string, got \(v.patchKindName)")
+                    "\(op) operation: \"\(field)\" must be a string, got \(v.goKindName)")
             }
             return try JSONPointer(s)
         }

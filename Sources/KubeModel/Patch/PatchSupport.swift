@@ -24,18 +24,6 @@ extension JSONValue {
         }
     }
 
-    /// A short name of the JSON kind, for error messages.
-    var patchKindName: String {
-        switch self {
-        case .null: return "null"
-        case .bool: return "bool"
-        case .number: return "number"
-        case .string: return "string"
-        case .array: return "array"
-        case .object: return "object"
-        }
-    }
-
     /// Compact JSON text for error messages (bounded, so a huge patch cannot blow up a log line).
     var patchDescription: String {
         var out = ""
