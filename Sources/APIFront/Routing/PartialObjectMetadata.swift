@@ -20,8 +20,11 @@ extension MetadataRequest {
     }
 
     /// A get or list body as the requested kind; a kind that does not fit the verb is
-    /// 406, as the apiserver's `asPartialObjectMetadata(List)` answer.
-    func transform(_ body: [UInt8], verb: APIVerb) -> Result<[UInt8], FrontStatus> {
+    /// 406, as the apiserver's `asPartialObjectMetadata(List)` answer. `info` and
+    /// `subresource` name the Go type of the object the message quotes.
+    func transform(_ body: [UInt8], verb: APIVerb, info: ResourceInfo, subresource: String? = nil) -> Result<
+        [UInt8], FrontStatus
+    > {
         guard let object = try? JSONValue(parsing: body) else { return .success(body) }
         let isList = verb == .list
         switch (kind, isList) {
@@ -35,11 +38,26 @@ extension MetadataRequest {
             ]
             return .success((try? list.serialized()) ?? body)
         default:
+            let type = Self.goType(info, subresource: subresource, list: isList)
             let message =
                 isList
-                ? "you requested PartialObjectMetadata, but the requested object is a list"
-                : "you requested PartialObjectMetadataList, but the requested object is not a list"
-            return .failure(FrontStatus(code: 406, reason: "NotAcceptable", message: message, details: StatusDetails()))
+                ? "you requested PartialObjectMetadata, but the requested object is a list (\(type))"
+                : "you requested PartialObjectMetadataList, but the requested object is not a list (\(type))"
+            return .failure(FrontStatus(code: 406, reason: "NotAcceptable", message: message, details: nil))
         }
+    }
+
+    /// Go's `%T` of what the apiserver's registry returns for the request: the internal
+    /// type of a built-in kind (`*core.Pod`, `*apps.DeploymentList`; events.k8s.io Events
+    /// are `core` Events), `*autoscaling.Scale` for `/scale`, and unstructured objects for
+    /// custom resources.
+    static func goType(_ info: ResourceInfo, subresource: String?, list: Bool) -> String {
+        if subresource == "scale" { return "*autoscaling.Scale" }
+        if info.isCustom { return list ? "*unstructured.UnstructuredList" : "*unstructured.Unstructured" }
+        let group = info.gvr.group
+        let package =
+            group.isEmpty || group == "events.k8s.io"
+            ? "core" : String(group.prefix { $0 != "." })
+        return "*\(package).\(list ? info.listKind : info.kind)"
     }
 }
