@@ -11,6 +11,7 @@ struct AKEBench: AsyncParsableCommand {
             JSONBench.self,
             EventLogBench.self,
             ProjectionsBench.self,
+            AdmissionBench.self,
         ]
     )
 }
