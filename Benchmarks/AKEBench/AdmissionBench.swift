@@ -146,7 +146,7 @@ struct AdmissionBench: AsyncParsableCommand {
                 verb: .create, resource: gvr, namespace: "default", body: object.serialized(),
                 contentType: "application/json", client: "ake-bench")
             guard case .response(let r) = await endpoint.handle(request), r.code == 201 else {
-                throw ValidationError("create of \(object.objectName) failed")
+                throw ValidationError("create of \(object["metadata"]?["name"]?.stringValue ?? "?") failed")
             }
             return try JSONValue(parsing: r.body)
         }

@@ -20,7 +20,7 @@ struct AcceptClause: Sendable, Equatable {
             let part = rawPart.trimmingSpacesOnly()
             let (mediaType, rest) = part.splitOnce(";")
             let (rawType, subtypeRest) = mediaType.splitOnce("/")
-            var clause = AcceptClause(type: rawType.trimmingSpacesOnly(), subtype: "", q: 1, parameters: [:])
+            var clause = AcceptClause(type: String(rawType.trimmingSpacesOnly()), subtype: "", q: 1, parameters: [:])
             if subtypeRest.isEmpty {
                 // `*` alone means `*/*`; any other type needs a subtype.
                 guard clause.type == "*", !part.isEmpty else { continue }
@@ -28,7 +28,7 @@ struct AcceptClause: Sendable, Equatable {
             } else {
                 let (subtype, extra) = subtypeRest.splitOnce("/")
                 guard extra.isEmpty else { continue }
-                clause.subtype = subtype.trimmingSpacesOnly()
+                clause.subtype = String(subtype.trimmingSpacesOnly())
             }
             var params = rest
             while !params.isEmpty {
@@ -43,7 +43,7 @@ struct AcceptClause: Sendable, Equatable {
                     // strconv.ParseFloat's failure leaves 0.
                     clause.q = Double(value) ?? 0
                 } else {
-                    clause.parameters[token] = value.trimmingSpacesOnly()
+                    clause.parameters[String(token)] = String(value.trimmingSpacesOnly())
                 }
             }
             clauses.append(clause)
@@ -143,7 +143,7 @@ struct ResourceNegotiation: Sendable, Equatable {
                     (clause.type == offer.type && (clause.subtype == offer.subtype || clause.subtype == "*"))
                     || (clause.type == "*" && clause.subtype == "*")
                 guard matches else { continue }
-                guard case .accepted(let transform) = accept(clause.parameters, offer, watchList: watchList) else {
+                guard case .accepted(let transform) = acceptance(clause.parameters, offer, watchList: watchList) else {
                     continue
                 }
                 if verb == .watch && !offer.streams { return .failure(notAcceptableStream) }
@@ -160,7 +160,7 @@ struct ResourceNegotiation: Sendable, Equatable {
     }
 
     /// `acceptMediaTypeOptions` with the scope's restrictions for one offered media type.
-    private static func accept(
+    private static func acceptance(
         _ parameters: [String: String],
         _ offer: (type: String, subtype: String, encoding: ResponseEncoding, streams: Bool),
         watchList: Bool
