@@ -153,8 +153,10 @@ struct AdmissionBench: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         for i in 0..<creates { try await create(Self.pods, Self.benchPod(i)) }
-        let perCreate = (clock.now - start) / creates
-        print("\nIn-process pod create through the Endpoint (one client, durable commits): \(perCreate) per create")
+        let perCreate = Self.micros(clock.now - start) / Double(creates)
+        print(
+            "\nIn-process pod create through the Endpoint (one client, durable commits): "
+                + String(format: "%.0f µs", perCreate) + " per create")
 
         guard services > 0 else { return }
         var ips: Set<String> = []
@@ -169,8 +171,9 @@ struct AdmissionBench: AsyncParsableCommand {
         let timed = 200
         let serviceStart = clock.now
         for i in 0..<timed { try await createService("t\(i)") }
-        let perService = (clock.now - serviceStart) / timed
-        print("Service create with \(services) Services stored: \(perService) per create")
+        let perService = Self.micros(clock.now - serviceStart) / Double(timed)
+        print(
+            "Service create with \(services) Services stored: " + String(format: "%.0f µs", perService) + " per create")
         // Every create got its own address (the bootstrap `kubernetes` Service holds one more).
         guard ips.count == services + timed else {
             throw ValidationError("\(services + timed) Services share \(ips.count) ClusterIPs")
@@ -182,6 +185,10 @@ struct AdmissionBench: AsyncParsableCommand {
             "apiVersion": "v1", "kind": "Service", "metadata": ["name": .string(name), "namespace": "default"],
             "spec": ["ports": [["port": 80]]],
         ]
+    }
+
+    static func micros(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) * 1e-12
     }
 
     /// The median of `runs` values of `body`.
