@@ -13,10 +13,8 @@ extension MetadataRequest {
     /// A watch event with its object as a PartialObjectMetadata, as the apiserver's watch
     /// encoder transforms each object (bookmarks too); an ERROR's Status is left as it is.
     func frame(_ event: APIWatchEvent) -> APIWatchEvent {
-        guard event.type != .error, let object = try? JSONValue(parsing: event.object),
-            let bytes = try? partial(object).serialized()
-        else { return event }
-        return APIWatchEvent(type: event.type, rv: event.rv, object: bytes)
+        guard event.type != .error, let object = try? JSONValue(parsing: event.object) else { return event }
+        return APIWatchEvent(type: event.type, rv: event.rv, object: partial(object).serialized())
     }
 
     /// A get or list body as the requested kind; a kind that does not fit the verb is
@@ -29,14 +27,14 @@ extension MetadataRequest {
         let isList = verb == .list
         switch (kind, isList) {
         case ("PartialObjectMetadata", false):
-            return .success((try? partial(object).serialized()) ?? body)
+            return .success(partial(object).serialized())
         case ("PartialObjectMetadataList", true):
             let items = (object["items"]?.arrayValue ?? []).map(partial)
             let list: JSONValue = [
                 "kind": "PartialObjectMetadataList", "apiVersion": .string("meta.k8s.io/\(version)"),
                 "metadata": object["metadata"] ?? [:], "items": .array(items),
             ]
-            return .success((try? list.serialized()) ?? body)
+            return .success(list.serialized())
         default:
             let type = Self.goType(info, subresource: subresource, list: isList)
             let message =
