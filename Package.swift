@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "AKEBench",
             dependencies: [
-                "KubeClient", "APIFront", "Endpoint",
+                "KubeClient", "APIFront", "Endpoint", "Admission",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,6 +12,7 @@ struct AKEBench: AsyncParsableCommand {
             EventLogBench.self,
             ProjectionsBench.self,
             AuthBench.self,
+            AdmissionBench.self,
         ]
     )
 }

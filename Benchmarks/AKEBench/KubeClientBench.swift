@@ -5,8 +5,8 @@ import Foundation
 import KubeClient
 import KubeModel
 import Logging
-import Prometheus
 import Projections
+import Prometheus
 import ServiceLifecycle
 
 /// Get and list through the clientset's two transports, side by side on one store:
@@ -81,8 +81,12 @@ struct KubeClientBench: AsyncParsableCommand {
         }
         _ = try await getRun(local)
         _ = try await getRun(http)
-        var getLocal: [Double] = [], getHTTP: [Double] = [], getRatio: [Double] = []
-        var listLocal: [Double] = [], listHTTP: [Double] = [], listRatio: [Double] = []
+        var getLocal: [Double] = []
+        var getHTTP: [Double] = []
+        var getRatio: [Double] = []
+        var listLocal: [Double] = []
+        var listHTTP: [Double] = []
+        var listRatio: [Double] = []
         for _ in 0..<runs {
             let a = try await getRun(local)
             let b = try await getRun(http)
@@ -100,11 +104,13 @@ struct KubeClientBench: AsyncParsableCommand {
         func ms(_ total: Double, _ n: Int) -> String { String(format: "%.2f ms", total / Double(n) * 1e3) }
         print(
             "get:  in-process \(us(median(getLocal), gets))/op, HTTP \(us(median(getHTTP), gets))/op, "
-                + String(format: "HTTP/in-process %.1fx (median of per-run ratios; min %.1f, max %.1f)",
+                + String(
+                    format: "HTTP/in-process %.1fx (median of per-run ratios; min %.1f, max %.1f)",
                     median(getRatio), getRatio.min() ?? 0, getRatio.max() ?? 0))
         print(
             "list: in-process \(ms(median(listLocal), lists))/op, HTTP \(ms(median(listHTTP), lists))/op, "
-                + String(format: "HTTP/in-process %.1fx (median of per-run ratios; min %.1f, max %.1f)",
+                + String(
+                    format: "HTTP/in-process %.1fx (median of per-run ratios; min %.1f, max %.1f)",
                     median(listRatio), listRatio.min() ?? 0, listRatio.max() ?? 0))
         if let t = http.transport as? HTTPTransport { try await t.shutdown() }
         server.cancel()

@@ -54,10 +54,16 @@ public enum Admission {
 
     /// Gives a built-in object the shape kube-apiserver's Go encoding gives it (value
     /// structs present, zero `omitempty` fields dropped). ``applyDefaults`` already does
-    /// this; the registry strategy calls it again after it resets a new object's status.
-    public static func normalizeEncoding(_ object: inout JSONValue, _ info: ResourceInfo) {
+    /// this; the registry strategy calls it again, for `member: "status"` only, after it
+    /// resets a new object's status. With `member`, only that top-level member is
+    /// reshaped: the rest must already be in shape.
+    public static func normalizeEncoding(_ object: inout JSONValue, _ info: ResourceInfo, member: String? = nil) {
         guard !info.isCustom, info.gvr.group != "apiextensions.k8s.io" else { return }
-        GoEncoding.normalize(&object)
+        if let member {
+            GoEncoding.normalize(&object, member: member)
+        } else {
+            GoEncoding.normalize(&object)
+        }
     }
 
     /// Validates a defaulted object: every error of the request at once, in the

@@ -59,8 +59,11 @@ enum ManagedFields {
     /// The fields an applied configuration sets, as structured-merge-diff would own them:
     /// lists whose strategic-merge strategy is `merge` with a key own their items by key
     /// (`k:{"name":"web"}`), merged lists of primitives own their values (`v:"a"`), other
-    /// lists are atomic leaves. Identity and type fields are not owned.
-    static func fieldSet(of applied: JSONValue, schema: StrategicMergeSchema, includeStatus: Bool = false) -> FieldSet {
+    /// lists are atomic leaves. Identity and type fields are not owned. With
+    /// `excludingNulls`, a `null` value (and a `null` item of a set) is no owned field.
+    static func fieldSet(
+        of applied: JSONValue, schema: StrategicMergeSchema, includeStatus: Bool = false, excludingNulls: Bool = false
+    ) -> FieldSet {
         var out = Set<[String]>()
         func walk(_ value: JSONValue, _ path: [String], _ dotted: [String]) {
             switch value {
@@ -96,8 +99,12 @@ enum ManagedFields {
                         }
                     }
                 } else {
-                    for item in items { out.insert(path + ["v:" + String(decoding: item.serialized(), as: UTF8.self)]) }
+                    for item in items where !(excludingNulls && item.isNull) {
+                        out.insert(path + ["v:" + String(decoding: item.serialized(), as: UTF8.self)])
+                    }
                 }
+            case .null where excludingNulls:
+                return
             default:
                 out.insert(path)
             }
@@ -207,9 +214,8 @@ extension ManagedFields {
         -> FieldSet
     {
         guard let object else { return FieldSet() }
-        var all = fieldSet(of: object, schema: schema, includeStatus: true)
         // A null (`creationTimestamp: null` in a pod template) is no value anyone owns.
-        all.paths = all.paths.filter { ServerSideApply.value(at: $0, in: object) != .null }
+        let all = fieldSet(of: object, schema: schema, includeStatus: true, excludingNulls: true)
         if subresource == "status" {
             return FieldSet(all.paths.filter { $0.first == "f:status" })
         }

@@ -41,8 +41,9 @@ enum ResourceStrategy {
     /// its Node with status), Pods (Pending) and Namespaces (Active).
     static func prepareForCreate(_ object: inout JSONValue, _ info: ResourceInfo) {
         resetStatusForCreate(&object, info)
-        // The reset status is a Go value too (a Service's is `{"loadBalancer": {}}`).
-        Admission.normalizeEncoding(&object, info)
+        // The reset status is a Go value too (a Service's is `{"loadBalancer": {}}`); the
+        // rest of the object was shaped by defaulting.
+        Admission.normalizeEncoding(&object, info, member: "status")
     }
 
     static func resetStatusForCreate(_ object: inout JSONValue, _ info: ResourceInfo) {

@@ -226,8 +226,10 @@ struct FrontRequestTests {
 
     @Test("get and list bodies become PartialObjectMetadata(List); a kind that does not fit the verb is 406")
     func partialObjectMetadataBodies() throws {
+        let configMaps = try #require(Self.catalog.resource(group: "", version: "v1", resource: "configmaps"))
         let object = Array(#"{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"a"},"data":{"k":"v"}}"#.utf8)
-        let one = try MetadataRequest(kind: "PartialObjectMetadata", version: "v1").transform(object, verb: .get).get()
+        let one = try MetadataRequest(kind: "PartialObjectMetadata", version: "v1")
+            .transform(object, verb: .get, info: configMaps).get()
         #expect(
             try JSONValue(parsing: one)
                 == ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": ["name": "a"]])
@@ -236,19 +238,68 @@ struct FrontRequestTests {
                 .utf8)
         let list = try JSONValue(
             parsing: MetadataRequest(kind: "PartialObjectMetadataList", version: "v1beta1")
-                .transform(listBody, verb: .list).get())
+                .transform(listBody, verb: .list, info: configMaps).get())
         #expect(list["kind"] == "PartialObjectMetadataList")
         #expect(list["metadata"] == ["resourceVersion": "7"])
         #expect(list["items"]?.arrayValue?.first?["kind"] == "PartialObjectMetadata")
         #expect(list["items"]?.arrayValue?.first?["data"] == nil)
         guard
             case .failure(let s) = MetadataRequest(kind: "PartialObjectMetadata", version: "v1").transform(
-                listBody, verb: .list)
+                listBody, verb: .list, info: configMaps)
         else {
             Issue.record("a list as PartialObjectMetadata must be 406")
             return
         }
         #expect(s.code == 406)
+        #expect(
+            s.message == "you requested PartialObjectMetadata, but the requested object is a list (*core.ConfigMapList)"
+        )
+        #expect(s.details == nil)
+        guard
+            case .failure(let one406) = MetadataRequest(kind: "PartialObjectMetadataList", version: "v1").transform(
+                object, verb: .get, info: configMaps)
+        else {
+            Issue.record("an object as PartialObjectMetadataList must be 406")
+            return
+        }
+        #expect(
+            one406.message
+                == "you requested PartialObjectMetadataList, but the requested object is not a list (*core.ConfigMap)")
+    }
+
+    @Test("the Go type a PartialObjectMetadata 406 quotes: internal built-in types, unstructured custom resources")
+    func goTypes() throws {
+        let catalog = Self.catalog
+        let deployments = try #require(catalog.resource(group: "apps", version: "v1", resource: "deployments"))
+        #expect(MetadataRequest.goType(deployments, subresource: nil, list: true) == "*apps.DeploymentList")
+        #expect(MetadataRequest.goType(deployments, subresource: "scale", list: false) == "*autoscaling.Scale")
+        let events = try #require(catalog.resource(group: "events.k8s.io", version: "v1", resource: "events"))
+        #expect(MetadataRequest.goType(events, subresource: nil, list: false) == "*core.Event")
+        let ingresses = try #require(catalog.resource(group: "networking.k8s.io", version: "v1", resource: "ingresses"))
+        #expect(MetadataRequest.goType(ingresses, subresource: nil, list: false) == "*networking.Ingress")
+        let widgets = ResourceInfo(
+            gvr: GroupVersionResource(group: "example.com", version: "v1", resource: "widgets"), kind: "Widget",
+            namespaced: true, isCustom: true)
+        #expect(MetadataRequest.goType(widgets, subresource: nil, list: true) == "*unstructured.UnstructuredList")
+    }
+
+    @Test("negotiation follows routing: an unknown resource is 404 and a bad method 405 whatever Accept says")
+    func negotiationAfterRouting() throws {
+        #expect(rejection(.get, "/api/v1/nosuchthings", accept: "text/html")?.status.code == 404)
+        #expect(rejection(.put, "/api/v1/namespaces/ns/configmaps", accept: "text/html")?.status.code == 405)
+        let unsupported = rejection(.get, "/api/v1/configmaps", accept: "application/json;as=Foo;v=v1;g=meta.k8s.io")
+        #expect(unsupported?.status == .notAcceptable)
+        #expect(unsupported?.label == "LIST")
+        let yamlWatch = rejection(.get, "/api/v1/configmaps?watch=1", accept: "application/yaml")
+        #expect(yamlWatch?.status.code == 406)
+        #expect(yamlWatch?.label == "WATCH")
+        let watchListTable = rejection(
+            .get, "/api/v1/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true",
+            accept: "application/json;as=Table;v=v1;g=meta.k8s.io")
+        #expect(watchListTable?.status.code == 406)
+        #expect(
+            try request(.get, "/api/v1/configmaps", accept: "application/yaml;as=Table;v=v1;g=meta.k8s.io").table?
+                .version == "v1")
     }
 
     @Test("write bodies: object types for create and update, patch types for patch; others are 415")

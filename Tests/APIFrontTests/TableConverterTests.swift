@@ -8,14 +8,13 @@ import Testing
 @Suite("Table output")
 struct TableConverterTests {
     @Test("kubectl's Accept header selects Table v1; plain JSON does not")
-    func negotiation() {
+    func negotiation() throws {
+        let kubectl =
+            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
         #expect(
-            TableConverter.requestedVersion(
-                accept:
-                    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
-            ) == "v1")
-        #expect(TableConverter.requestedVersion(accept: "application/json") == nil)
-        #expect(TableConverter.requestedVersion(accept: nil) == nil)
+            try ResourceNegotiation.negotiate(accept: kubectl, verb: .list).get().transform == .table(version: "v1"))
+        #expect(try ResourceNegotiation.negotiate(accept: "application/json", verb: .list).get().transform == nil)
+        #expect(try ResourceNegotiation.negotiate(accept: nil, verb: .list).get().transform == nil)
     }
 
     @Test("a ConfigMap list becomes NAME/DATA/AGE rows with PartialObjectMetadata objects")

@@ -63,9 +63,10 @@ import Testing
 
     @Test func quantitiesParseAsTheirExactValues() {
         #expect(PodQOS.quantity("500m") == PodQOS.quantity("0.5"))
-        #expect(PodQOS.quantity("1Ki") == 1024)
-        #expect(PodQOS.quantity("1k") == 1000)
-        #expect(PodQOS.quantity("2e3") == 2000)
+        let unit: Int128 = 1_000_000_000  // nano units
+        #expect(PodQOS.quantity("1Ki") == 1024 * unit)
+        #expect(PodQOS.quantity("1k") == 1000 * unit)
+        #expect(PodQOS.quantity("2e3") == 2000 * unit)
         #expect(PodQOS.quantity("1.5Gi") == PodQOS.quantity("1536Mi"))
         #expect(PodQOS.quantity("abc") == nil)
         #expect(PodQOS.quantity("1.2.3") == nil)

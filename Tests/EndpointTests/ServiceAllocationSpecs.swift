@@ -244,34 +244,6 @@ import Testing
     }
 }
 
-/// The cost of deriving the allocation table per create: run with
-/// `AKE_ALLOCATION_BENCH=1 swift test --skip-build --filter ServiceAllocationCost`.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["AKE_ALLOCATION_BENCH"] != nil))
-struct ServiceAllocationCost {
-    @Test("creates with 5,000 Services present stay distinct; prints the time per create")
-    func fiveThousand() async throws {
-        try await ServiceAllocationSpecs.run { h in
-            let clock = ContinuousClock()
-            var ips: Set<String> = []
-            var last = clock.now
-            for batch in 0..<5 {
-                for i in 0..<1000 {
-                    let r = await ServiceAllocationSpecs.create(h, ServiceAllocationSpecs.service("s\(batch)-\(i)"))
-                    #expect(r.code == 201)
-                    ips.insert(ServiceAllocationSpecs.clusterIP(r.object))
-                }
-                let now = clock.now
-                print("services \(batch * 1000)..<\((batch + 1) * 1000): \((now - last) / 1000) per create")
-                last = now
-            }
-            #expect(ips.count == 5000)
-            let configMapStart = clock.now
-            for i in 0..<200 { try await h.create(Harness.configmaps, namespace: "default", configMap("cm\(i)")) }
-            print("configmap create (no allocation), for comparison: \((clock.now - configMapStart) / 200)")
-        }
-    }
-}
-
 extension JSONValue {
     /// The array element at `index`, or nil.
     fileprivate func item(_ index: Int) -> JSONValue? {

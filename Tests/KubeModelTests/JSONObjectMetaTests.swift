@@ -115,3 +115,40 @@ struct JSONObjectMetaTests {
         #expect(pod.labels == ["app": "web", "extra": "1"])
     }
 }
+
+@Suite("Editing JSONObject members in place")
+struct JSONObjectUpdateValuesTests {
+    @Test("updateValues edits values in order, keeps keys and positions, and removes refused members")
+    func updateValues() {
+        var object = JSONObject([("a", 1), ("b", .null), ("c", "x"), ("d", [1, 2])])
+        var seen: [String] = []
+        object.updateValues { key, value in
+            seen.append(key)
+            switch key {
+            case "a":
+                value = 2
+                return true
+            case "c": return false
+            default: return true
+            }
+        }
+        #expect(seen == ["a", "b", "c", "d"])
+        #expect(object.keys == ["a", "b", "d"])
+        // A member kept as null stays (only refused members go).
+        #expect(object["b"] == .null)
+        #expect(object["a"] == 2)
+        #expect(object["d"] == [1, 2])
+    }
+
+    @Test("a value handed to updateValues is not shared with a copy of the object")
+    func copiesStayIntact() {
+        let original = JSONObject([("spec", ["replicas": 1])])
+        var edited = original
+        edited.updateValues { _, value in
+            value["replicas"] = 3
+            return true
+        }
+        #expect(original["spec"] == ["replicas": 1])
+        #expect(edited["spec"] == ["replicas": 3])
+    }
+}

@@ -3,6 +3,7 @@
 (k8s.io/apiserver endpoints/handlers/response.go `asPartialObjectMetadata*`)."""
 
 import json
+import urllib.error
 import urllib.request
 
 from kubernetes import client
@@ -39,3 +40,26 @@ def test_get_list_and_watch_answer_metadata_only(api_client, namespace):
     assert events and events[0]["type"] == "ADDED"
     assert events[0]["object"]["kind"] == "PartialObjectMetadata"
     assert "data" not in events[0]["object"]
+
+
+def test_only_an_unsupported_transform_is_406(api_client, namespace):
+    """kube-apiserver answers 406 when every acceptable media type asks for a transform it
+    cannot produce (negotiation.NewNotAcceptableError), and quotes the Go type when the
+    metadata kind does not fit the verb (asPartialObjectMetadata)."""
+    base = "/api/v1/namespaces/%s/configmaps" % namespace
+    for accept in ("application/json;as=Foo;v=v1;g=meta.k8s.io", "application/json;as=Table;v=v9;g=meta.k8s.io"):
+        try:
+            fetch(api_client, base, accept)
+            raise AssertionError("expected 406 for " + accept)
+        except urllib.error.HTTPError as e:
+            assert e.code == 406
+            status = json.loads(e.read().decode())
+            assert status["reason"] == "NotAcceptable" and "details" not in status
+            assert status["message"].startswith("only the following media types are accepted: application/json")
+    try:
+        fetch(api_client, base, "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io")
+        raise AssertionError("expected 406 for a list as PartialObjectMetadata")
+    except urllib.error.HTTPError as e:
+        assert e.code == 406
+        message = json.loads(e.read().decode())["message"]
+        assert message == "you requested PartialObjectMetadata, but the requested object is a list (*core.ConfigMapList)"

@@ -52,28 +52,6 @@ struct MetadataRequest: Sendable, Equatable {
     var kind: String
     /// `v1` or `v1beta1` of `meta.k8s.io`.
     var version: String
-
-    /// The first `application/json` (or `*/*`) range of `accept` that names a
-    /// PartialObjectMetadata kind of `meta.k8s.io` v1/v1beta1, nil when an earlier
-    /// acceptable range (a plain one or a Table) wins or none names it.
-    static func requested(accept: String?) -> MetadataRequest? {
-        guard let accept else { return nil }
-        for range in accept.split(separator: ",") {
-            let params = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let essence = params.first, essence == "application/json" || essence == "*/*" else { continue }
-            let rest = Set(params.dropFirst())
-            guard let target = rest.first(where: { $0.hasPrefix("as=") }) else { return nil }
-            let kind = String(target.dropFirst(3))
-            guard rest.contains("g=meta.k8s.io") else { continue }
-            let version = rest.contains("v=v1") ? "v1" : rest.contains("v=v1beta1") ? "v1beta1" : nil
-            guard let version else { continue }
-            if kind == "Table" { return nil }
-            if kind == "PartialObjectMetadata" || kind == "PartialObjectMetadataList" {
-                return MetadataRequest(kind: kind, version: version)
-            }
-        }
-        return nil
-    }
 }
 
 /// A request the front refuses: the Status to answer and the verb label for the metrics.
@@ -102,7 +80,6 @@ extension FrontRequest {
             .failure(FrontRejection(status: status, label: label))
         }
         let accept = head.headerFields[.accept]
-        guard let encoding = Negotiation(accept: accept).encoding else { return reject(.notAcceptable) }
         guard let info = catalog.resource(group: path.group, version: path.version, resource: path.resource),
             path.namespace == nil || info.namespaced,
             path.subresource == nil || info.subresources.contains(path.subresource ?? "")
@@ -148,14 +125,28 @@ extension FrontRequest {
         if path.legacyWatch && verb != .watch { return reject(.methodNotAllowed(method: methodLabel)) }
         let label = verb.rawValue.uppercased()
 
+        // Negotiated once the route is known (an unknown resource or method is 404/405 first).
+        let watchList =
+            verb == .watch && QueryParameter.bool(query["sendInitialEvents"])
+            && QueryParameter.bool(query["allowWatchBookmarks"])
+        let negotiated: ResourceNegotiation
+        switch ResourceNegotiation.negotiate(accept: accept, verb: verb, watchList: watchList) {
+        case .success(let n): negotiated = n
+        case .failure(let status): return reject(status, label)
+        }
         var table: TableRequest? = nil
-        if let version = TableConverter.requestedVersion(accept: accept) {
+        var metadata: MetadataRequest? = nil
+        switch negotiated.transform {
+        case .table(let version):
             let include = query["includeObject"]?.last
             table = TableRequest(
                 version: version, includeObject: include ?? "Metadata",
                 problem: TableConverter.invalidIncludeObject(include))
+        case .metadata(let request):
+            metadata = request
+        case nil:
+            break
         }
-        let metadata = table == nil ? MetadataRequest.requested(accept: accept) : nil
         // A Table watch checks its options before streaming (get and list after reading).
         if verb == .watch, let problem = table?.problem { return reject(.malformed(problem), label) }
 
@@ -184,7 +175,10 @@ extension FrontRequest {
             verb: verb, resource: info.gvr, namespace: path.namespace, name: name, subresource: path.subresource,
             query: query, client: head.headerFields[.userAgent] ?? "unknown")
         return .success(
-            FrontRequest(request: request, info: info, encoding: encoding, table: table, metadata: metadata, body: body)
+            FrontRequest(
+                request: request, info: info, encoding: negotiated.encoding, table: table, metadata: metadata,
+                body: body
+            )
         )
     }
 

@@ -18,11 +18,9 @@ extension StatusError {
             details: StatusDetails())
     }
 
-    /// 406: nothing in `Accept` can be produced.
-    public static let notAcceptable = StatusError(
-        code: 406, reason: "NotAcceptable",
-        message: "only the following media types are accepted: application/json, application/yaml",
-        details: StatusDetails())
+    /// 406: nothing in `Accept` can be produced. As kube-apiserver's negotiation error, the
+    /// Status has no `details`.
+    public static let notAcceptable = StatusError.notAcceptable(["application/json", "application/yaml"])
 
     /// 415 for a request body of a media type the verb does not take.
     public static func unsupportedMediaType(_ type: String, accepted: [String]) -> StatusError {

@@ -130,7 +130,7 @@ extension APIFront {
             }
             var body = tableIfAsked(r, parsed)
             if r.code == 200, verb == .get || verb == .list, let metadata = parsed.metadata {
-                switch metadata.transform(body, verb: verb) {
+                switch metadata.transform(body, verb: verb, info: parsed.info, subresource: path.subresource) {
                 case .success(let b): body = b
                 case .failure(let s): return finish(status(s), verb: label, resource: path.resource, start: start)
                 }

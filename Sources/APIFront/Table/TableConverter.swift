@@ -16,23 +16,6 @@ struct TableConverter {
         var cell: (JSONValue) -> JSONValue
     }
 
-    /// The Table version the Accept header asks for first (`v1` or `v1beta1`), if any.
-    static func requestedVersion(accept: String?) -> String? {
-        guard let accept else { return nil }
-        for range in accept.split(separator: ",") {
-            let params = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let essence = params.first, essence == "application/json" || essence == "*/*" else { continue }
-            let rest = Set(params.dropFirst())
-            if rest.contains("as=Table") && rest.contains("g=meta.k8s.io") {
-                if rest.contains("v=v1") { return "v1" }
-                if rest.contains("v=v1beta1") { return "v1beta1" }
-                continue
-            }
-            return nil  // the first acceptable non-Table choice wins
-        }
-        return nil
-    }
-
     /// The apiserver's 400 message for an `includeObject` that `ValidateTableOptions`
     /// rejects (k8s.io/apiserver endpoints/handlers/response.go `optionsForTransform`), nil when valid.
     static func invalidIncludeObject(_ value: String?) -> String? {

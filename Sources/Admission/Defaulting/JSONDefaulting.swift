@@ -63,9 +63,11 @@ extension JSONValue {
         var member: JSONValue
         switch o[key] {
         case .object?:
+            self = .null  // `o` becomes the only owner: taking the member out copies nothing
             member = o.takeValueForEditing(key)
         case nil, .null?:
             guard create else { return }
+            self = .null
             member = .object(JSONObject())
         default:
             return
@@ -78,6 +80,7 @@ extension JSONValue {
     /// Edits every element of the array member `key` in place.
     mutating func editEach(_ key: String, _ body: (inout JSONValue) -> Void) {
         guard case .object(var o) = self, case .array(var items)? = o[key] else { return }
+        self = .null  // `o` and then `items` become the only owners: the edits copy nothing
         _ = o.takeValueForEditing(key)
         for i in items.indices where items[i].objectValue != nil {
             body(&items[i])

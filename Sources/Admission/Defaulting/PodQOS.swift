@@ -1,4 +1,3 @@
-import Foundation
 import KubeModel
 
 /// A pod's quality-of-service class, as k8s.io/kubernetes `qos.GetPodQOS` computes it for
@@ -14,25 +13,28 @@ public enum PodQOS {
         return compute(pod)
     }
 
-    /// The class computed from the containers' resources alone (`ComputePodQOS`).
+    /// The class computed from the containers' resources alone (`ComputePodQOS`). Sums
+    /// and comparisons are exact to the nano unit `resource.Quantity` keeps.
     public static func compute(_ pod: JSONValue) -> String {
-        var requests: [String: Decimal] = [:]
-        var limits: [String: Decimal] = [:]
+        var requests: [String: Int128] = [:]
+        var limits: [String: Int128] = [:]
         var isGuaranteed = true
-        let containers =
-            (pod["spec"]?["containers"]?.arrayValue ?? []) + (pod["spec"]?["initContainers"]?.arrayValue ?? [])
-        for container in containers {
-            let resources = container["resources"]
-            for (name, amount) in positiveComputeResources(resources?["requests"]) {
-                requests[name, default: 0] += amount
-            }
-            let containerLimits = positiveComputeResources(resources?["limits"])
-            for (name, amount) in containerLimits {
-                limits[name, default: 0] += amount
-            }
-            let limited = Set(containerLimits.map(\.0))
-            if !(limited.contains("cpu") && limited.contains("memory")) {
-                isGuaranteed = false
+        let spec = pod["spec"]
+        for key in ["containers", "initContainers"] {
+            for container in spec?[key]?.arrayValue ?? [] {
+                let resources = container["resources"]
+                for (name, amount) in positiveComputeResources(resources?["requests"]) {
+                    requests[name, default: 0] += amount
+                }
+                let containerLimits = positiveComputeResources(resources?["limits"])
+                for (name, amount) in containerLimits {
+                    limits[name, default: 0] += amount
+                }
+                let limitsCPU = containerLimits.contains { $0.0 == "cpu" }
+                let limitsMemory = containerLimits.contains { $0.0 == "memory" }
+                if !(limitsCPU && limitsMemory) {
+                    isGuaranteed = false
+                }
             }
         }
         if requests.isEmpty && limits.isEmpty { return "BestEffort" }
@@ -45,8 +47,8 @@ public enum PodQOS {
         return isGuaranteed && requests.count == limits.count ? "Guaranteed" : "Burstable"
     }
 
-    /// The CPU and memory amounts above zero in a resource list.
-    static func positiveComputeResources(_ list: JSONValue?) -> [(String, Decimal)] {
+    /// The CPU and memory amounts above zero in a resource list, in nano units.
+    static func positiveComputeResources(_ list: JSONValue?) -> [(String, Int128)] {
         guard case .object(let members)? = list else { return [] }
         return members.compactMap { name, value in
             guard name == "cpu" || name == "memory", let text = value.stringValue ?? value.numberText,
@@ -56,42 +58,10 @@ public enum PodQOS {
         }
     }
 
-    /// The value of a `resource.Quantity` string (`500m`, `1.5Gi`, `2e3`), or nil when it
-    /// does not parse.
-    static func quantity(_ text: String) -> Decimal? {
-        let binary: [String: Decimal] = [
-            "Ki": 1024, "Mi": 1_048_576, "Gi": 1_073_741_824, "Ti": 1_099_511_627_776,
-            "Pi": 1_125_899_906_842_624, "Ei": 1_152_921_504_606_846_976,
-        ]
-        let decimalExponent: [String: Int] = [
-            "n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18,
-        ]
-        var chars = Substring(text)
-        var number = ""
-        if let sign = chars.first, sign == "+" || sign == "-" {
-            number.append(sign)
-            chars = chars.dropFirst()
-        }
-        let digits = chars.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-        guard !digits.isEmpty, digits.filter({ $0 == "." }).count <= 1, digits != "." else { return nil }
-        number += digits
-        let suffix = String(chars.dropFirst(digits.count))
-        guard let base = Decimal(string: number, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
-        if let multiplier = binary[suffix] { return base * multiplier }
-        if let exponent = decimalExponent[suffix] { return scaled(base, exponent) }
-        if let first = suffix.first, first == "e" || first == "E", let exponent = Int(suffix.dropFirst()),
-            abs(exponent) <= 100
-        {
-            return scaled(base, exponent)
-        }
-        return nil
-    }
-
-    static func scaled(_ value: Decimal, _ exponent: Int) -> Decimal {
-        var result = value
-        let ten = Decimal(10)
-        for _ in 0..<abs(exponent) { result = exponent > 0 ? result * ten : result / ten }
-        return result
+    /// The value of a `resource.Quantity` string (`500m`, `1.5Gi`, `2e3`) in nano units
+    /// (value × 10⁹), or nil when it does not parse.
+    static func quantity(_ text: String) -> Int128? {
+        (try? Quantity(parsing: text))?.nanos
     }
 }
 

@@ -138,6 +138,23 @@ public struct JSONObject: Sendable, Hashable, Sequence {
         return v
     }
 
+    /// Edits every member's value in place, in order, keeping the keys; a member for which
+    /// `body` returns false is removed. Each value is handed over without another reference
+    /// to it, so editing a uniquely owned tree copies nothing.
+    public mutating func updateValues(_ body: (String, inout JSONValue) -> Bool) {
+        var removed: [Int] = []
+        for i in members.indices {
+            var value = members[i].value
+            members[i].value = .null
+            if body(members[i].key, &value) {
+                members[i].value = value
+            } else {
+                removed.append(i)
+            }
+        }
+        for i in removed.reversed() { members.remove(at: i) }
+    }
+
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
         guard let i = index(forKey: key) else { return nil }

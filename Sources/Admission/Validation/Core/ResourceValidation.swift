@@ -20,7 +20,7 @@ enum ResourceValidation {
     static func isQuotaHugePages(_ name: String) -> Bool {
         name.hasPrefix("hugepages-") || name.hasPrefix("requests.hugepages-")
     }
-    static func isNative(_ name: String) -> Bool { !name.contains("/") || name.contains("kubernetes.io/") }
+    static func isNative(_ name: String) -> Bool { !name.hasSlash || name.hasSubstring("kubernetes.io/") }
     static func isExtended(_ name: String) -> Bool {
         if isNative(name) || name.hasPrefix("requests.") { return false }
         return NameValidation.isQualifiedName("requests." + name).isEmpty
@@ -34,7 +34,7 @@ enum ResourceValidation {
         // core.ResourceName has a String() method: Go prints these values bare.
         let errs = NameValidation.isQualifiedName(value).map { CoreField.invalid(field, raw: value, $0) }
         if !errs.isEmpty { return errs }
-        if !value.contains("/") && !isStandard(value) {
+        if !value.hasSlash && !isStandard(value) {
             return [CoreField.invalid(field, raw: value, "must be a standard resource type or fully qualified")]
         }
         return []
@@ -43,7 +43,7 @@ enum ResourceValidation {
     /// `validateContainerResourceName`.
     static func validateContainerResourceName(_ value: String, _ field: String) -> [FieldError] {
         var errs = validateResourceName(value, field)
-        if !value.contains("/") {
+        if !value.hasSlash {
             if !(standardContainerResources.contains(value) || isHugePages(value)) {
                 errs.append(CoreField.invalid(field, raw: value, "must be a standard resource for containers"))
             }
