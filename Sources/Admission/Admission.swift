@@ -42,6 +42,24 @@ public struct AdmissionRequest: Sendable {
 /// Standalone AKE runs every local write through here; an edge forwards writes to the
 /// cloud, which admits them, and stores what the cloud answers without re-defaulting.
 public enum Admission {
+    /// What decoding a v1 object into the internal type and back does to it, before
+    /// defaulting: `Convert_v1_Secret_To_core_Secret` merges a Secret's write-only
+    /// `stringData` into `data` (base64, as `data` is on the wire; `stringData` wins over a
+    /// `data` key of the same name) and drops `stringData`, which the internal type lacks.
+    public static func convert(_ object: inout JSONValue, _ request: AdmissionRequest) {
+        let gvr = request.info.gvr
+        guard gvr.group.isEmpty, gvr.resource == "secrets" else { return }
+        guard let strings = object["stringData"]?.objectValue else { return }
+        if !strings.isEmpty {
+            var data = object["data"]?.objectValue ?? JSONObject()
+            for (key, value) in strings {
+                data[key] = .string(Base64.encode(Array((value.stringValue ?? "").utf8)))
+            }
+            object["data"] = .object(data)
+        }
+        object["stringData"] = nil
+    }
+
     /// Applies the defaults the apiserver applies when it decodes a write. Runs before the
     /// registry strategy's `PrepareForCreate`/`PrepareForUpdate`, as decoding does.
     public static func applyDefaults(_ object: inout JSONValue, _ request: AdmissionRequest) {

@@ -198,6 +198,7 @@ final class RegistryWriter {
             obj.setObjectMeta("name", .string(candidate))
         }
         let admission = try admissionRequest(info, old: nil, subresource: nil)
+        Admission.convert(&obj, admission)
         Admission.applyDefaults(&obj, admission)
         try allocateServiceFields(&obj, info, old: nil)
         ResourceStrategy.prepareForCreate(&obj, info)
@@ -353,6 +354,7 @@ final class RegistryWriter {
             }
         }
         let admission = try admissionRequest(info, old: old, subresource: subresource)
+        Admission.convert(&new, admission)
         Admission.applyDefaults(&new, admission)
         try allocateServiceFields(&new, info, old: old, subresource: subresource)
         ResourceStrategy.prepareForUpdate(&new, old: old, info)

@@ -92,3 +92,16 @@ def test_secret_without_type_is_opaque(api_client, namespace):
     )
     assert created.type == "Opaque"
     core.delete_namespaced_secret("s", namespace)
+
+
+def test_secret_string_data_is_stored_as_data(api_client, namespace):
+    """`stringData` is write-only: the apiserver merges it into `data` (base64) when it
+    converts the v1 object, and never stores or returns it."""
+    core = client.CoreV1Api(api_client)
+    created = core.create_namespaced_secret(namespace, client.V1Secret(
+        metadata=client.V1ObjectMeta(name="creds"), data={"kept": "a2VwdA==", "both": "b2xk"},
+        string_data={"both": "new", "password": "p4ss"}))
+    for secret in (created, core.read_namespaced_secret("creds", namespace)):
+        assert secret.string_data is None
+        assert secret.data == {"kept": "a2VwdA==", "both": "bmV3", "password": "cDRzcw=="}
+        assert secret.type == "Opaque"
