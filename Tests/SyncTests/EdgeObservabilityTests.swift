@@ -76,8 +76,10 @@ extension Edge {
 struct HTTP {
     let connection: UpstreamConnection
 
+    /// A generous per-request deadline: a clean-clone CI run once saw three of these
+    /// local requests exceed 10 s while a release build shared the two cores.
     init(_ url: String) throws {
-        connection = try UpstreamConnection(config: Kubeconfig(server: url), requestTimeout: .seconds(10))
+        connection = try UpstreamConnection(config: Kubeconfig(server: url), requestTimeout: .seconds(30))
     }
 
     func get(_ path: String, query: [String: [String]] = [:], accept: String = "application/json") async throws
