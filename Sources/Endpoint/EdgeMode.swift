@@ -80,13 +80,16 @@ extension Endpoint {
                 await edge.awaitReconciled(info.gvr, namespace: objectNamespace, name: name)
             }
             // The upstream records the write's `Update` managedFields entry: name the client's
-            // manager, not the edge's own User-Agent. The edge itself records none.
+            // manager, not the edge's own User-Agent — and, behind a secured front, the local
+            // user the edge authorized (the upstream only knows the edge's own credentials).
+            // The edge itself records none.
             var forwarded = request
             forwarded.verb = verb
             forwarded.resource = info.gvr
             forwarded.namespace = namespace
             if verb != .delete && verb != .deletecollection && query.fieldManager == nil {
-                let manager = ManagedFields.manager(fieldManager: nil, userAgent: request.client)
+                let manager = ManagedFields.manager(
+                    fieldManager: nil, userAgent: request.client, localUser: request.user?.name)
                 if !manager.isEmpty { forwarded.query["fieldManager"] = [manager] }
             }
             switch try await edge.tryForward(forwarded) {

@@ -178,6 +178,23 @@ extension ManagedFields {
     /// The apiserver's `DefaultMaxUpdateManagers`.
     static let maxUpdateManagers = 10
 
+    /// The manager of a write an edge forwards for an authenticated local user:
+    /// `<manager from the User-Agent> (<user>)`, within the apiserver's 128-byte limit
+    /// (the user's part is cut first).
+    static func manager(fieldManager: String?, userAgent: String, localUser: String?) -> String {
+        let base = manager(fieldManager: fieldManager, userAgent: userAgent)
+        guard fieldManager == nil || fieldManager?.isEmpty == true, let localUser, !localUser.isEmpty else {
+            return base
+        }
+        var out = base.isEmpty ? "" : base + " "
+        out += "("
+        for ch in localUser where ch.unicodeScalars.allSatisfy(isPrintable) {
+            if out.utf8.count + String(ch).utf8.count + 1 > 128 { break }
+            out.append(ch)
+        }
+        return out + ")"
+    }
+
     /// `prefixFromUserAgent`: the part before the first `/`, printable characters only, at most 128 bytes.
     static func manager(fieldManager: String?, userAgent: String) -> String {
         if let fieldManager, !fieldManager.isEmpty { return fieldManager }

@@ -98,3 +98,20 @@ struct FieldValidationSpecs {
         }
     }
 }
+
+@Suite("Field manager of a write an edge forwards")
+struct ForwardedFieldManagerSpecs {
+    @Test("names the authenticated local user beside the client's manager, within 128 bytes")
+    func localUser() {
+        #expect(
+            ManagedFields.manager(fieldManager: nil, userAgent: "kubelet/v1.33", localUser: "system:node:n1")
+                == "kubelet (system:node:n1)")
+        #expect(ManagedFields.manager(fieldManager: nil, userAgent: "kubelet/v1.33", localUser: nil) == "kubelet")
+        #expect(ManagedFields.manager(fieldManager: "mine", userAgent: "kubelet/v1.33", localUser: "alice") == "mine")
+        #expect(ManagedFields.manager(fieldManager: nil, userAgent: "", localUser: "alice") == "(alice)")
+        let long = ManagedFields.manager(
+            fieldManager: nil, userAgent: "agent", localUser: String(repeating: "u", count: 300))
+        #expect(long.utf8.count == 128)
+        #expect(long.hasPrefix("agent (u") && long.hasSuffix("u)"))
+    }
+}
