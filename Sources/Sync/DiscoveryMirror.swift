@@ -257,7 +257,7 @@ public final class DiscoveryMirror: Sendable {
         let gone = Self.customResources(lists(previous)).subtracting(Self.customResources(lists(next)))
         for name in gone.sorted() {
             // A CRD the edge's CRD scope still holds stays routed (it registered it).
-            if (try? store.get(EdgeSync.crds, namespace: "", name: name)) ?? nil != nil { continue }
+            if (try? store.get(EdgeSync.crds, namespace: "", name: name)) != nil { continue }
             if !store.catalog.unregister(crdName: name).isEmpty {
                 logger.info("upstream resource no longer served", metadata: ["resource": "\(name)"])
             }
