@@ -5,7 +5,8 @@
 
     tools/edge_observability_e2e.py [path/to/ake]
 
-Checks: /readyz?verbose shows the `upstream-link` line online, then offline while the
+Checks: /readyz?verbose shows the `upstream-link` line online (and the `upstream-traffic`
+line with the link's bytes/s), then offline while the
 edge stays ready; /metrics counts per-scope traffic and phases; a custom resource
 defined in the cloud is listed and `kubectl explain`ed at the edge with the link cut
 (discovery, aggregated discovery and OpenAPI v3 from the mirror, with an empty kubectl
@@ -127,6 +128,8 @@ def main():
         code, ready = get(edge, "/readyz?verbose")
         if code != 200 or "[+]upstream-link ok (online since" not in ready or not ready.endswith("readyz check passed\n"):
             fail("/readyz?verbose online", "%s %s" % (code, ready))
+        if "[+]upstream-traffic ok (" not in ready or " received, " not in ready:
+            fail("/readyz?verbose upstream-traffic line", ready)
         code, single = get(edge, "/readyz/upstream-link")
         if code != 200 or not single.startswith("ok (online since"):
             fail("/readyz/upstream-link", "%s %s" % (code, single))

@@ -94,6 +94,7 @@ extension EdgeSync {
             let stale = state.withLock { s in s.link.idleWatches(now: now).compactMap { s.watchCancels[$0] } }
             for cancel in stale { cancel() }
             publishPendingMetrics()  // the oldest pending write's age grows
+            sampleTraffic()  // the last minute's rate needs samples even when nobody asks
             if state.withLock({ $0.link.hasLiveWatch(now: now) }) {
                 // Quiet: the watches prove the link. Probe again soon if the link drops.
                 let until = ContinuousClock.now + max(options.probeInterval, options.quietProbeInterval)

@@ -37,6 +37,8 @@ public final class EdgeSync: Sendable {
     let discoveryRequests = DiscoveryRequests()
     /// `ake_sync_*` and `ake_upstream_link_*` metrics (traffic is counted by the connection).
     let metrics: SyncMetrics
+    /// Samples of the link's traffic for the last-minute rate in the status.
+    let trafficHistory = Mutex(TrafficHistory())
 
     /// Everything that changes while running, behind one lock.
     struct State {
@@ -141,13 +143,25 @@ public final class EdgeSync: Sendable {
     /// The link and scopes, for `/readyz` details and `/metrics`.
     public var status: LinkStatus {
         let traffic = connection.traffic
+        let rate = sampleTraffic(traffic)
         return state.withLock { s in
             let link = s.link.health
             return LinkStatus(
                 server: connection.config.server, state: link.state, since: link.since,
                 lastContact: link.lastContact, lastError: link.lastError, traffic: traffic,
                 scopes: s.registry.sorted, relists: s.registry.relists, resumes: s.registry.resumes,
-                pendingWrites: s.pending.count, conflictedWrites: s.conflicted)
+                pendingWrites: s.pending.count, conflictedWrites: s.conflicted, trafficRate: rate)
+        }
+    }
+
+    /// Records the link's totals in the traffic history and returns the last minute's rate.
+    @discardableResult
+    func sampleTraffic(_ traffic: UpstreamTraffic? = nil) -> TrafficRate? {
+        let traffic = traffic ?? connection.traffic
+        let now = Self.now()
+        return trafficHistory.withLock { history in
+            history.record(traffic, at: now)
+            return history.rate(current: traffic, at: now)
         }
     }
 

@@ -70,6 +70,8 @@ public struct LinkStatus: Sendable {
     /// Objects with offline writes not yet reconciled with the cloud, and conflicted ones kept.
     public var pendingWrites: Int = 0
     public var conflictedWrites: Int = 0
+    /// The link's traffic over the last minute (nil until two samples exist).
+    public var trafficRate: TrafficRate? = nil
 }
 
 extension LinkStatus {

@@ -279,6 +279,9 @@ struct Serve: AsyncParsableCommand {
             // An offline edge is still ready (it serves from its log); the line says how the link is.
             healthChecks.append(
                 HealthCheck(name: "upstream-link", endpoints: [.readyz]) { .ok(detail: edge.status.readinessDetail) })
+            // What the edge costs the cloud: bytes/s over the last minute and totals since start.
+            healthChecks.append(
+                HealthCheck(name: "upstream-traffic", endpoints: [.readyz]) { .ok(detail: edge.status.trafficDetail) })
         }
         let discoverySource: DiscoverySource? = edge.map { $0.discoverySource() }
         var resourceMiss: ResourceMissHandler?

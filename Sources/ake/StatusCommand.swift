@@ -48,6 +48,7 @@ final class NodeStatusSource: Sendable {
                 server: link.server, state: link.state.rawValue, since: link.since, lastContact: link.lastContact,
                 lastError: link.lastError)
             document["scopes"] = StatusReport.scopes(link.scopes)
+            document["upstreamTraffic"] = StatusReport.traffic(link)
         } else {
             document["link"] = .null
             document["scopes"] = []
@@ -73,6 +74,23 @@ enum StatusReport {
             "since": since > 0 ? .string(timestamp(since)) : .null,
             "lastContact": lastContact > 0 ? .string(timestamp(lastContact)) : .null,
             "lastError": .string(lastError),
+        ]
+    }
+
+    /// The link's traffic: totals since start, the last minute's rates, and the one-line summary.
+    static func traffic(_ link: LinkStatus) -> JSONValue {
+        let rate = link.trafficRate
+        func number(_ value: Double?) -> JSONValue {
+            value.map { .number(JSONNumber(($0 * 10).rounded() / 10)) } ?? .null
+        }
+        return [
+            "requests": .number(JSONNumber(link.traffic.requests)),
+            "receivedBytes": .number(JSONNumber(link.traffic.bytesReceived)),
+            "sentBytes": .number(JSONNumber(link.traffic.bytesSent)),
+            "windowSeconds": number(rate?.seconds),
+            "receivedBytesPerSecond": number(rate?.receivedPerSecond),
+            "sentBytesPerSecond": number(rate?.sentPerSecond),
+            "summary": .string(link.trafficDetail),
         ]
     }
 
@@ -195,6 +213,7 @@ enum StatusReport {
             if let server = text(link["server"]) { line += " (\(server))" }
             if let error = text(link["lastError"]), !error.isEmpty { line += ": \(error)" }
             facts.append(("LINK", line))
+            if let summary = text(status["upstreamTraffic"]?["summary"]) { facts.append(("UPSTREAM TRAFFIC", summary)) }
         } else if role == "edge" {
             facts.append(("LINK", "unknown (not running)"))
         }

@@ -557,3 +557,71 @@ struct LinkStatusTextTests {
         )
     }
 }
+
+@Suite("Upstream traffic rate")
+struct TrafficHistoryTests {
+    func traffic(_ requests: Int, _ received: Int, _ sent: Int) -> UpstreamTraffic {
+        UpstreamTraffic(requests: requests, bytesReceived: received, bytesSent: sent)
+    }
+
+    @Test("no rate before two instants; then the totals' growth divided by the time between")
+    func youngEdge() {
+        var history = TrafficHistory(window: 60, spacing: 1)
+        #expect(history.rate(current: traffic(0, 0, 0), at: 100) == nil)
+        history.record(traffic(1, 1_000, 100), at: 100)
+        #expect(history.rate(current: traffic(1, 1_000, 100), at: 100) == nil)
+        let rate = history.rate(current: traffic(3, 3_000, 300), at: 110)
+        #expect(rate == TrafficRate(seconds: 10, receivedPerSecond: 200, sentPerSecond: 20, requestsPerSecond: 0.2))
+    }
+
+    @Test("the rate covers the last window, not the traffic since start")
+    func window() {
+        var history = TrafficHistory(window: 60, spacing: 1)
+        // A big first sync, then an idle edge that gets 32 bytes a second.
+        history.record(traffic(50, 700_000, 5_000), at: 0)
+        var received = 700_000
+        for t in stride(from: 15.0, through: 300, by: 15) {
+            received += 15 * 32
+            history.record(traffic(50, received, 5_000), at: t)
+        }
+        let rate = history.rate(current: traffic(50, received, 5_000), at: 300)
+        #expect(rate?.seconds == 60)
+        #expect(rate?.receivedPerSecond == 32)
+        #expect(rate?.sentPerSecond == 0)
+        // Only the base sample (≥ 60 s old) and the younger ones are kept.
+        #expect(history.samples.count == 5)
+        #expect(history.samples.first?.time == 240)
+    }
+
+    @Test("samples closer than the spacing are not kept")
+    func spacing() {
+        var history = TrafficHistory(window: 60, spacing: 5)
+        history.record(traffic(1, 10, 10), at: 0)
+        history.record(traffic(2, 20, 20), at: 3)
+        history.record(traffic(3, 30, 30), at: 5)
+        #expect(history.samples.map(\.time) == [0, 5])
+    }
+
+    @Test("byte counts read in decimal units")
+    func format() {
+        #expect(UpstreamTraffic.formatBytes(0) == "0 B")
+        #expect(UpstreamTraffic.formatBytes(31.6) == "32 B")
+        #expect(UpstreamTraffic.formatBytes(1_234) == "1.2 KB")
+        #expect(UpstreamTraffic.formatBytes(699_400) == "699 KB")
+        #expect(UpstreamTraffic.formatBytes(5_370_000) == "5.4 MB")
+    }
+
+    @Test("the readiness line gives the last minute's rates, then the totals")
+    func detail() {
+        var link = LinkStatus(
+            server: "http://cloud:6443", state: .online, since: 0, lastContact: 0, lastError: "",
+            traffic: traffic(212, 1_234_000, 48_300), scopes: [], relists: [:], resumes: [:])
+        #expect(link.trafficDetail == "since start 1.2 MB received, 48.3 KB sent in 212 requests")
+        link.trafficRate = TrafficRate(
+            seconds: 60, receivedPerSecond: 31.2, sentPerSecond: 12, requestsPerSecond: 0.0667)
+        #expect(
+            link.trafficDetail
+                == "received 31 B/s, sent 12 B/s, 0.07 requests/s over the last 60 s; since start 1.2 MB received, 48.3 KB sent in 212 requests"
+        )
+    }
+}
