@@ -139,6 +139,7 @@ extension EdgeSync {
                 let queued = discoveryRequests.take()
                 let ok = await runRefresh(.periodic) {
                     try await discovery.refresh()
+                    await mirrorIssuerIfMissing()
                     if !queued.documents.isEmpty {
                         try await discovery.refresh(groups: Set(queued.groups.keys), fetch: queued.documents)
                     }
