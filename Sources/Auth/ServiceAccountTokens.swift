@@ -95,8 +95,8 @@ struct ServiceAccountClaims: JWTPayload {
 ///   other token authenticators;
 /// - a bad signature, an expired token (one minute of leeway, as go-jose), a token not
 ///   yet valid, or one whose audiences miss `audiences` fails (401);
-/// - the ServiceAccount (and the pod of a pod-bound token) must still exist with the
-///   token's uid (where that can be known, see ``ObjectPresence``).
+/// - the ServiceAccount, and the secret, pod or node a token is bound to, must still
+///   exist with the token's uid (where that can be known, see ``ObjectPresence``).
 ///
 /// At an edge the cloud's issuer keys (``ServiceAccountIssuerKeys``) verify tokens too;
 /// the cloud's issuer (from its OpenID configuration) is then accepted, and is the
@@ -240,13 +240,24 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
                 return .failed("service account UID (\(stored)) does not match claim (\(uid))")
             case .present, .unknown: break
             }
-            if let pod = claims.kubernetes?.pod, let podName = pod.name {
-                let node = claims.kubernetes?.node?.name
-                switch await objects.presence("pods", namespace: namespace, name: podName, boundNode: node) {
-                case .absent: return .failed("pod \(namespace)/\(podName) has been deleted")
-                case .present(let podUID) where pod.uid != nil && pod.uid != podUID:
-                    return .failed("pod UID (\(podUID)) does not match claim (\(pod.uid ?? ""))")
-                case .present, .unknown: break
+            // The bound objects (claims.go `Validate`): a secret, a pod, or (without a pod) a node.
+            let bound: [(String, String, ServiceAccountClaims.Reference?)] = [
+                ("secrets", namespace, claims.kubernetes?.secret), ("pods", namespace, claims.kubernetes?.pod),
+                ("nodes", "", claims.kubernetes?.pod == nil ? claims.kubernetes?.node : nil),
+            ]
+            for (resource, objectNamespace, reference) in bound {
+                guard let reference, let objectName = reference.name else { continue }
+                let node = resource == "pods" ? claims.kubernetes?.node?.name : nil
+                switch await objects.presence(resource, namespace: objectNamespace, name: objectName, boundNode: node) {
+                case .absent:
+                    return .failed("service account token has been invalidated")
+                case .present(let stored) where reference.uid != nil && reference.uid != stored:
+                    let kind = ["secrets": "secret", "pods": "pod", "nodes": "node"][resource] ?? resource
+                    return .failed(
+                        "\(kind) UID (\(stored)) does not match service account \(kind) ref claim (\(reference.uid ?? ""))"
+                    )
+                case .present, .unknown:
+                    break
                 }
             }
         }

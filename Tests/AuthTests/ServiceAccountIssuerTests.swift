@@ -36,9 +36,14 @@ struct ServiceAccountIssuerTests {
     struct Presence: ServiceAccountObjects {
         var serviceAccount: ObjectPresence
         var pod: ObjectPresence
+        var node: ObjectPresence = .unknown
         func uid(_ resource: String, namespace: String, name: String) async -> String? { nil }
         func presence(_ resource: String, namespace: String, name: String, boundNode: String?) async -> ObjectPresence {
-            resource == "pods" ? pod : serviceAccount
+            switch resource {
+            case "pods": pod
+            case "nodes": node
+            default: serviceAccount
+            }
         }
     }
 
@@ -174,9 +179,30 @@ struct ServiceAccountIssuerTests {
             (.unknown, .unknown, nil),
             (.absent, .unknown, "service account apps/builder has been deleted"),
             (.present(uid: "other"), .unknown, "service account UID (other) does not match claim (sa-uid-1)"),
-            (.unknown, .absent, "pod apps/web-1 has been deleted"),
-            (.unknown, .present(uid: "recreated"), "pod UID (recreated) does not match claim (pod-uid-1)"),
+            (.unknown, .absent, "service account token has been invalidated"),
+            (
+                .unknown, .present(uid: "recreated"),
+                "pod UID (recreated) does not match service account pod ref claim (pod-uid-1)"
+            ),
         ]
+        // A token bound to a node only (no pod): the node must exist with its uid.
+        var nodeBound = Self.claims()
+        nodeBound.kubernetes?.pod = nil
+        let nodeToken = try await Self.token(key, claims: nodeBound)
+        for (node, failure) in [
+            (ObjectPresence.present(uid: "n-1"), nil), (.absent, "service account token has been invalidated"),
+            (.present(uid: "n-2"), "node UID (n-2) does not match service account node ref claim (n-1)"),
+        ] {
+            let authenticator = try await Self.authenticator(
+                Mirror(set), objects: Presence(serviceAccount: .unknown, pod: .absent, node: node))
+            let outcome = await authenticator.authenticate(token: nodeToken)
+            if let failure {
+                #expect(outcome == .failed(failure), "\(node)")
+            } else if case .authenticated = outcome {
+            } else {
+                Issue.record("\(node): \(outcome)")
+            }
+        }
         for (serviceAccount, pod, failure) in cases {
             let authenticator = try await Self.authenticator(
                 Mirror(set), objects: Presence(serviceAccount: serviceAccount, pod: pod))
