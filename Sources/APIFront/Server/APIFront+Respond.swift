@@ -116,7 +116,7 @@ extension APIFront {
                 apiRequest = r
                 apiRequest.user = user
             }
-            // NodeRestriction's rule on a kubelet's pod creation needs the body (APIFront+Auth.swift).
+            // NodeRestriction's rules on a node's writes need the body (APIFront+Auth.swift).
             if let refusal = await nodeRestriction(apiRequest) {
                 slot.release()
                 return finish(status(refusal), verb: label, resource: path.resource, start: start)
