@@ -16,7 +16,9 @@ Python's TLS client:
   ServiceAccount token the cloud's key signed, with the cloud's issuer keys
   (`/openid/v1/jwks`) it mirrored: online, with the link cut, after a restart while the
   link is cut; a forged token is 401; once the cloud deletes the token's pod and the
-  edge syncs that, the token is 401.
+  edge syncs that, the token is 401; a kubelet's token at the edge sets a kubelet label
+  on its Node (forwarded to the cloud) and is refused a node-restriction.kubernetes.io
+  label and another Node.
 
 Usage: python3 tools/security_e2e.py [path/to/ake]   (default .build/debug/ake)
 """
@@ -242,9 +244,9 @@ def edge_service_accounts(procs, tmp):
     _, cloud = procs.start_ake(os.path.join(tmp, "cloud"), "--service-account-key-file", pub,
                                "--service-account-issuer", issuer)
 
-    def http(method, url, body=None, token=None):
+    def http(method, url, body=None, token=None, content_type="application/json"):
         req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": content_type})
         if token:
             req.add_header("Authorization", "Bearer " + token)
         try:
@@ -290,10 +292,14 @@ def edge_service_accounts(procs, tmp):
 
     # The edge: its security settings from a config file; the pods of node1 and the
     # ServiceAccounts of default synced (so deleted ones are detected).
+    # A kubelet's token too, with the Node authorizer (and NodeRestriction) before AlwaysAllow.
+    edge_tokens = os.path.join(tmp, "edge-tokens.csv")
+    with open(edge_tokens, "w") as f:
+        f.write('t-node1,system:node:node1,n1,"system:nodes"\n')
     config_file = os.path.join(tmp, "edge.yaml")
     with open(config_file, "w") as f:
-        f.write("anonymous-auth: false\nauthorization-mode: AlwaysAllow\n"
-                "sync:\n  - pods:spec.nodeName=node1\n  - serviceaccounts/default\n")
+        f.write("anonymous-auth: false\nauthorization-mode: Node,AlwaysAllow\ntoken-auth-file: %s\n"
+                "sync:\n  - pods:spec.nodeName=node1\n  - serviceaccounts/default\n" % edge_tokens)
     proxy = procs.proxy(cloud)
     edge_data = os.path.join(tmp, "edge")
     edge_args = ("--config", config_file, "--upstream", proxy.url, "--probe-interval", "1s",
@@ -317,6 +323,22 @@ def edge_service_accounts(procs, tmp):
     check(procs, "forged token at the edge", code == 401, code)
     code, _ = whoami(edge, None)
     check(procs, "no credentials at the edge", code == 401, code)
+
+    # NodeRestriction at the edge: the Node is read through the edge (synced on demand);
+    # a kubelet label goes through to the cloud, a node-restriction.kubernetes.io one is refused.
+    node_url = edge + "/api/v1/nodes/node1"
+    merge = "application/merge-patch+json"
+    code, body = http("PATCH", node_url, {"metadata": {"labels": {"kubernetes.io/os": "linux"}}}, "t-node1", merge)
+    check(procs, "edge: kubelet label", code == 200, "%s %s" % (code, body))
+    code, body = http("PATCH", node_url, {"metadata": {"labels": {"node-restriction.kubernetes.io/pool": "a"}}},
+                      "t-node1", merge)
+    check(procs, "edge: forbidden label", code == 403 and json.loads(body)["message"] ==
+          'nodes "node1" is forbidden: is not allowed to modify labels: node-restriction.kubernetes.io/pool', body)
+    code, body = http("PATCH", edge + "/api/v1/nodes/node2", {"metadata": {"labels": {"a": "b"}}}, "t-node1", merge)
+    check(procs, "edge: another node", code == 403 and 'not allowed to modify node \\"node2\\"' in body, body)
+    _, cloud_node = http("GET", cloud + "/api/v1/nodes/node1")
+    check(procs, "edge: the cloud's node labels", cloud_node["metadata"].get("labels") == {"kubernetes.io/os": "linux"},
+          cloud_node["metadata"])
 
     print(proxy.ctl("cut"))
     verified("edge with the link cut", edge)
