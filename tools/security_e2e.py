@@ -10,10 +10,20 @@ Python's TLS client:
 - a token user: whoami; a wrong token: 401 with the exact body; anonymous: /version
   allowed, /api/v1/pods forbidden with the exact body;
 - a kubelet identity (system:node:node1): reads its pod's Secret, not another one;
-- the safe default: listening on 0.0.0.0 without the flags is refused at start.
+  NodeRestriction refuses its forbidden label and taint changes on its own Node;
+- the safe default: listening on 0.0.0.0 without the flags is refused at start;
+- an edge (`ake serve --upstream`, security settings from a config file) verifies a
+  ServiceAccount token the cloud's key signed, with the cloud's issuer keys
+  (`/openid/v1/jwks`) it mirrored: online, with the link cut, after a restart while the
+  link is cut; a forged token is 401; once the cloud deletes the token's pod and the
+  edge syncs that, the token is 401; a kubelet's token at the edge sets a kubelet label
+  on its Node (forwarded to the cloud) and is refused a node-restriction.kubernetes.io
+  label and another Node.
 
 Usage: python3 tools/security_e2e.py [path/to/ake]   (default .build/debug/ake)
 """
+import base64
+import hashlib
 import json
 import os
 import shutil
@@ -42,6 +52,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ake-security-")
     try:
         run(procs, tmp)
+        edge_service_accounts(procs, tmp)
     finally:
         procs.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -189,6 +200,160 @@ def run(procs, tmp):
                              input=json.dumps(pod), capture_output=True, text=True, timeout=60)
     check(procs, "node creates a non-mirror pod", created.returncode != 0 and
           'node "node1" can only create mirror pods' in created.stderr, created.stderr)
+
+    # NodeRestriction on the kubelet's own Node: kubelet labels yes; node-restriction.kubernetes.io
+    # labels, other kubernetes.io labels and taints no.
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node1", "labels": {"kubernetes.io/os": "linux"}}}
+    subprocess.run(["kubectl", "--kubeconfig", os.path.join(certs, "node1.kubeconfig"), "create", "-f", "-"],
+                   input=json.dumps(node), capture_output=True, text=True, check=True, timeout=60)
+    kubectl("node1", "label", "node", "node1", "node.kubernetes.io/instance-type=edge-small")
+    labeled = kubectl("node1", "label", "node", "node1", "node-restriction.kubernetes.io/trusted=yes", ok=False)
+    check(procs, "node sets a node-restriction label", labeled.returncode != 0 and
+          'nodes "node1" is forbidden: is not allowed to modify labels: node-restriction.kubernetes.io/trusted'
+          in labeled.stderr, labeled.stderr)
+    role = kubectl("node1", "label", "node", "node1", "node-role.kubernetes.io/control-plane=", ok=False)
+    check(procs, "node sets a role label", role.returncode != 0 and
+          "is not allowed to modify labels: node-role.kubernetes.io/control-plane" in role.stderr, role.stderr)
+    tainted = kubectl("node1", "taint", "node", "node1", "dedicated=edge:NoSchedule", ok=False)
+    check(procs, "node taints itself", tainted.returncode != 0 and
+          'node "node1" is not allowed to modify taints' in tainted.stderr, tainted.stderr)
+    kubectl("admin", "label", "node", "node1", "node-restriction.kubernetes.io/trusted=yes")
+    labels = json.loads(kubectl("admin", "get", "node", "node1", "-o", "json").stdout)["metadata"]["labels"]
+    check(procs, "node labels", labels.get("node.kubernetes.io/instance-type") == "edge-small"
+          and labels.get("node-restriction.kubernetes.io/trusted") == "yes"
+          and "node-role.kubernetes.io/control-plane" not in labels, labels)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def edge_service_accounts(procs, tmp):
+    """A cloud with a ServiceAccount signing key, a link proxy and an edge that verifies
+    the cloud's tokens with the issuer keys it mirrored."""
+    keys = os.path.join(tmp, "sa")
+    os.makedirs(keys)
+    key, pub = os.path.join(keys, "sa.key"), os.path.join(keys, "sa.pub")
+    subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True, capture_output=True, timeout=60)
+    subprocess.run(["openssl", "rsa", "-in", key, "-pubout", "-out", pub], check=True, capture_output=True, timeout=60)
+    der = subprocess.run(["openssl", "rsa", "-pubin", "-in", pub, "-outform", "DER"], check=True,
+                         capture_output=True, timeout=60).stdout
+    kid = b64url(hashlib.sha256(der).digest())
+    issuer = "https://cloud.example"
+
+    _, cloud = procs.start_ake(os.path.join(tmp, "cloud"), "--service-account-key-file", pub,
+                               "--service-account-issuer", issuer)
+
+    def http(method, url, body=None, token=None, content_type="application/json"):
+        req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
+                                     headers={"Content-Type": content_type})
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, json.loads(r.read() or b"{}")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    # The cloud serves issuer discovery as kube-apiserver does.
+    code, config = http("GET", cloud + "/.well-known/openid-configuration")
+    check(procs, "cloud openid-configuration", code == 200 and config["issuer"] == issuer
+          and config["jwks_uri"] == issuer + "/openid/v1/jwks", config)
+    code, jwks = http("GET", cloud + "/openid/v1/jwks")
+    check(procs, "cloud jwks", code == 200 and [k["kid"] for k in jwks["keys"]] == [kid]
+          and jwks["keys"][0]["alg"] == "RS256", jwks)
+
+    _, sa = http("POST", cloud + "/api/v1/namespaces/default/serviceaccounts",
+                 {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "builder"}})
+    _, node = http("POST", cloud + "/api/v1/nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node1"}})
+    _, pod = http("POST", cloud + "/api/v1/namespaces/default/pods", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "job"},
+        "spec": {"nodeName": "node1", "serviceAccountName": "builder", "containers": [{"name": "c", "image": "busybox"}]}})
+
+    def token(signing_key):
+        """A bound token as the cloud's TokenRequest issues it (kube-apiserver's claims and kid)."""
+        now = int(__import__("time").time())
+        header = {"alg": "RS256", "kid": kid}
+        claims = {"aud": [issuer], "exp": now + 3600, "iat": now, "nbf": now, "iss": issuer,
+                  "jti": "e2e-1", "sub": "system:serviceaccount:default:builder",
+                  "kubernetes.io": {"namespace": "default",
+                                    "node": {"name": "node1", "uid": node["metadata"]["uid"]},
+                                    "pod": {"name": "job", "uid": pod["metadata"]["uid"]},
+                                    "serviceaccount": {"name": "builder", "uid": sa["metadata"]["uid"]}}}
+        signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
+        signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", signing_key], input=signing_input.encode(),
+                                   check=True, capture_output=True, timeout=60).stdout
+        return signing_input + "." + b64url(signature)
+
+    good = token(key)
+    forger = os.path.join(keys, "forger.key")
+    subprocess.run(["openssl", "genrsa", "-out", forger, "2048"], check=True, capture_output=True, timeout=60)
+    forged = token(forger)
+
+    # The edge: its security settings from a config file; the pods of node1 and the
+    # ServiceAccounts of default synced (so deleted ones are detected).
+    # A kubelet's token too, with the Node authorizer (and NodeRestriction) before AlwaysAllow.
+    edge_tokens = os.path.join(tmp, "edge-tokens.csv")
+    with open(edge_tokens, "w") as f:
+        f.write('t-node1,system:node:node1,n1,"system:nodes"\n')
+    config_file = os.path.join(tmp, "edge.yaml")
+    with open(config_file, "w") as f:
+        f.write("anonymous-auth: false\nauthorization-mode: Node,AlwaysAllow\ntoken-auth-file: %s\n"
+                "sync:\n  - pods:spec.nodeName=node1\n  - serviceaccounts/default\n" % edge_tokens)
+    proxy = procs.proxy(cloud)
+    edge_data = os.path.join(tmp, "edge")
+    edge_args = ("--config", config_file, "--upstream", proxy.url, "--probe-interval", "1s",
+                 "--quiet-probe-interval", "1s")
+    edge_proc, edge = procs.start_ake(edge_data, *edge_args)
+
+    def whoami(server, bearer):
+        return http("POST", server + "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                    {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}, bearer)
+
+    def verified(step, server):
+        code, body = whoami(server, good)
+        info = body["status"]["userInfo"] if code == 201 else body
+        check(procs, step, code == 201 and info["username"] == "system:serviceaccount:default:builder"
+              and info["extra"]["authentication.kubernetes.io/pod-name"] == ["job"]
+              and info["extra"]["authentication.kubernetes.io/node-name"] == ["node1"], "%s %s" % (code, body))
+
+    procs.until("the edge verifies the cloud's token", lambda: whoami(edge, good)[0] == 201, seconds=30)
+    verified("edge online", edge)
+    code, _ = whoami(edge, forged)
+    check(procs, "forged token at the edge", code == 401, code)
+    code, _ = whoami(edge, None)
+    check(procs, "no credentials at the edge", code == 401, code)
+
+    # NodeRestriction at the edge: the Node is read through the edge (synced on demand);
+    # a kubelet label goes through to the cloud, a node-restriction.kubernetes.io one is refused.
+    node_url = edge + "/api/v1/nodes/node1"
+    merge = "application/merge-patch+json"
+    code, body = http("PATCH", node_url, {"metadata": {"labels": {"kubernetes.io/os": "linux"}}}, "t-node1", merge)
+    check(procs, "edge: kubelet label", code == 200, "%s %s" % (code, body))
+    code, body = http("PATCH", node_url, {"metadata": {"labels": {"node-restriction.kubernetes.io/pool": "a"}}},
+                      "t-node1", merge)
+    check(procs, "edge: forbidden label", code == 403 and json.loads(body)["message"] ==
+          'nodes "node1" is forbidden: is not allowed to modify labels: node-restriction.kubernetes.io/pool', body)
+    code, body = http("PATCH", edge + "/api/v1/nodes/node2", {"metadata": {"labels": {"a": "b"}}}, "t-node1", merge)
+    check(procs, "edge: another node", code == 403 and 'not allowed to modify node \\"node2\\"' in body, body)
+    _, cloud_node = http("GET", cloud + "/api/v1/nodes/node1")
+    check(procs, "edge: the cloud's node labels", cloud_node["metadata"].get("labels") == {"kubernetes.io/os": "linux"},
+          cloud_node["metadata"])
+
+    print(proxy.ctl("cut"))
+    verified("edge with the link cut", edge)
+    procs.stop(edge_proc, "the edge")
+    _, edge = procs.start_ake(edge_data, *edge_args)
+    verified("edge restarted while the link is cut", edge)
+    code, _ = whoami(edge, forged)
+    check(procs, "forged token offline", code == 401, code)
+    code, jwks_edge = http("GET", edge + "/openid/v1/jwks", token=good)
+    check(procs, "edge serves the mirrored jwks", code == 200 and jwks_edge == jwks, jwks_edge)
+
+    print(proxy.ctl("heal"))
+    code, _ = http("DELETE", cloud + "/api/v1/namespaces/default/pods/job")
+    check(procs, "delete the token's pod", code == 200, code)
+    procs.until("the edge refuses the token of a deleted pod", lambda: whoami(edge, good)[0] == 401, seconds=30)
 
 
 def python_client(procs, url, certs):

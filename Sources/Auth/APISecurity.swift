@@ -9,6 +9,9 @@ public struct APISecurity: Sendable {
     public var readsClientCertificates: Bool
     /// With the Node authorizer: where ``NodeRestriction`` looks up pods.
     public var nodeRestriction: (any NodeGraphSource)?
+    /// ServiceAccount issuer discovery (`/.well-known/openid-configuration`,
+    /// `/openid/v1/jwks`); nil: not served (404).
+    public var issuerDocuments: IssuerDocumentSource?
 
     public init(
         authentication: Authentication, authorizer: any Authorizer & RuleResolver, readsClientCertificates: Bool,

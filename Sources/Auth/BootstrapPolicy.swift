@@ -3,7 +3,8 @@ import KubeModel
 /// The default ClusterRoles and ClusterRoleBindings a fresh server needs (the part of
 /// kube-apiserver's bootstrap policy that concerns users of a standalone endpoint):
 /// `cluster-admin` for `system:masters`, discovery and self-review for every
-/// authenticated user, health and version for everyone, metrics for `system:monitoring`.
+/// authenticated user, health and version for everyone, metrics for `system:monitoring`,
+/// ServiceAccount issuer discovery for every ServiceAccount.
 /// Each carries the `kubernetes.io/bootstrapping: rbac-defaults` label and the
 /// `rbac.authorization.kubernetes.io/autoupdate: "true"` annotation.
 public enum BootstrapPolicy {
@@ -48,6 +49,16 @@ public enum BootstrapPolicy {
                         verbs: ["create"], apiGroups: ["authentication.k8s.io"], resources: ["selfsubjectreviews"]),
                 ]),
             clusterRole(
+                "system:service-account-issuer-discovery",
+                [
+                    PolicyRule(
+                        verbs: ["get"],
+                        nonResourceURLs: [
+                            "/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+                            "/openid/v1/jwks", "/openid/v1/jwks/",
+                        ])
+                ]),
+            clusterRole(
                 "system:public-info-viewer",
                 [
                     PolicyRule(
@@ -63,6 +74,7 @@ public enum BootstrapPolicy {
             binding("system:monitoring", groups: [SystemUsers.monitoringGroup]),
             binding("system:discovery", groups: [SystemUsers.allAuthenticated]),
             binding("system:basic-user", groups: [SystemUsers.allAuthenticated]),
+            binding("system:service-account-issuer-discovery", groups: [SystemUsers.serviceAccountsGroup]),
             binding(
                 "system:public-info-viewer", groups: [SystemUsers.allAuthenticated, SystemUsers.allUnauthenticated]),
         ]

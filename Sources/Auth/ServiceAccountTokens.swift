@@ -8,10 +8,33 @@ import Projections
     import Foundation
 #endif
 
+/// What a lookup knows of an object a ServiceAccount token names.
+public enum ObjectPresence: Sendable, Equatable {
+    /// It exists with this uid.
+    case present(uid: String)
+    /// It does not exist (the token is refused).
+    case absent
+    /// Cannot be known here: an edge that does not sync this object, so only the
+    /// signature, issuer, audience and time of the token are checked.
+    case unknown
+}
+
 /// Looks up the objects a ServiceAccount token names (`--service-account-lookup`).
 public protocol ServiceAccountObjects: Sendable {
     /// The uid of a stored object, nil when it does not exist.
     func uid(_ resource: String, namespace: String, name: String) async -> String?
+    /// What is known of the object; `boundNode` is the node a pod-bound token names
+    /// (an edge syncing that node's pods knows its pods). Default: from ``uid(_:namespace:name:)``.
+    func presence(_ resource: String, namespace: String, name: String, boundNode: String?) async -> ObjectPresence
+}
+
+extension ServiceAccountObjects {
+    public func presence(_ resource: String, namespace: String, name: String, boundNode: String?) async
+        -> ObjectPresence
+    {
+        guard let uid = await uid(resource, namespace: namespace, name: name) else { return .absent }
+        return .present(uid: uid)
+    }
 }
 
 /// ServiceAccounts and pods in the projections.
@@ -72,13 +95,20 @@ struct ServiceAccountClaims: JWTPayload {
 ///   other token authenticators;
 /// - a bad signature, an expired token (one minute of leeway, as go-jose), a token not
 ///   yet valid, or one whose audiences miss `audiences` fails (401);
-/// - the ServiceAccount (and the pod of a pod-bound token) must still exist with the
-///   token's uid.
+/// - the ServiceAccount, and the secret, pod or node a token is bound to, must still
+///   exist with the token's uid (where that can be known, see ``ObjectPresence``).
+///
+/// At an edge the cloud's issuer keys (``ServiceAccountIssuerKeys``) verify tokens too;
+/// the cloud's issuer (from its OpenID configuration) is then accepted, and is the
+/// default audience when no `--api-audiences` and no `--service-account-issuer` are given.
 public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
-    let keys: JWTKeyCollection
+    /// `--service-account-key-file` keys (nil: none given).
+    let keys: JWTKeyCollection?
     let issuers: Set<String>
     let audiences: Set<String>
     let objects: (any ServiceAccountObjects)?
+    let upstream: (any ServiceAccountIssuerKeys)?
+    let upstreamCache = IssuerKeyCache()
     let now: @Sendable () -> Date
 
     static let legacyIssuer = "kubernetes/serviceaccount"
@@ -88,9 +118,10 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
     ///   - issuers: accepted `iss` values (the legacy issuer is always accepted); empty accepts any.
     ///   - audiences: accepted audiences; empty accepts any (kube-apiserver's default is the issuers).
     ///   - objects: where deleted ServiceAccounts and pods are detected; nil skips the lookup.
+    ///   - upstream: an upstream issuer's keys (an edge's cloud); with it no key file is needed.
     public init(
         publicKeysPEM: [String], issuers: [String], audiences: [String] = [], objects: (any ServiceAccountObjects)?,
-        now: @escaping @Sendable () -> Date = { Date() }
+        upstream: (any ServiceAccountIssuerKeys)? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) async throws(AuthConfigurationError) {
         let keys = JWTKeyCollection()
         var count = 0
@@ -108,19 +139,24 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
                 count += 1
             }
         }
-        guard count > 0 else {
+        if count == 0 && !publicKeysPEM.isEmpty {
             throw AuthConfigurationError("--service-account-key-file: no RSA or ECDSA public key found")
         }
-        self.keys = keys
+        guard count > 0 || upstream != nil else {
+            throw AuthConfigurationError("no ServiceAccount key: give --service-account-key-file")
+        }
+        self.keys = count > 0 ? keys : nil
         self.issuers = Set(issuers)
         self.audiences = Set(audiences)
         self.objects = objects
+        self.upstream = upstream
         self.now = now
     }
 
     /// Reads the key files.
     public init(
-        keyFiles: [String], issuers: [String], audiences: [String] = [], objects: (any ServiceAccountObjects)?
+        keyFiles: [String], issuers: [String], audiences: [String] = [], objects: (any ServiceAccountObjects)?,
+        upstream: (any ServiceAccountIssuerKeys)? = nil
     ) async throws(AuthConfigurationError) {
         var pems: [String] = []
         for file in keyFiles {
@@ -129,7 +165,8 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
             }
             pems.append(String(decoding: data, as: UTF8.self))
         }
-        try await self.init(publicKeysPEM: pems, issuers: issuers, audiences: audiences, objects: objects)
+        try await self.init(
+            publicKeysPEM: pems, issuers: issuers, audiences: audiences, objects: objects, upstream: upstream)
     }
 
     /// The `-----BEGIN …-----`…`-----END …-----` blocks of a PEM text.
@@ -150,27 +187,42 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
     public func authenticate(token: String) async -> AuthenticationOutcome {
         // Not a JWT, or not of a trusted issuer: another authenticator's token.
         guard token.split(separator: ".", omittingEmptySubsequences: false).count == 3,
-            let unverified = try? await keys.unverified(token, as: ServiceAccountClaims.self)
+            let unverified = try? await (keys ?? JWTKeyCollection()).unverified(token, as: ServiceAccountClaims.self)
         else { return .notApplicable }
         let issuer = unverified.iss ?? ""
-        guard issuers.isEmpty || issuers.contains(issuer) || issuer == Self.legacyIssuer else { return .notApplicable }
+        var upstreamSet = await upstream?.keySet(refresh: false)
+        let upstreamIssuer = upstreamSet?.issuer
+        let trusted = issuers.union(upstreamIssuer.map { [$0] } ?? [])
+        guard trusted.isEmpty || trusted.contains(issuer) || issuer == Self.legacyIssuer else { return .notApplicable }
 
-        let claims: ServiceAccountClaims
-        do {
-            claims = try await keys.verify(token, as: ServiceAccountClaims.self, iteratingKeys: true)
-        } catch {
-            return .failed("service account token: signature could not be verified")
+        var verified: ServiceAccountClaims?
+        if let keys, issuers.isEmpty || issuers.contains(issuer) || issuer == Self.legacyIssuer {
+            verified = try? await keys.verify(token, as: ServiceAccountClaims.self, iteratingKeys: true)
         }
+        if verified == nil, let upstream, issuer != Self.legacyIssuer {
+            verified = await verifyUpstream(token, upstreamSet)
+            if verified == nil {
+                // A key the cloud added since the mirror was last read: re-read it (rate-limited).
+                let fresh = await upstream.keySet(refresh: true)
+                if fresh != upstreamSet {
+                    upstreamSet = fresh
+                    verified = await verifyUpstream(token, fresh)
+                }
+            }
+        }
+        guard let claims = verified else { return .failed("service account token: signature could not be verified") }
         let time = now().timeIntervalSince1970
         if let exp = claims.exp, time > exp + 60 { return .failed("service account token has expired") }
         if let nbf = claims.nbf, time < nbf - 60 {
             return .failed("service account token claims could not be validated: not valid yet")
         }
-        if !audiences.isEmpty, issuer != Self.legacyIssuer {
+        // kube-apiserver's default audiences are its issuers; an edge's default is the cloud's issuer.
+        let expected = audiences.isEmpty ? Set(upstreamSet?.issuer.map { [$0] } ?? []) : audiences
+        if !expected.isEmpty, issuer != Self.legacyIssuer {
             let tokenAudiences = Set(claims.aud?.value ?? [])
-            guard !tokenAudiences.isDisjoint(with: audiences) else {
+            guard !tokenAudiences.isDisjoint(with: expected) else {
                 return .failed(
-                    "token audiences \(tokenAudiences.sorted()) is invalid for the target audiences \(audiences.sorted())"
+                    "token audiences \(tokenAudiences.sorted()) is invalid for the target audiences \(expected.sorted())"
                 )
             }
         }
@@ -182,18 +234,30 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
             return .failed("service account token does not name a service account")
         }
         if let objects {
-            guard let stored = await objects.uid("serviceaccounts", namespace: namespace, name: name) else {
-                return .failed("service account \(namespace)/\(name) has been deleted")
-            }
-            if !uid.isEmpty && stored != uid {
+            switch await objects.presence("serviceaccounts", namespace: namespace, name: name, boundNode: nil) {
+            case .absent: return .failed("service account \(namespace)/\(name) has been deleted")
+            case .present(let stored) where !uid.isEmpty && stored != uid:
                 return .failed("service account UID (\(stored)) does not match claim (\(uid))")
+            case .present, .unknown: break
             }
-            if let pod = claims.kubernetes?.pod, let podName = pod.name {
-                guard let podUID = await objects.uid("pods", namespace: namespace, name: podName) else {
-                    return .failed("pod \(namespace)/\(podName) has been deleted")
-                }
-                if let claimed = pod.uid, claimed != podUID {
-                    return .failed("pod UID (\(podUID)) does not match claim (\(claimed))")
+            // The bound objects (claims.go `Validate`): a secret, a pod, or (without a pod) a node.
+            let bound: [(String, String, ServiceAccountClaims.Reference?)] = [
+                ("secrets", namespace, claims.kubernetes?.secret), ("pods", namespace, claims.kubernetes?.pod),
+                ("nodes", "", claims.kubernetes?.pod == nil ? claims.kubernetes?.node : nil),
+            ]
+            for (resource, objectNamespace, reference) in bound {
+                guard let reference, let objectName = reference.name else { continue }
+                let node = resource == "pods" ? claims.kubernetes?.node?.name : nil
+                switch await objects.presence(resource, namespace: objectNamespace, name: objectName, boundNode: node) {
+                case .absent:
+                    return .failed("service account token has been invalidated")
+                case .present(let stored) where reference.uid != nil && reference.uid != stored:
+                    let kind = ["secrets": "secret", "pods": "pod", "nodes": "node"][resource] ?? resource
+                    return .failed(
+                        "\(kind) UID (\(stored)) does not match service account \(kind) ref claim (\(reference.uid ?? ""))"
+                    )
+                case .present, .unknown:
+                    break
                 }
             }
         }
@@ -212,5 +276,11 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
                 name: SystemUsers.serviceAccountPrefix + namespace + ":" + name, uid: uid,
                 groups: [SystemUsers.serviceAccountsGroup, SystemUsers.serviceAccountsGroup + ":" + namespace],
                 extra: extra))
+    }
+
+    /// The claims of `token` if one of the upstream issuer's keys verifies it.
+    func verifyUpstream(_ token: String, _ set: IssuerKeySet?) async -> ServiceAccountClaims? {
+        guard let set, let keys = await upstreamCache.keys(for: set) else { return nil }
+        return try? await keys.verify(token, as: ServiceAccountClaims.self, iteratingKeys: true)
     }
 }

@@ -170,6 +170,11 @@ public final class DiscoveryMirror: Sendable {
         try await revalidate(held.keys.filter { !Self.isHashAddressed($0) }, previous: held)
     }
 
+    /// Re-reads `keys` (conditionally where held with an ETag) and nothing else.
+    func refresh(keys: [String]) async throws {
+        try await revalidate(keys, previous: documents.withLock { $0 })
+    }
+
     /// Re-reads only what a change of `groups` can have changed, among the documents
     /// held: `/apis` (plain and aggregated), those groups' documents, the OpenAPI roots;
     /// and fetches `fetch` (the group/version lists a miss asked for) even if not held.

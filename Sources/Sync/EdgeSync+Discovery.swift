@@ -22,7 +22,10 @@ final class DiscoveryRequests: Sendable {
         var groups: [String: DiscoveryRefreshReason] = [:]
         /// Documents to fetch at the next round even if not held (a miss's `/apis/<g>/<v>`).
         var documents: Set<String> = []
-        /// Rounds finished (successful or not): waiters watch it move.
+        /// How many times the queue was taken (by a round, or by the idle loop finding it empty).
+        var taken: UInt64 = 0
+        /// `taken` as of the last round finished (successful or not): a request queued when
+        /// `taken` was n is done once this exceeds n. Waiters watch it move.
         var rounds: UInt64 = 0
         /// When each group last caused a miss refresh, and when any did.
         var lastMiss: [String: ContinuousClock.Instant] = [:]
@@ -52,14 +55,15 @@ final class DiscoveryRequests: Sendable {
         }
     }
 
-    /// Queues `groups` (and `documents` to fetch); returns the round count to wait past.
+    /// Queues `groups` (and `documents` to fetch); returns the count ``State/rounds`` must
+    /// pass (a round running now took the queue before this request).
     func enqueue(
         _ groups: some Sequence<String>, documents: [String] = [], reason: DiscoveryRefreshReason
     ) -> UInt64 {
         state.withLock { s in
             for g in groups where s.groups[g] == nil { s.groups[g] = reason }
             s.documents.formUnion(documents)
-            return s.rounds
+            return s.taken
         }
     }
 
@@ -71,12 +75,14 @@ final class DiscoveryRequests: Sendable {
             defer {
                 s.groups = [:]
                 s.documents = []
+                s.taken &+= 1
             }
             return (s.groups, s.documents.sorted())
         }
     }
 
-    func finishRound() { state.withLock { $0.rounds &+= 1 } }
+    /// The round that took the queue last has finished (one loop takes and finishes in turn).
+    func finishRound() { state.withLock { $0.rounds = $0.taken } }
 }
 
 extension EdgeSync {
@@ -139,6 +145,7 @@ extension EdgeSync {
                 let queued = discoveryRequests.take()
                 let ok = await runRefresh(.periodic) {
                     try await discovery.refresh()
+                    await mirrorIssuerIfMissing()
                     if !queued.documents.isEmpty {
                         try await discovery.refresh(groups: Set(queued.groups.keys), fetch: queued.documents)
                     }

@@ -35,6 +35,8 @@ public final class EdgeSync: Sendable {
     public let discovery: DiscoveryMirror
     /// Targeted discovery refreshes asked for (CRD changes, misses); see `EdgeSync+Discovery.swift`.
     let discoveryRequests = DiscoveryRequests()
+    /// On-demand re-reads of the cloud's ServiceAccount issuer keys (`EdgeSync+Issuer.swift`).
+    let issuerRefreshes = IssuerRefreshLimit()
     /// `ake_sync_*` and `ake_upstream_link_*` metrics (traffic is counted by the connection).
     let metrics: SyncMetrics
     /// Samples of the link's traffic for the last-minute rate in the status.

@@ -96,9 +96,12 @@ struct ServeOptions: ParsableArguments {
     @OptionGroup(title: "Edge mode")
     var edgeFlags: EdgeFlags
 
+    @OptionGroup(title: "Security (kube-apiserver's flags)")
+    var securityFlags: SecurityFlags
+
     /// The flags given on the command line, by config key.
     var given: [String: SettingValue] {
-        var flags = edgeFlags.given
+        var flags = edgeFlags.given.merging(securityFlags.given) { edge, _ in edge }
         let scalars: [(String, String?)] = [
             ("listen", listen), ("data-dir", dataDir), ("log-level", logLevel), ("log-format", logFormat),
             ("retention-max-events", retentionMaxEvents), ("retention-max-age", retentionMaxAge),
@@ -134,6 +137,7 @@ struct ServeSettings {
     let maxBodyBytes: Int
     let shutdownTimeout: Duration
     let serviceAllocator: ServiceAllocator
+    let security: SecuritySettings
 
     init(_ config: ServeConfiguration) throws {
         self.config = config
@@ -177,6 +181,7 @@ struct ServeSettings {
         } catch {
             throw ConfigError(description: error.description)
         }
+        security = try SecuritySettings(config)
     }
 }
 
@@ -192,12 +197,10 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ServeOptions
 
-    @OptionGroup(title: "Security (kube-apiserver's flags)")
-    var securityFlags: SecurityFlags
-
     func validate() throws {
         let settings = try options.resolve()
-        try securityFlags.checkListener(host: settings.listen.host)
+        try settings.security.checkListener(
+            host: settings.listen.host, edge: settings.config.string("upstream") != nil)
     }
 
     func run() async throws {
@@ -240,7 +243,7 @@ struct Serve: AsyncParsableCommand {
             try await edge.start()
         } else if !store.log.storageUsage.isExceeded {
             try await endpoint.bootstrap()
-            if securityFlags.usesRBAC { await bootstrapRBAC(endpoint: endpoint, logger: logger) }
+            if settings.security.usesRBAC { await bootstrapRBAC(endpoint: endpoint, logger: logger) }
         } else {
             // At the quota the bootstrap namespaces may not be writable; they exist unless the
             // database is new, and serving reads matters more.
@@ -306,9 +309,9 @@ struct Serve: AsyncParsableCommand {
             status: { status.document() },
             discoverySource: discoverySource,
             resourceMiss: resourceMiss,
-            security: try await securityFlags.security(store: store),
+            security: try await settings.security.security(store: store, edge: edge),
             logger: logger)
-        let scheme = securityFlags.servingTLS == nil ? "http" : "https"
+        let scheme = settings.security.servingTLS == nil ? "http" : "https"
         let onListening: @Sendable (String, Int) async -> Void = { host, port in
             let url = "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
             status.listening(on: url)
@@ -318,7 +321,7 @@ struct Serve: AsyncParsableCommand {
             SystemdNotify.ready(status: "serving on \(url)")
         }
         let application: any Service
-        if let tls = securityFlags.servingTLS {
+        if let tls = settings.security.servingTLS {
             do {
                 application = try front.secureApplication(tls: tls, onListening: onListening)
             } catch {

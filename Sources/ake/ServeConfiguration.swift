@@ -88,34 +88,35 @@ struct ConfigError: Error, CustomStringConvertible {
 /// The resolved serve configuration.
 struct ServeConfiguration: Sendable {
     /// Every key `ake serve` accepts, in `--help` order.
-    static let specs: [SettingSpec] = [
-        SettingSpec("listen", "127.0.0.1:10550"),
-        SettingSpec("data-dir", "./ake-data"),
-        SettingSpec("log-level", "info"),
-        SettingSpec("log-format", "text"),
-        SettingSpec("retention-max-events", NodeDefaults.retentionMaxEvents),
-        SettingSpec("retention-max-age", NodeDefaults.retentionMaxAge),
-        SettingSpec("compaction-interval", "60s"),
-        SettingSpec("max-db-size", NodeDefaults.maxDBSize),
-        SettingSpec("max-watches", "8192"),
-        SettingSpec("max-inflight", "400"),
-        SettingSpec("max-body-bytes", String(3 * 1024 * 1024)),
-        SettingSpec("shutdown-timeout", "10s"),
-        SettingSpec("service-cluster-ip-range", ServiceAllocator.defaultServiceClusterIPRange),
-        SettingSpec("service-node-port-range", ServiceAllocator.defaultServiceNodePortRange),
-        SettingSpec("upstream", nil),
-        SettingSpec("upstream-context", nil),
-        SettingSpec(list: "sync"),
-        SettingSpec("sync-file", nil),
-        SettingSpec("scope-expiry", "1h"),
-        SettingSpec("first-sync-timeout", "20s"),
-        SettingSpec("probe-interval", "1s"),
-        SettingSpec("quiet-probe-interval", "15s"),
-        SettingSpec("discovery-interval", "5m"),
-        SettingSpec(list: "write-policy"),
-        SettingSpec("write-policy-file", nil),
-        SettingSpec("write-timeout", "5s"),
-    ]
+    static let specs: [SettingSpec] =
+        [
+            SettingSpec("listen", "127.0.0.1:10550"),
+            SettingSpec("data-dir", "./ake-data"),
+            SettingSpec("log-level", "info"),
+            SettingSpec("log-format", "text"),
+            SettingSpec("retention-max-events", NodeDefaults.retentionMaxEvents),
+            SettingSpec("retention-max-age", NodeDefaults.retentionMaxAge),
+            SettingSpec("compaction-interval", "60s"),
+            SettingSpec("max-db-size", NodeDefaults.maxDBSize),
+            SettingSpec("max-watches", "8192"),
+            SettingSpec("max-inflight", "400"),
+            SettingSpec("max-body-bytes", String(3 * 1024 * 1024)),
+            SettingSpec("shutdown-timeout", "10s"),
+            SettingSpec("service-cluster-ip-range", ServiceAllocator.defaultServiceClusterIPRange),
+            SettingSpec("service-node-port-range", ServiceAllocator.defaultServiceNodePortRange),
+            SettingSpec("upstream", nil),
+            SettingSpec("upstream-context", nil),
+            SettingSpec(list: "sync"),
+            SettingSpec("sync-file", nil),
+            SettingSpec("scope-expiry", "1h"),
+            SettingSpec("first-sync-timeout", "20s"),
+            SettingSpec("probe-interval", "1s"),
+            SettingSpec("quiet-probe-interval", "15s"),
+            SettingSpec("discovery-interval", "5m"),
+            SettingSpec(list: "write-policy"),
+            SettingSpec("write-policy-file", nil),
+            SettingSpec("write-timeout", "5s"),
+        ] + SecurityFlags.specs
 
     /// The file given with `--config`, if any.
     let configPath: String?

@@ -193,6 +193,60 @@ struct NodeOperationsTests {
     }
 
     @Test(
+        "security settings are config keys: a flag overrides the file, bad values name their line, the server uses them"
+    )
+    func securityConfigKeys() throws {
+        let dir = try AKEProcess.makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("config.yaml").path
+        try """
+        anonymous-auth: false
+        authorization-mode: RBAC
+        service-account-issuer:
+          - https://a.example
+          - https://b.example
+
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let (code, out) = try Self.ake(["config", "print", "--config", file, "--authorization-mode", "Node,RBAC"])
+        #expect(code == 0, "\(out)")
+        let lines = out.split(separator: "\n").map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
+        #expect(lines.contains("anonymous-auth false file \(file):1"))
+        #expect(lines.contains("authorization-mode Node,RBAC flag"))
+        #expect(lines.contains("service-account-issuer https://a.example,https://b.example file \(file):3"))
+        #expect(lines.contains("service-account-lookup true default"))
+        #expect(lines.contains("insecure-serve-remote false default"))
+        #expect(lines.contains("tls-cert-file - default"))
+
+        try "anonymous-auth: maybe\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let (badCode, badOut) = try Self.ake(["config", "print", "--config", file])
+        #expect(badCode != 0)
+        #expect(badOut.contains("anonymous-auth (\(file):1): \"maybe\" is not true or false"), "\(badOut)")
+        try "authorization-mode: Everything\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let (modeCode, modeOut) = try Self.ake(["config", "print", "--config", file])
+        #expect(modeCode != 0)
+        #expect(modeOut.contains("authorization-mode (\(file):1)"), "\(modeOut)")
+        // The safe default also reads the file: beyond loopback without TLS it refuses to start...
+        try "listen: 0.0.0.0:0\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let (remoteCode, remoteOut) = try Self.ake([
+            "serve", "--config", file, "--data-dir", dir.appendingPathComponent("r").path,
+        ])
+        #expect(remoteCode != 0)
+        #expect(remoteOut.contains("--insecure-serve-remote"), "\(remoteOut)")
+
+        // A served file: without anonymous access every request needs credentials.
+        try "anonymous-auth: false\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let server = try AKEProcess(dataDir: dir, arguments: ["--config", file])
+        defer { server.stop() }
+        #expect(try server.get("/version").status == 401)
+        // The flag wins over the file.
+        let open = try AKEProcess(arguments: ["--config", file, "--anonymous-auth", "true"])
+        defer { open.stop() }
+        #expect(try open.get("/version").status == 200)
+    }
+
+    @Test(
         "ake status of a standalone server: the table names every fact; /ake/status is JSON; --data-dir works offline")
     func status() throws {
         try withServer { server in

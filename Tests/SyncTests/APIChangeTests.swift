@@ -109,6 +109,21 @@ struct APIChangeTests {
         #expect(requests.admitMiss("a.example", now: t0 + .seconds(11)))
     }
 
+    @Test("a request queued while a round runs is done only after a later round, not that one")
+    func requestDuringRound() {
+        let requests = DiscoveryRequests()
+        _ = requests.take()  // the idle loop found nothing
+        _ = requests.take()  // a full refresh starts
+        let seen = requests.enqueue(["fresh.example.com"], reason: .miss)
+        requests.finishRound()  // the full refresh ends: it did not take the request
+        #expect(requests.rounds <= seen)
+        #expect(requests.take().groups == ["fresh.example.com": .miss])
+        #expect(!requests.hasPending)
+        #expect(requests.rounds <= seen)  // taken, still running
+        requests.finishRound()
+        #expect(requests.rounds > seen)
+    }
+
     @Test("the group a CRD serves comes from its name; mirrored keys map to their group")
     func groups() {
         #expect(EdgeSync.group(ofCRD: "widgets.fresh.example.com") == "fresh.example.com")

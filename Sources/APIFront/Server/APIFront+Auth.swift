@@ -1,4 +1,5 @@
 import Auth
+import Endpoint
 import Hummingbird
 import HummingbirdTLS
 import KubeModel
@@ -68,13 +69,104 @@ extension APIFront {
         return .success(user)
     }
 
-    /// NodeRestriction's check of a node's pod creation body (with the Node authorizer on).
-    func nodeRestriction(_ request: APIRequest) -> StatusError? {
-        guard security.nodeRestriction != nil, let user = request.user, request.verb == .create,
-            request.resource.group.isEmpty, request.resource.resource == "pods", request.subresource == nil,
-            let body = request.body
+    /// NodeRestriction's checks of a node's write that need its object (with the Node
+    /// authorizer on): the body of a create or update, or the stored object with the
+    /// patch applied. Stored objects are read through the Endpoint, so an edge syncs what
+    /// it does not hold yet (and answers 503 offline rather than guess).
+    func nodeRestriction(_ request: APIRequest) async -> StatusError? {
+        guard security.nodeRestriction != nil, let user = request.user, let node = NodeAuthorizer.nodeIdentity(user),
+            !node.isEmpty, let body = request.body
         else { return nil }
-        return NodeRestriction.checkPodCreate(user: user, namespace: request.namespace ?? "", body: body)
+        let verb: String
+        switch request.verb {
+        case .create: verb = "create"
+        case .update: verb = "update"
+        case .patch: verb = "patch"
+        default: return nil
+        }
+        let group = request.resource.group
+        let resource = request.resource.resource
+        let subresource = request.subresource ?? ""
+        guard NodeRestriction.needsObject(apiGroup: group, resource: resource, subresource: subresource, verb: verb)
+        else { return nil }
+        let objects = EndpointObjects(endpoint: endpoint)
+        var old: JSONValue?
+        if verb != "create", let name = request.name {
+            let stored = GroupVersionResource(group: group, version: request.resource.version, resource: resource)
+            do {
+                old = try await objects.object(stored, namespace: request.namespace ?? "", name: name)
+            } catch {
+                return error as? StatusError
+            }
+            // Absent: the write itself answers 404.
+            if old == nil { return nil }
+        }
+        let object: JSONValue
+        if verb == "patch" {
+            guard let old,
+                let patched = Self.patched(old, body: body, contentType: request.contentType, request: request)
+            else { return nil }  // a bad patch: the Endpoint answers it
+            object = patched
+        } else {
+            guard let parsed = try? JSONValue(parsing: body) else { return nil }
+            object = parsed
+        }
+        return await NodeRestriction.admit(
+            NodeRestriction.Write(
+                verb: verb, apiGroup: group, resource: resource, subresource: subresource,
+                namespace: request.namespace ?? "", name: request.name ?? "", object: object, old: old),
+            node: node, graph: objects)
+    }
+
+    /// The stored object with a patch applied, as the Endpoint will apply it (an apply
+    /// patch is merged like a merge patch: what NodeRestriction compares — labels,
+    /// taints, configSource — comes out the same unless the apply removes fields it owned).
+    static func patched(_ old: JSONValue, body: [UInt8], contentType: String?, request: APIRequest) -> JSONValue? {
+        let media = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        let kind = old["kind"]?.stringValue ?? ""
+        switch media {
+        case "application/json-patch+json":
+            guard let patch = try? JSONValue(parsing: body) else { return nil }
+            return try? JSONPatch.apply(patch, to: old)
+        case "application/merge-patch+json":
+            guard let patch = try? JSONValue(parsing: body) else { return nil }
+            return try? MergePatch.applyToObject(patch, to: old)
+        case "application/strategic-merge-patch+json":
+            guard let patch = try? JSONValue(parsing: body) else { return nil }
+            return try? StrategicMergePatch.apply(patch, to: old, group: request.resource.group, kind: kind)
+        case "application/apply-patch+yaml", "application/apply-patch+json":
+            guard let text = String(validating: body, as: UTF8.self), let patch = try? JSONValue(yaml: text) else {
+                return nil
+            }
+            return try? MergePatch.applyToObject(patch, to: old)
+        default:
+            return nil
+        }
+    }
+
+    /// ServiceAccount issuer discovery: `GET /.well-known/openid-configuration` and
+    /// `GET /openid/v1/jwks` (kube-apiserver's paths and content types, with an ETag so a
+    /// relying party revalidates cheaply); nil for other paths.
+    func issuerDiscoveryResponse(_ request: Request, start: ContinuousClock.Instant) async -> Response? {
+        let path = request.uri.path
+        let contentType: String
+        switch path {
+        case ServiceAccountIssuerDiscovery.configurationPath:
+            contentType = ServiceAccountIssuerDiscovery.configurationContentType
+        case ServiceAccountIssuerDiscovery.jwksPath:
+            contentType = ServiceAccountIssuerDiscovery.jwksContentType
+        default:
+            return nil
+        }
+        guard request.method == .get || request.method == .head else {
+            return finish(
+                status(.methodNotAllowed(method: request.method.rawValue)), verb: verbLabel(request.method),
+                resource: "", start: start)
+        }
+        guard let source = security.issuerDocuments, let body = await source(path) else {
+            return finish(status(.notFound), verb: "GET", resource: "", start: start)
+        }
+        return finish(document(body, contentType: contentType, for: request), verb: "GET", resource: "", start: start)
     }
 
     /// The TLS client's certificate, if the connection is TLS and the client sent one.
@@ -274,5 +366,39 @@ public struct ServingTLS: Sendable {
                 "--tls-private-key-file \(keyFile) is not the private key of --tls-cert-file \(certFile)")
         }
         return ServingPair(chain: chain, key: key)
+    }
+}
+
+/// Objects as the Endpoint reads them (at an edge: synced on demand, 503 offline), for
+/// NodeRestriction's lookups.
+struct EndpointObjects: NodeGraphSource {
+    let endpoint: Endpoint
+
+    func pods(boundTo node: String) async throws -> [JSONValue] {
+        let request = APIRequest(
+            verb: .list, resource: GroupVersionResource(group: "", version: "v1", resource: "pods"),
+            query: ["fieldSelector": ["spec.nodeName=\(node)"]],
+            client: "ake-node-restriction")
+        guard case .response(let r) = await endpoint.handle(request) else { return [] }
+        guard r.code == 200 else { throw Self.error(r) }
+        return (try JSONValue(parsing: r.body))["items"]?.arrayValue ?? []
+    }
+
+    func object(_ gvr: GroupVersionResource, namespace: String, name: String) async throws -> JSONValue? {
+        let request = APIRequest(
+            verb: .get, resource: gvr, namespace: namespace.isEmpty ? nil : namespace, name: name,
+            client: "ake-node-restriction")
+        guard case .response(let r) = await endpoint.handle(request) else { return nil }
+        if r.code == 404 { return nil }
+        guard r.code == 200 else { throw Self.error(r) }
+        return try JSONValue(parsing: r.body)
+    }
+
+    /// The Endpoint's Status as an error.
+    static func error(_ r: APIResponse) -> StatusError {
+        let status = try? JSONValue(parsing: r.body)
+        return StatusError(
+            code: r.code, reason: status?["reason"]?.stringValue ?? "InternalError",
+            message: status?["message"]?.stringValue ?? "lookup failed")
     }
 }

@@ -29,6 +29,7 @@ extension APIFront {
         }
         if request.uri.path == Self.statusPath, let status = statusResponse(request) { return status }
         if let mirrored = await mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
+        if let issuer = await issuerDiscoveryResponse(request, start: start) { return issuer }  // Server/APIFront+Auth.swift
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
         guard let route = KubeRoute(path: request.uri.path) else {
             return finish(status(.notFound), verb: verbLabel(request.method), resource: "", start: start)
@@ -115,8 +116,8 @@ extension APIFront {
                 apiRequest = r
                 apiRequest.user = user
             }
-            // NodeRestriction's rule on a kubelet's pod creation needs the body (APIFront+Auth.swift).
-            if let refusal = nodeRestriction(apiRequest) {
+            // NodeRestriction's rules on a node's writes need the body (APIFront+Auth.swift).
+            if let refusal = await nodeRestriction(apiRequest) {
                 slot.release()
                 return finish(status(refusal), verb: label, resource: path.resource, start: start)
             }

@@ -29,14 +29,15 @@ final class Cloud: Sendable {
     let endpoint: Endpoint
     let server: TestAPIServer
 
-    init() async throws {
+    /// `documents`: extra documents the cloud serves with an ETag (see `TestAPIServer`).
+    init(documents: [String: [UInt8]] = [:]) async throws {
         dir = try TempDir("ake-cloud")
         let catalog = ResourceCatalog.builtIn()
         store = try ObjectStore(
             directory: dir.path, catalog: catalog, options: .init(mapSize: 256 << 20), logger: Logger(label: "cloud"))
         endpoint = Endpoint(store: store, catalog: catalog, logger: Logger(label: "cloud"))
         try await endpoint.bootstrap()
-        server = try await TestAPIServer(endpoint: endpoint, catalog: catalog)
+        server = try await TestAPIServer(endpoint: endpoint, catalog: catalog, documents: documents)
     }
 
     func stop() async {

@@ -5,19 +5,26 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Projections
+import Synchronization
 
 /// A minimal HTTP/1.1 front for an `Endpoint`, enough to act as the "cloud" an edge
 /// syncs from (Kubernetes REST paths, list/get/watch/writes, /version, /api, /apis).
 /// Test support only: the real front is APIFront.
 final class TestAPIServer: Sendable {
     let endpoint: Endpoint
+    /// Extra documents served at their paths with an ETag, and how they were answered.
+    let served: Served
     let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
     let port: Int
     let task: Task<Void, Never>
 
     /// `catalog`: the endpoint's, to serve discovery of its custom resources (empty without).
-    init(endpoint: Endpoint, catalog: ResourceCatalog = ResourceCatalog(resources: [])) async throws {
+    init(
+        endpoint: Endpoint, catalog: ResourceCatalog = ResourceCatalog(resources: []),
+        documents: [String: [UInt8]] = [:]
+    ) async throws {
         self.endpoint = endpoint
+        self.served = Served(documents: documents)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { child in
@@ -29,12 +36,12 @@ final class TestAPIServer: Sendable {
             }
         self.channel = channel
         self.port = channel.channel.localAddress?.port ?? 0
-        self.task = Task { [endpoint, catalog] in
+        self.task = Task { [endpoint, catalog, served] in
             try? await channel.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {
-                            group.addTask { await Self.serve(connection, endpoint, catalog) }
+                            group.addTask { await Self.serve(connection, endpoint, catalog, served) }
                         }
                     } catch {}
                 }
@@ -50,9 +57,18 @@ final class TestAPIServer: Sendable {
         await task.value
     }
 
+    /// Extra documents served at their paths with an ETag (a 304 for a matching
+    /// `If-None-Match`), e.g. ServiceAccount issuer discovery; tests may replace them.
+    final class Served: Sendable {
+        let documents: Mutex<[String: [UInt8]]>
+        /// Requests for `documents`, by the status answered (200 or 304).
+        let answers = Mutex<[Int: Int]>([:])
+        init(documents: [String: [UInt8]]) { self.documents = Mutex(documents) }
+    }
+
     static func serve(
         _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, _ endpoint: Endpoint,
-        _ catalog: ResourceCatalog
+        _ catalog: ResourceCatalog, _ served: Served
     )
         async
     {
@@ -68,10 +84,36 @@ final class TestAPIServer: Sendable {
                     body += b.readBytes(length: b.readableBytes) ?? []
                 case .end:
                     guard let h = head else { continue }
+                    if try await respondDocument(h, served, outbound) { continue }
                     try await respond(h, body, endpoint, catalog, outbound)
                 }
             }
         }
+    }
+
+    /// Answers a request for one of the extra documents (true), with its ETag (the body's
+    /// hash) and a 304 when `If-None-Match` names it.
+    static func respondDocument(
+        _ head: HTTPRequestHead, _ served: Served, _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws -> Bool {
+        let path = URLComponents(string: head.uri)?.path ?? head.uri
+        guard head.method == .GET, let document = served.documents.withLock({ $0[path] }) else { return false }
+        var hasher = Hasher()
+        hasher.combine(document)
+        let tag = "\"\(UInt(bitPattern: hasher.finalize()))\""
+        let notModified = head.headers["If-None-Match"].contains(tag)
+        let code = notModified ? 304 : 200
+        served.answers.withLock { $0[code, default: 0] += 1 }
+        let bytes = notModified ? [] : document
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "ETag", value: tag)
+        headers.add(name: "Content-Length", value: String(bytes.count))
+        try await outbound.write(
+            .head(HTTPResponseHead(version: head.version, status: .init(statusCode: code), headers: headers)))
+        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: bytes))))
+        try await outbound.write(.end(nil))
+        return true
     }
 
     static func respond(
