@@ -48,7 +48,11 @@ struct NodeAgent: AsyncParsableCommand {
             group.addTask {
                 let started = ContinuousClock.now
                 while !Task.isCancelled {
-                    try await writeStats(running, to: stats)
+                    do {
+                        try await writeStats(running, to: stats)
+                    } catch {
+                        FileHandle.standardError.write(Data("ake-node-agent: writing \(stats): \(error)\n".utf8))
+                    }
                     if seconds > 0 && ContinuousClock.now - started > .seconds(seconds) { break }
                     try await Task.sleep(for: .milliseconds(Int(statsInterval * 1000)))
                 }
@@ -57,6 +61,7 @@ struct NodeAgent: AsyncParsableCommand {
             _ = try await group.next()
             group.cancelAll()
         }
+        for agent in running { try? await (agent.clientset.transport as? HTTPTransport)?.shutdown() }
     }
 }
 
@@ -77,9 +82,9 @@ actor WriteCounters {
     var failed = 0
     var lastError = ""
     func success() { ok += 1 }
-    func failure(_ e: any Error) {
+    func failure(_ op: String, _ e: any Error) {
         failed += 1
-        lastError = String(describing: e).prefix(200).description
+        lastError = "\(op): " + String(describing: e).prefix(300).description
     }
 }
 
@@ -152,15 +157,19 @@ final class Agent: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for r in runners { group.addTask { await r() } }
             if role == .kubelet {
-                group.addTask { await self.every(self.settings.leaseInterval) { try await self.renewLease() } }
-                group.addTask { await self.every(self.settings.statusInterval) { try await self.patchPodStatus() } }
-                group.addTask { await self.every(self.settings.eventInterval) { try await self.recordEvent() } }
+                group.addTask { await self.every(self.settings.leaseInterval, "lease") { try await self.renewLease() } }
+                group.addTask {
+                    await self.every(self.settings.statusInterval, "pod status") { try await self.patchPodStatus() }
+                }
+                group.addTask {
+                    await self.every(self.settings.eventInterval, "event") { try await self.recordEvent() }
+                }
             }
         }
     }
 
     /// Runs `body` every `interval` seconds (never when 0), counting successes and failures.
-    func every(_ interval: Double, _ body: @Sendable () async throws -> Void) async {
+    func every(_ interval: Double, _ op: String, _ body: @Sendable () async throws -> Void) async {
         guard interval > 0 else { return }
         // Spread the agents over the interval, as real nodes started at different times are.
         try? await Task.sleep(for: .milliseconds(Int(Double.random(in: 0..<interval) * 1000)))
@@ -170,7 +179,7 @@ final class Agent: Sendable {
                 await writes.success()
             } catch {
                 if Task.isCancelled { return }
-                await writes.failure(error)
+                await writes.failure(op, error)
             }
             try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
         }
@@ -272,5 +281,7 @@ func writeStats(_ agents: [Agent], to path: String) async throws {
     let body = "{\"time\":\(Date().timeIntervalSince1970),\"agents\":[\(parts.joined(separator: ","))]}\n"
     let tmp = path + ".tmp"
     try Data(body.utf8).write(to: URL(fileURLWithPath: tmp))
-    _ = try FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: tmp))
+    guard rename(tmp, path) == 0 else {
+        throw KubeClientError.configuration("cannot rename \(tmp) to \(path): errno \(errno)")
+    }
 }
