@@ -237,7 +237,7 @@ class Arrangement:
         self.site = self.site_proxy = None
         self.edges = []  # [(process, url, data dir)]
         self.agent = None
-        self.base = {"relists": 0, "writes_ok": 0, "writes_failed": 0}  # carried over agent restarts
+        self.base = {"relists": 0, "lists": 0, "writes_ok": 0, "writes_failed": 0}  # carried over agent restarts
         self.stats_path = os.path.join(tmp, "agents.json")
         upstream = self.proxy.url
         if name == "chained":
@@ -289,8 +289,8 @@ class Arrangement:
     def stop_agents(self):
         s = self.agent_stats()
         if s:
-            for k in self.base:
-                self.base[k] += sum(x[k] for x in s["agents"])
+            for k, v in agent_counts(s).items():
+                self.base[k] += v
         saved = dict(self.base)
         self.agent.kill()
         self.agent.wait(10)
@@ -308,8 +308,8 @@ class Arrangement:
         s = self.agent_stats()
         out = dict(self.base)
         if s:
-            for k in out:
-                out[k] += sum(x[k] for x in s["agents"])
+            for k, v in agent_counts(s).items():
+                out[k] += v
         return out
 
     def consistent(self, expected):
@@ -328,7 +328,22 @@ class Arrangement:
                 "cpu": self.cloud.cpu_seconds(), "rss": self.cloud.rss_mb(), **self.totals()}
 
 
-def run_fleet(a, edges, plots_series=True):
+def agent_counts(stats):
+    """Relists, informer lists (the first included), writes of one agent process's stats."""
+    out = {"relists": 0, "lists": 0, "writes_ok": 0, "writes_failed": 0}
+    for x in stats["agents"]:
+        for k in ("relists", "writes_ok", "writes_failed"):
+            out[k] += x[k]
+        out["lists"] += sum(v["lists"] for v in x["informers"].values())
+    return out
+
+
+def cloud_lists(classes):
+    """List requests (any resource) in a proxy's per-class counts."""
+    return sum(v[0] for k, v in classes.items() if k.startswith("list "))
+
+
+def run_fleet(a, edges):
     """One full run at `edges` nodes; returns the result dictionary."""
     a.edges = edges
     P = Procs("bench-fleet", a.ake)
@@ -393,7 +408,10 @@ def run_fleet(a, edges, plots_series=True):
                             x.cloud.churn_service(svc)
                 stop.wait(1.0)
 
+        snapshots = {}  # phase -> {arrangement: list requests so far}
+
         def phase(name):
+            snapshots[name] = {n: cloud_lists(json.loads(ctl(x.proxy, "requests")[3:])) for n, x in arr.items()}
             marks.append((name, time.time() - t0))
             log("phase %s (t=%.0f s)" % (name, time.time() - t0))
 
@@ -462,7 +480,7 @@ def run_fleet(a, edges, plots_series=True):
             x.start_agents()
         converge("reboot", max(S, 180), rebooted)
         wait_until(t0, marks[-1][1] + S)
-        marks.append(("end", time.time() - t0))
+        phase("end")
         stop.set()
         for t in threads:
             t.join(30)
@@ -475,7 +493,7 @@ def run_fleet(a, edges, plots_series=True):
                 result["lan"][n] = {"bytes_down": int(f["bytes_down"]), "bytes_up": int(f["bytes_up"]),
                                     "requests": int(f["requests"])}
             per = {}
-            for (ph, start), (_, end) in zip(marks, marks[1:]):
+            for (ph, start), (nxt, end) in zip(marks, marks[1:]):
                 s0 = at(series[n], start)
                 s1 = at(series[n], end)
                 rss = [s["rss"] for t, s in series[n] if start <= t <= end and s["rss"] is not None]
@@ -487,6 +505,8 @@ def run_fleet(a, edges, plots_series=True):
                     "cloud_cpu_s": None if s1["cpu"] is None else round(s1["cpu"] - s0["cpu"], 2),
                     "cloud_rss_mb": round(max(rss), 1) if rss else None,
                     "relists": s1["relists"] - s0["relists"],
+                    "agent_lists": s1["lists"] - s0["lists"],
+                    "cloud_lists": snapshots[nxt][n] - snapshots[ph][n],
                     "write_errors": s1["writes_failed"] - s0["writes_failed"],
                     "writes_ok": s1["writes_ok"] - s0["writes_ok"],
                 }
@@ -521,6 +541,7 @@ def log(msg):
 
 FIGURES = [("requests", "requests"), ("bytes_down", "bytes down"), ("bytes_up", "bytes up"),
            ("cloud_cpu_s", "cloud CPU s"), ("cloud_rss_mb", "cloud RSS MB"), ("relists", "agent relists"),
+           ("agent_lists", "agent informer lists"), ("cloud_lists", "list requests at the cloud"),
            ("write_errors", "agent write errors")]
 
 
@@ -544,12 +565,28 @@ def table(r):
         for n in names:
             if n != "direct" and tot[n]:
                 lines.append("  direct / %s = %.2f" % (n, tot["direct"] / tot[n]))
+    scen = {n: sum(r["phases"][n][p]["bytes_down"] + r["phases"][n][p]["bytes_up"]
+                   for p in ("long-cut", "heal2", "reboot")) for n in names}
+    lines.append("cut past retention + heal + reboot (long-cut, heal2, reboot) cloud bytes: "
+                 + ", ".join("%s %d" % (n, scen[n]) for n in names))
+    if "direct" in scen:
+        for n in names:
+            if n != "direct" and scen[n]:
+                lines.append("  direct / %s = %.2f" % (n, scen["direct"] / scen[n]))
+    lines += ["", "per node: steady B/s (down+up) | heal2 requests, bytes | reboot requests, bytes"]
+    for n in names:
+        ph = r["phases"][n]
+        lines.append("  %s: %.1f | %.1f, %.0f | %.1f, %.0f" % (
+            n, (ph["steady"]["bytes_down"] + ph["steady"]["bytes_up"]) / ph["steady"]["seconds"] / r["edges"],
+            ph["heal2"]["requests"] / r["edges"], (ph["heal2"]["bytes_down"] + ph["heal2"]["bytes_up"]) / r["edges"],
+            ph["reboot"]["requests"] / r["edges"],
+            (ph["reboot"]["bytes_down"] + ph["reboot"]["bytes_up"]) / r["edges"]))
     for n, v in r["lan"].items():
         lines.append("%s: site LAN (edges <-> site, not cloud-bound): %d bytes down, %d up, %d requests" % (
             n, v["bytes_down"], v["bytes_up"], v["requests"]))
     lines += ["", "where the cloud's bytes go (requests / bytes down / bytes up, top classes by bytes):"]
     for n in names:
-        top = sorted(r["classes"][n].items(), key=lambda kv: -(kv[1][1] + kv[1][2]))[:8]
+        top = sorted(r["classes"][n].items(), key=lambda kv: -(kv[1][1] + kv[1][2]))[:10]
         lines.append("  %s: " % n + "; ".join("%s %d/%d/%d" % (k, v[0], v[2], v[1]) for k, v in top))
     return "\n".join(lines)
 
@@ -602,18 +639,22 @@ def plots(r, sweep, out):
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fleet-heal-requests.png"), dpi=110)
     plt.close(fig)
-    # 3. relists per agent, by phase.
+    # 3. relists per agent and list requests reaching the cloud per node, by phase.
     phases = [p for p in PHASES if p != "warm-up"]
-    fig, ax = plt.subplots(figsize=(9, 3.8))
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     width = 0.8 / max(1, len(r["phases"]))
-    for k, n in enumerate(r["phases"]):
-        ys = [r["phases"][n][p]["relists"] / (2.0 * r["edges"]) for p in phases]
-        ax.bar([i + k * width for i in range(len(phases))], ys, width, label=n, color=colors.get(n))
-    ax.set_xticks([i + width * (len(r["phases"]) - 1) / 2 for i in range(len(phases))])
-    ax.set_xticklabels(phases)
-    ax.set_ylabel("relists per agent")
-    ax.set_title("Informer relists per agent (%d nodes x 2 agents, 3 informers each)" % r["edges"], fontsize=10)
-    ax.legend()
+    for ax, key, per, title in [
+            (axes[0], "relists", 2.0 * r["edges"], "informer relists per agent (410 Gone: the cache is rebuilt)"),
+            (axes[1], "cloud_lists", 1.0 * r["edges"], "list requests reaching the cloud, per node")]:
+        for k, n in enumerate(r["phases"]):
+            ys = [r["phases"][n][p][key] / per for p in phases]
+            ax.bar([i + k * width for i in range(len(phases))], ys, width, label=n, color=colors.get(n))
+        ax.set_xticks([i + width * (len(r["phases"]) - 1) / 2 for i in range(len(phases))])
+        ax.set_xticklabels(phases)
+        ax.set_title(title, fontsize=10)
+        ax.legend()
+    fig.suptitle("%d nodes x 2 agents (kubelet-like: pods, services, node; kube-proxy-like: services, "
+                 "endpointslices, node)" % r["edges"], fontsize=10)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fleet-relists.png"), dpi=110)
     plt.close(fig)
