@@ -547,7 +547,7 @@ FIGURES = [("requests", "requests"), ("bytes_down", "bytes down"), ("bytes_up", 
 
 def table(r):
     names = list(r["phases"])
-    lines = ["fleet: %d edges, %d s phases (2 agents per node)" % (r["edges"], r["seconds"]), ""]
+    lines = ["fleet: %d edges, %s s phases (2 agents per node)" % (r["edges"], r.get("seconds", "?")), ""]
     head = "| phase | figure | " + " | ".join(names) + " |"
     lines += [head, "|" + "---|" * (2 + len(names))]
     for ph in [p for p in PHASES if p in r["phases"][names[0]]]:
@@ -581,11 +581,12 @@ def table(r):
             ph["heal2"]["requests"] / r["edges"], (ph["heal2"]["bytes_down"] + ph["heal2"]["bytes_up"]) / r["edges"],
             ph["reboot"]["requests"] / r["edges"],
             (ph["reboot"]["bytes_down"] + ph["reboot"]["bytes_up"]) / r["edges"]))
-    for n, v in r["lan"].items():
+    for n, v in r.get("lan", {}).items():
         lines.append("%s: site LAN (edges <-> site, not cloud-bound): %d bytes down, %d up, %d requests" % (
             n, v["bytes_down"], v["bytes_up"], v["requests"]))
-    lines += ["", "where the cloud's bytes go (requests / bytes down / bytes up, top classes by bytes):"]
-    for n in names:
+    if r.get("classes"):
+        lines += ["", "where the cloud's bytes go (requests / bytes down / bytes up, top classes by bytes):"]
+    for n in names if r.get("classes") else []:
         top = sorted(r["classes"][n].items(), key=lambda kv: -(kv[1][1] + kv[1][2]))[:10]
         lines.append("  %s: " % n + "; ".join("%s %d/%d/%d" % (k, v[0], v[2], v[1]) for k, v in top))
     return "\n".join(lines)
@@ -680,7 +681,16 @@ def main():
     ap.add_argument("--sweep", default="", help="also run at these N (comma-separated) for the heal plot")
     ap.add_argument("--plots", help="directory for the PNGs (e.g. docs/bench)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--from-json", help="print the table (and with --plots, draw) from an earlier --json output")
     a = ap.parse_args()
+    if a.from_json:
+        with open(a.from_json) as f:
+            r = json.load(f)
+        r["marks"] = [tuple(m) for m in r["marks"]]
+        if a.plots:
+            plots(r, r["sweep"], a.plots)
+        report(r)
+        return
     a.arrangements = [x for x in a.arrangements.split(",") if x]
     if a.cloud:
         if not a.cloud.startswith("http://127.0.0.1:"):
@@ -706,17 +716,21 @@ def main():
     log("main run at N=%d" % a.edges)
     r = run_fleet(a, a.edges)
     r["load"] = os.getloadavg()
-    r["sweep"] = [{"edges": s["edges"], "phases": s["phases"], "heal_seconds": s["heal_seconds"]} for s in sweep]
+    r["sweep"] = [{k: v for k, v in s.items() if k != "series"} for s in sweep]
     if a.plots:
         plots(r, sweep, a.plots)
     if a.json:
         print(json.dumps(r))
     else:
-        print(table(r))
-        for s in sweep:
-            print()
-            print(table({**s, "lan": s["lan"], "classes": s["classes"]}))
-        print("\nload average at the end: %.2f %.2f %.2f" % r["load"])
+        report(r)
+
+
+def report(r):
+    print(table(r))
+    for s in r["sweep"]:
+        print()
+        print(table(s))
+    print("\nload average at the end: %.2f %.2f %.2f" % tuple(r["load"]))
 
 
 if __name__ == "__main__":
