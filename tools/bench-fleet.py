@@ -328,6 +328,16 @@ class Arrangement:
                 "cpu": self.cloud.cpu_seconds(), "rss": self.cloud.rss_mb(), **self.totals()}
 
 
+def start_cloud(P, a, data, *extra, stderr=None):
+    """`ake serve` with --cloud-ake when given (the edges and the site use --ake)."""
+    saved = P.ake
+    P.ake = a.cloud_ake or a.ake
+    try:
+        return P.start_ake(data, *extra, stderr=stderr)
+    finally:
+        P.ake = saved
+
+
 def agent_counts(stats):
     """Relists, informer lists (the first included), writes of one agent process's stats."""
     out = {"relists": 0, "lists": 0, "writes_ok": 0, "writes_failed": 0}
@@ -345,7 +355,7 @@ def cloud_lists(classes):
 
 def run_fleet(a, edges):
     """One full run at `edges` nodes; returns the result dictionary."""
-    a.edges = edges
+    a = argparse.Namespace(**{**vars(a), "edges": edges})
     P = Procs("bench-fleet", a.ake)
     tmp = tempfile.mkdtemp(prefix="ake-fleet-")
     result = {"edges": edges, "seconds": a.seconds, "phases": {}, "series": {}, "heal_seconds": {},
@@ -360,7 +370,7 @@ def run_fleet(a, edges):
             else:
                 cloud_log = open(os.path.join(d, "cloud.log"), "a")
                 P.files.append(cloud_log)
-                proc, url = P.start_ake(os.path.join(d, "cloud"), "--retention-max-events",
+                proc, url = start_cloud(P, a, os.path.join(d, "cloud"), "--retention-max-events",
                                         str(a.retention_max_events), "--compaction-interval", "1s", stderr=cloud_log)
             cloud = Cloud(url, proc)
             cloud.seed(edges, a.pods_per_node, a.services)
@@ -664,6 +674,7 @@ def plots(r, sweep, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ake", default=os.path.join(ROOT, ".build", "release", "ake"))
+    ap.add_argument("--cloud-ake", help="the `ake` binary for the clouds (default: --ake)")
     ap.add_argument("--agent", default=os.path.join(ROOT, ".build", "release", "ake-node-agent"))
     ap.add_argument("--cloud", help="an http:// URL of a loopback API server to use as the cloud for the one "
                                     "arrangement given by --arrangements (default: a fresh AKE per arrangement)")
