@@ -150,6 +150,15 @@ let package = Package(
             ],
             path: "Benchmarks/AKEBench",
             swiftSettings: swiftSettings),
+        // The fleet benchmark's node agent (tools/bench-fleet.py): kubelet- and kube-proxy-like
+        // KubeClient informers and writes. Built only by `swift build --product ake-node-agent`.
+        .executableTarget(
+            name: "ake-node-agent",
+            dependencies: [
+                "KubeClient", "KubeModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/NodeAgent",
+            swiftSettings: swiftSettings),
         // Helpers several test targets share (a seeded random generator).
         .target(name: "AKETestSupport", path: "Tests/Support/AKETestSupport", swiftSettings: swiftSettings),
         .testTarget(

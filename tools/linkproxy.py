@@ -13,7 +13,10 @@ takes one-line commands over TCP and answers `ok ...`:
     refuse   drop every open connection and refuse new ones (close at once)
     heal     forward again
     delay MS add MS milliseconds before forwarding each chunk (0 = none)
-    stats    ok bytes_up=N bytes_down=N connections=N state=S
+    stats    ok bytes_up=N bytes_down=N connections=N state=S requests=N
+    requests ok {JSON}: per request class ("watch pods", "put leases", "get /version", ...)
+             [requests, bytes up, bytes down]; a connection's bytes go to the class of the
+             request last sent on it (HTTP/1.1 without pipelining, as Kubernetes clients speak)
     quit     stop the proxy
 
 With --stdin-control the same commands are read from stdin (one per line) and the
@@ -22,9 +25,34 @@ itself after --max-seconds so a crashed test cannot leave it behind.
 """
 import argparse
 import asyncio
+import json
+import re
 import sys
 
 LOOPBACK = "127.0.0.1"
+REQUEST_LINE = re.compile(rb"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) (\S+) HTTP/1\.[01]\r\n")
+
+
+def request_class(method, target):
+    """'watch pods', 'list services', 'patch pods/status', 'get /version': the verb and the
+    resource (namespace and object names dropped) of one request line."""
+    path, _, query = target.partition("?")
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"] and len(parts) >= 2:
+        rest = parts[2:]
+    elif parts[:1] == ["apis"] and len(parts) >= 3:
+        rest = parts[3:]
+    else:
+        return "%s %s" % (method.lower(), "/" + "/".join(parts[:2]))
+    if len(rest) >= 2 and rest[0] == "namespaces" and len(rest) != 2:
+        rest = rest[2:]
+    if not rest:
+        return "%s %s" % (method.lower(), "/" + "/".join(parts))
+    resource, named, sub = rest[0], len(rest) >= 2, "/".join(rest[2:])
+    verb = method.lower()
+    if method == "GET":
+        verb = "watch" if re.search(r"(^|&)watch=(true|1)", query) else ("get" if named else "list")
+    return "%s %s%s" % (verb, resource, "/" + sub if sub else "")
 
 
 class Proxy:
@@ -37,6 +65,21 @@ class Proxy:
         self.bytes_up = 0
         self.bytes_down = 0
         self.total = 0
+        self.requests = 0
+        self.classes = {}  # class -> [requests, bytes up, bytes down]
+
+    def count_up(self, conn, data):
+        """Finds request lines in the bytes a client sent (keeping a tail for lines split
+        across reads) and charges the bytes to the connection's current request class."""
+        buf = conn["tail"] + data
+        end = 0
+        for m in REQUEST_LINE.finditer(buf):
+            conn["class"] = request_class(m.group(1).decode(), m.group(2).decode("latin-1"))
+            self.requests += 1
+            self.classes.setdefault(conn["class"], [0, 0, 0])[0] += 1
+            end = m.end()
+        conn["tail"] = buf[max(end, len(buf) - 4096):]
+        self.classes.setdefault(conn["class"], [0, 0, 0])[1] += len(data)
 
     def drop_all(self):
         for pair in list(self.conns):
@@ -48,7 +91,7 @@ class Proxy:
                         pass
         self.conns.clear()
 
-    async def pump(self, reader, writer, up):
+    async def pump(self, reader, writer, up, conn):
         try:
             while True:
                 data = await reader.read(65536)
@@ -62,8 +105,10 @@ class Proxy:
                     await asyncio.sleep(self.delay)
                 if up:
                     self.bytes_up += len(data)
+                    self.count_up(conn, data)
                 else:
                     self.bytes_down += len(data)
+                    self.classes.setdefault(conn["class"], [0, 0, 0])[2] += len(data)
                 writer.write(data)
                 await writer.drain()
         except Exception:
@@ -99,7 +144,8 @@ class Proxy:
         pair = (cwriter, uwriter)
         self.conns.add(pair)
         try:
-            await asyncio.gather(self.pump(creader, uwriter, True), self.pump(ureader, cwriter, False))
+            conn = {"tail": b"", "class": "(no request yet)"}
+            await asyncio.gather(self.pump(creader, uwriter, True, conn), self.pump(ureader, cwriter, False, conn))
         finally:
             self.conns.discard(pair)
 
@@ -127,8 +173,10 @@ class Proxy:
             self.delay = max(0.0, float(parts[1]) / 1000.0)
             return "ok delay"
         if cmd == "stats":
-            return "ok bytes_up=%d bytes_down=%d connections=%d state=%s" % (
-                self.bytes_up, self.bytes_down, self.total, self.state)
+            return "ok bytes_up=%d bytes_down=%d connections=%d state=%s requests=%d" % (
+                self.bytes_up, self.bytes_down, self.total, self.state, self.requests)
+        if cmd == "requests":
+            return "ok " + json.dumps(self.classes, sort_keys=True)
         return "error unknown command"
 
     async def stdin_control(self):

@@ -28,8 +28,15 @@ extension Kubeconfig {
             configuration.tlsConfiguration = tls
         }
         configuration.decompression = .disabled
+        // Over HTTP/1.1 every open watch holds a connection for its whole life; AsyncHTTPClient's
+        // default of 8 connections per host would queue the 9th watch (and every list or write
+        // after it) until the pool timeout. client-go opens as many as it needs.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.maxConnectionsPerHost
         return configuration
     }
+
+    /// Connections one client keeps to its server at most (each open watch holds one).
+    public static let maxConnectionsPerHost = 1024
 
     /// The bearer token to send now: a token file is re-read on every request so that
     /// rotated tokens (projected service-account tokens) are picked up; otherwise the
