@@ -204,7 +204,10 @@ struct WatchTests {
     @Test("a watcher that stops reading never blocks writes, and later gets every event in order")
     func slowWatcher() async throws {
         try await withStore { store in
-            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(sendInitialEvents: false))
+            // 384 durable writes can take longer than boundedWatch's 60 s on a loaded machine
+            // (the watch would end at its timeout before reading them).
+            let stream = try store.watch(
+                configMapsGVR, WatchOptions(sendInitialEvents: false, timeout: .seconds(900)))
             var it = stream.makeAsyncIterator()
             let first = try await store.upsert(configMapsGVR, "ns", "x0")
             #expect(await it.next()?.rv == first.rv)  // now synced with the hub
