@@ -211,8 +211,15 @@ struct KubeResponder: HTTPResponder {
     typealias Context = FrontRequestContext
     let front: APIFront
 
+    /// Handles the request in a child task. A task keeps the high-water mark of its async
+    /// stack until it ends, and the connection's task lives as long as the connection — for
+    /// a watch, hours: routing, admission and the Endpoint's frames (~15 KB) would stay
+    /// pinned on every open watch. The child's stack is freed when the response is ready;
+    /// a watch's body then streams on the slim connection task.
     func respond(to request: Request, context: FrontRequestContext) async throws -> Response {
-        await front.respond(to: request, channel: context.channel)
+        let channel = context.channel
+        async let response = front.respond(to: request, channel: channel)
+        return await response
     }
 }
 

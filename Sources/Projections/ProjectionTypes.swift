@@ -1,5 +1,6 @@
 import EventLog
 import KubeModel
+import Synchronization
 
 /// The current version of an object as stored.
 public struct StoredObject: Sendable, Hashable {
@@ -131,13 +132,45 @@ public struct WatchEvent: Sendable {
     public var rv: ResourceVersion
     /// Object JSON; for BOOKMARK only kind, apiVersion and metadata.resourceVersion; for ERROR a Status.
     public var object: [UInt8]
+    /// The encodings of this very event shared by every watcher it is delivered to (a live
+    /// change fanned out by the hub); `nil` for an event only one watcher sees (initial state,
+    /// a log catch-up, a bookmark). A transport that changes `type` or `object` must drop it.
+    public var frames: SharedFrames?
 
     /// An event.
-    public init(type: WatchEventType, rv: ResourceVersion, object: [UInt8]) {
+    public init(type: WatchEventType, rv: ResourceVersion, object: [UInt8], frames: SharedFrames? = nil) {
         self.type = type
         self.rv = rv
         self.object = object
+        self.frames = frames
     }
+}
+
+/// Encoded forms of one watch event, made once and shared by all its watchers: the first
+/// watcher that needs an encoding (JSON line, Table row, protobuf frame — any key the
+/// transport chooses) makes it, the others reuse the same bytes. Holds one value per key;
+/// thread-safe.
+public final class SharedFrames: Sendable {
+    private let frames = Mutex<[(key: String, value: any Sendable)]>([])
+
+    /// An empty cache.
+    public init() {}
+
+    /// The value stored under `key`, made by `make` (once, under the lock) if there is none
+    /// yet. `key` must name everything the encoding depends on besides the event itself.
+    public func frame<Value: Sendable>(_ key: String, make: () -> Value) -> Value {
+        frames.withLock { frames in
+            for entry in frames where entry.key == key {
+                if let value = entry.value as? Value { return value }
+            }
+            let value = make()
+            frames.append((key, value))
+            return value
+        }
+    }
+
+    /// How many encodings were made (tests).
+    public var count: Int { frames.withLock { $0.count } }
 }
 
 /// Who made a write (the log's `EventOrigin`), named here so that the layers above (the

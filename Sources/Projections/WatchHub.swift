@@ -91,8 +91,8 @@ final class WatchHub: Sendable {
         }
         let targets = slots.withLock { Array($0.values) }
         guard !targets.isEmpty else { return }
-        var byResource: [String: [ChangeRecord]] = [:]
-        for r in records { byResource[r.storageKey, default: []].append(r) }
+        var byResource: [String: [FannedChange]] = [:]
+        for r in records { byResource[r.storageKey, default: []].append(FannedChange(r)) }
         for slot in targets {
             slot.offer(byResource[slot.storageKey] ?? [], head: head)
         }
@@ -107,6 +107,24 @@ final class WatchHub: Sendable {
         }
         for slot in all { slot.close() }
         clock.stop()
+    }
+}
+
+/// One change as the dispatcher fans it out: the event each delivered type makes is built
+/// once, so every watcher that receives it shares one ``SharedFrames`` (and the transport
+/// encodes it once per encoding). Used by the single dispatcher only.
+final class FannedChange {
+    let record: ChangeRecord
+    private var events: [WatchEvent] = []
+
+    init(_ record: ChangeRecord) { self.record = record }
+
+    /// The event of `type` for this change (a selector can turn a MODIFIED into ADDED or DELETED).
+    func event(_ type: WatchEventType) -> WatchEvent {
+        if let e = events.first(where: { $0.type == type }) { return e }
+        let e = WatchEvent(type: type, rv: record.rv, object: record.object, frames: SharedFrames())
+        events.append(e)
+        return e
     }
 }
 
@@ -160,10 +178,11 @@ final class WatcherSlot: Sendable {
     }
 
     /// Writer thread: offers a batch's changes of this slot's resource.
-    func offer(_ records: [ChangeRecord], head: ResourceVersion) {
+    func offer(_ changes: [FannedChange], head: ResourceVersion) {
         state.withLock { s in
             guard s.synced, !s.closed else { return }
-            for r in records where r.rv > s.queuedThrough {
+            for change in changes where change.record.rv > s.queuedThrough {
+                let r = change.record
                 guard
                     let type = filter.transition(
                         r.type, namespace: r.namespace, name: r.name, new: r.attributes, old: r.previous)
@@ -175,7 +194,7 @@ final class WatcherSlot: Sendable {
                     s.resumeWaiter()
                     return
                 }
-                s.buffer.append(WatchEvent(type: type, rv: r.rv, object: r.object))
+                s.buffer.append(change.event(type))
             }
             if head > s.queuedThrough { s.queuedThrough = head }
             if s.bufferedCount > 0 { s.resumeWaiter() }

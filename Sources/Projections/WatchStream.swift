@@ -1,5 +1,6 @@
 import EventLog
 import KubeModel
+import Synchronization
 
 /// Where a watch starts.
 enum WatchStart: Sendable {
@@ -20,6 +21,38 @@ struct WatchPlan: Sendable {
     let allowBookmarks: Bool
     let timeout: Duration
     let bookmarkInterval: Duration
+    let stopper = WatchStopper()
+}
+
+/// Ends a watch from outside the task that consumes it (client gone, server shutting
+/// down), without that task having to be cancelled: the waiting consumer is woken and its
+/// next `next()` returns nil.
+final class WatchStopper: Sendable {
+    private struct State {
+        var stopped = false
+        var slot: WatcherSlot?
+    }
+
+    private let state = Mutex(State())
+
+    var isStopped: Bool { state.withLock { $0.stopped } }
+
+    func stop() {
+        let slot = state.withLock { s -> WatcherSlot? in
+            s.stopped = true
+            return s.slot
+        }
+        slot?.close()
+    }
+
+    /// The cursor went live with `slot` (closed at once if the watch was already stopped).
+    func attach(_ slot: WatcherSlot) {
+        let stopped = state.withLock { s -> Bool in
+            s.slot = slot
+            return s.stopped
+        }
+        if stopped { slot.close() }
+    }
 }
 
 /// A watch: bounded and pull-based. The consumer's iteration reads the log (or the
@@ -30,6 +63,11 @@ public struct WatchStream: AsyncSequence, Sendable {
     let plan: WatchPlan
 
     public func makeAsyncIterator() -> Iterator { Iterator(cursor: WatchCursor(plan)) }
+
+    /// Ends the stream from any task: its consumer, also one waiting for the next event,
+    /// gets `nil` (it need not be cancelled). For transports whose write loop is itself the
+    /// consumer, so a client disconnect or shutdown needs no second task to cancel.
+    public func stop() { plan.stopper.stop() }
 
     /// The stream's iterator; ending or dropping it unregisters the watch.
     public struct Iterator: AsyncIteratorProtocol {
@@ -112,7 +150,7 @@ final class WatchCursor {
                 if e.type != .error { lastRV = max(lastRV, e.rv) }
                 return e
             }
-            if Task.isCancelled { return finish() }
+            if Task.isCancelled || plan.stopper.isStopped { return finish() }
             if case .finished = phase { return nil }
             let now = ContinuousClock.now
             if now >= deadline {
@@ -190,6 +228,7 @@ final class WatchCursor {
         let slot = WatcherSlot(storageKey: plan.gvr.storageKey, filter: plan.filter, after: rv)
         hub.register(slot)
         self.slot = slot
+        plan.stopper.attach(slot)
         phase = .live
         if plan.allowBookmarks { nextBookmark = .now + plan.bookmarkInterval }
     }

@@ -20,28 +20,6 @@ struct PrimitivesTests {
         #expect(b == nil)
     }
 
-    @Test("the handoff passes elements one at a time, in order, and finish wakes both sides")
-    func handoff() async {
-        let h = Handoff<Int>()
-        async let produced: Int = {
-            var n = 0
-            for i in 0..<100 {
-                guard await h.send(i) else { break }
-                n += 1
-            }
-            return n
-        }()
-        var got: [Int] = []
-        while got.count < 50, let v = await h.receive() { got.append(v) }
-        h.finish()
-        let n = await produced
-        #expect(got == Array(0..<50))
-        // The producer ran at most one element ahead of the consumer.
-        #expect(n >= 50 && n <= 51)
-        #expect(await h.receive() == nil)
-        #expect(await h.send(1) == false)
-    }
-
     @Test("front Status objects have the apiserver's exact shape")
     func statusShape() {
         let s = FrontStatus.tooManyRequests(retryAfter: 2).statusObject().jsonString

@@ -204,7 +204,10 @@ struct WatchTests {
     @Test("a watcher that stops reading never blocks writes, and later gets every event in order")
     func slowWatcher() async throws {
         try await withStore { store in
-            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(sendInitialEvents: false))
+            // 384 durable writes can take longer than boundedWatch's 60 s on a loaded machine
+            // (the watch would end at its timeout before reading them).
+            let stream = try store.watch(
+                configMapsGVR, WatchOptions(sendInitialEvents: false, timeout: .seconds(900)))
             var it = stream.makeAsyncIterator()
             let first = try await store.upsert(configMapsGVR, "ns", "x0")
             #expect(await it.next()?.rv == first.rv)  // now synced with the hub
@@ -217,6 +220,82 @@ struct WatchTests {
             #expect(got == expected)
             let more = try await store.upsert(configMapsGVR, "ns", "last")
             #expect(await it.next()?.rv == more.rv)
+        }
+    }
+
+    @Test("one live change reaches all its watchers as one shared event; a selector's DELETED is another")
+    func sharedLiveEvents() async throws {
+        try await withStore { store in
+            let from = store.log.head
+            let web = try LabelSelector(parsing: "app=web")
+            var plain1 = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: from)).makeAsyncIterator()
+            var plain2 = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: from)).makeAsyncIterator()
+            var selected = try store.boundedWatch(
+                configMapsGVR, WatchOptions(labelSelector: web, resourceVersion: from)
+            ).makeAsyncIterator()
+            let first = try await store.upsert(configMapsGVR, "ns", "a", labels: ["app": "web"])
+            // The first event comes from the log; after it every watcher is synced with the hub.
+            #expect(await plain1.next()?.rv == first.rv)
+            #expect(await plain2.next()?.rv == first.rv)
+            #expect(await selected.next()?.rv == first.rv)
+
+            let moved = try await store.upsert(configMapsGVR, "ns", "a", labels: ["app": "db"])
+            let e1 = try #require(await plain1.next())
+            let e2 = try #require(await plain2.next())
+            let e3 = try #require(await selected.next())
+            #expect([e1.type, e2.type, e3.type] == [.modified, .modified, .deleted])
+            #expect([e1.rv, e2.rv, e3.rv] == [moved.rv, moved.rv, moved.rv])
+            #expect(e1.object == moved.bytes && e2.object == moved.bytes && e3.object == moved.bytes)
+            let f1 = try #require(e1.frames)
+            let f2 = try #require(e2.frames)
+            let f3 = try #require(e3.frames)
+            #expect(f1 === f2, "both plain watchers got the very same event")
+            #expect(f1 !== f3, "the DELETED the selector makes is encoded on its own")
+            var made = 0
+            for frames in [f1, f2, f3] {
+                _ = frames.frame("json") {
+                    made += 1
+                    return made
+                }
+            }
+            #expect(made == 2, "one encoding per distinct event and key")
+            #expect(f1.frame("json") { -1 } == 1)
+
+            let back = try await store.upsert(configMapsGVR, "ns", "a", labels: ["app": "web"])
+            #expect(await selected.next()?.type == .added)
+            #expect(await plain1.next()?.rv == back.rv)
+            #expect(await plain2.next()?.rv == back.rv)
+        }
+    }
+
+    @Test("stop() ends a watch waiting in another task without cancelling it, and unregisters it")
+    func stopFromOutside() async throws {
+        try await withStore { store in
+            let stream = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: store.log.head))
+            let (started, startedContinuation) = AsyncStream<Void>.makeStream()
+            let task = Task {
+                var it = stream.makeAsyncIterator()
+                startedContinuation.yield()
+                var count = 0
+                while await it.next() != nil { count += 1 }
+                return count
+            }
+            for await _ in started { break }
+            let a = try await store.upsert(configMapsGVR, "ns", "a")
+            // Wait (bounded) until the watch is live and has taken its event, so stop() wakes a waiting consumer.
+            for _ in 0..<500 where store.watcherCount == 0 || store.log.head < a.rv {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            stream.stop()
+            let count = await task.value
+            #expect(count <= 1)
+            #expect(store.watcherCount == 0)
+
+            let stoppedEarly = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: store.log.head))
+            stoppedEarly.stop()
+            var it = stoppedEarly.makeAsyncIterator()
+            #expect(await it.next() == nil)
+            #expect(store.watcherCount == 0)
         }
     }
 

@@ -51,7 +51,7 @@ extension APIFront {
             if AccessReviews.handles(group: path.group, version: path.version, resource: path.resource) {
                 return await reviewResponse(path, request: request, user: user, start: start)
             }
-            return await resourceResponse(path, request: request, user: user, start: start)
+            return await resourceResponse(path, request: request, user: user, start: start, channel: channel)
         }
     }
 
@@ -60,7 +60,8 @@ extension APIFront {
     /// Executes a resource request: ``FrontRequest/parse(_:path:catalog:)`` decides what it
     /// means; this sheds load, reads the body, calls the Endpoint and encodes the answer.
     func resourceResponse(
-        _ path: ResourcePath, request: Request, user: UserInfo? = nil, start: ContinuousClock.Instant
+        _ path: ResourcePath, request: Request, user: UserInfo? = nil, start: ContinuousClock.Instant,
+        channel: (any Channel)? = nil
     ) async -> Response {
         let parsed: FrontRequest
         var outcome = FrontRequest.parse(request.head, path: path, catalog: catalog)
@@ -156,7 +157,9 @@ extension APIFront {
             let framing = parsed.table.map {
                 TableWatchFraming(info: parsed.info, version: $0.version, includeObject: $0.includeObject)
             }
-            return watchResponse(stream, request: request, slot: slot, table: framing, metadata: parsed.metadata)
+            return watchResponse(
+                stream, request: request, slot: slot, table: framing, metadata: parsed.metadata,
+                eventLoop: channel?.eventLoop)
         }
     }
 
@@ -186,66 +189,45 @@ extension APIFront {
     /// (and so flushed) on its own. The socket's backpressure paces the cursor; the
     /// stream ends when the watch ends, the client goes away, or the server shuts down.
     /// With `table`, each event's object is sent as a Table (`kubectl get -w`); with
-    /// `metadata`, as a PartialObjectMetadata (metadata informers).
+    /// `metadata`, as a PartialObjectMetadata (metadata informers). The response task is
+    /// itself the cursor's consumer (no task per watch besides it): a disconnect or
+    /// shutdown stops the stream, which wakes it. With `eventLoop` (the connection's), that
+    /// task runs on the loop, so a wake-up and its write need no hop between threads.
     func watchResponse(
         _ stream: APIWatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil,
-        metadata: MetadataRequest? = nil
+        metadata: MetadataRequest? = nil, eventLoop: (any EventLoop)? = nil
     ) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-cache, private"
         let logger = self.logger
+        let executor = eventLoop.map(EventLoopTaskExecutor.init)
         let body = ResponseBody { writer in
             defer { slot.release() }
-            let handoff = Handoff<APIWatchEvent>()
             do {
-                try await request.body.consumeWithInboundCloseHandler(
-                    { _ in
-                        try await withGracefulShutdownHandler {
-                            try await withThrowingTaskGroup(of: Void.self) { group in
-                                group.addTask {
-                                    var events = stream.makeAsyncIterator()
-                                    while let event = await events.next() {
-                                        guard await handoff.send(event) else { break }
-                                    }
-                                    handoff.finish()
+                try await withTaskExecutorPreference(executor) {
+                    try await request.body.consumeWithInboundCloseHandler(
+                        { _ in
+                            try await withGracefulShutdownHandler {
+                                var events = stream.makeAsyncIterator()
+                                var framing = WatchFraming(table: table, metadata: metadata)
+                                while let event = await events.next() {
+                                    try await writer.write(framing.line(event))
                                 }
-                                defer {
-                                    handoff.finish()
-                                    group.cancelAll()
-                                }
-                                var allocator = ByteBufferAllocator()
-                                var table = table
-                                while var event = await handoff.receive() {
-                                    if table != nil { event = table?.frame(event) ?? event }
-                                    if let metadata { event = metadata.frame(event) }
-                                    try await writer.write(Self.watchLine(event, allocator: &allocator))
-                                }
+                            } onGracefulShutdown: {
+                                stream.stop()
                             }
-                        } onGracefulShutdown: {
-                            handoff.finish()
-                        }
-                    },
-                    onInboundClosed: {
-                        handoff.finish()
-                    })
+                        },
+                        onInboundClosed: {
+                            stream.stop()
+                        })
+                }
                 try await writer.finish(nil)
             } catch {
                 logger.debug("watch ended", metadata: ["error": "\(error)"])
             }
         }
         return Response(status: .ok, headers: headers, body: body)
-    }
-
-    static func watchLine(_ event: APIWatchEvent, allocator: inout ByteBufferAllocator) -> ByteBuffer {
-        let type = event.type.rawValue
-        var buffer = allocator.buffer(capacity: event.object.count + type.utf8.count + 24)
-        buffer.writeString("{\"type\":\"")
-        buffer.writeString(type)
-        buffer.writeString("\",\"object\":")
-        buffer.writeBytes(event.object)
-        buffer.writeString("}\n")
-        return buffer
     }
 
     // MARK: - Responses

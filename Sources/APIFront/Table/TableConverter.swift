@@ -268,7 +268,8 @@ struct TableWatchFraming: Sendable {
     let info: ResourceInfo
     let version: String
     let includeObject: String
-    private(set) var headersSent = false
+    /// Whether an event was framed already (later Tables carry no column definitions).
+    var headersSent = false
 
     init(info: ResourceInfo, version: String, includeObject: String) {
         self.info = info

@@ -142,9 +142,11 @@ final class AKEProcess {
     }
 
     /// Opens a watch and reads its response head.
-    func watch(_ path: String) throws -> WatchReader {
-        let c = try HTTPConnection(port: port)
-        try c.sendRequest("GET", path)
+    func watch(_ path: String, headers: [(String, String)] = [], receiveBufferBytes: Int32? = nil) throws
+        -> WatchReader
+    {
+        let c = try HTTPConnection(port: port, receiveBufferBytes: receiveBufferBytes)
+        try c.sendRequest("GET", path, headers: headers)
         return try WatchReader(connection: c)
     }
 }

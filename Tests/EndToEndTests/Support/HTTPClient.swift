@@ -48,9 +48,14 @@ final class HTTPConnection {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 20) throws {
+    /// `receiveBufferBytes` caps the socket's receive buffer (set before connecting, so the
+    /// window stays that small): a client that reads slowly then pushes back quickly.
+    init(port: Int, timeoutSeconds: Int = 20, receiveBufferBytes: Int32? = nil) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPClientError.connect("socket: \(errno)") }
+        if var size = receiveBufferBytes {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
@@ -199,14 +204,20 @@ final class WatchReader {
 
     /// The next event as JSON, or nil when the server ended the stream.
     func next() throws -> [String: Any]? {
+        guard let line = try nextLine() else { return nil }
+        guard let o = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+            throw HTTPClientError.protocolError("event is not an object")
+        }
+        return o
+    }
+
+    /// The next event's line as sent (without its newline), or nil when the server ended the stream.
+    func nextLine() throws -> [UInt8]? {
         while true {
             if let i = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(pending[..<i])
                 pending.removeFirst(i + 1)
-                guard let o = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                    throw HTTPClientError.protocolError("event is not an object")
-                }
-                return o
+                return line
             }
             guard !ended, let chunk = try connection.readChunk() else {
                 ended = true

@@ -1,0 +1,89 @@
+import Foundation
+import KubeModel
+import NIOCore
+import Projections
+import Testing
+
+@testable import APIFront
+
+/// The bytes of a watch: one encoding per event and framing, shared by every watcher of a
+/// live change, and exactly the bytes a watcher encoding the event alone would send.
+@Suite("Watch framing")
+struct WatchFramingTests {
+    let pod =
+        #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web","namespace":"n","resourceVersion":"5","creationTimestamp":"2026-01-01T00:00:00Z"},"spec":{"containers":[{"name":"c"}],"nodeName":"edge-1"},"status":{"phase":"Running"}}"#
+
+    func bytes(_ buffer: ByteBuffer) -> String { String(buffer: buffer) }
+
+    @Test("a JSON event is one line: {\"type\":…,\"object\":<the stored bytes>}")
+    func jsonLine() {
+        var framing = WatchFraming(table: nil, metadata: nil)
+        let line = framing.line(WatchEvent(type: .modified, rv: 5, object: Array(pod.utf8)))
+        #expect(bytes(line) == #"{"type":"MODIFIED","object":"# + pod + "}\n")
+        let mark = #"{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"9"}}"#
+        #expect(
+            bytes(framing.line(WatchEvent(type: .bookmark, rv: 9, object: Array(mark.utf8))))
+                == #"{"type":"BOOKMARK","object":"# + mark + "}\n")
+    }
+
+    @Test("watchers of one shared event get the same bytes as encoding it alone, encoded once per framing")
+    func sharedJSON() {
+        let event = WatchEvent(type: .added, rv: 5, object: Array(pod.utf8), frames: SharedFrames())
+        var a = WatchFraming(table: nil, metadata: nil)
+        var b = WatchFraming(table: nil, metadata: nil)
+        let la = a.line(event)
+        let lb = b.line(event)
+        #expect(la == lb)
+        #expect(la == WatchFraming(table: nil, metadata: nil).encoded(event))
+        #expect(event.frames?.count == 1)
+        // Same storage: the second watcher wrote no copy of its own.
+        let pa = la.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        let pb = lb.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        #expect(pa == pb)
+
+        var meta = WatchFraming(table: nil, metadata: MetadataRequest(kind: "PartialObjectMetadata", version: "v1"))
+        let lm = meta.line(event)
+        #expect(lm != la)
+        #expect(
+            lm
+                == WatchFraming(table: nil, metadata: MetadataRequest(kind: "PartialObjectMetadata", version: "v1"))
+                .encoded(event))
+        #expect(bytes(lm).hasPrefix(#"{"type":"ADDED","object":{"#))
+        #expect(bytes(lm).contains(#""kind":"PartialObjectMetadata""#))
+        #expect(event.frames?.count == 2)
+    }
+
+    @Test("Table watchers share rows, yet each one's first event still carries the column definitions")
+    func sharedTable() throws {
+        let info = try #require(ResourceCatalog.builtIn().resource(group: "", version: "v1", resource: "pods"))
+        let table = TableWatchFraming(info: info, version: "v1", includeObject: "Metadata")
+        var seasoned = WatchFraming(table: table, metadata: nil)
+        _ = seasoned.line(WatchEvent(type: .added, rv: 4, object: Array(pod.utf8)))  // uses up its headers
+        var fresh = WatchFraming(table: table, metadata: nil)
+        var json = WatchFraming(table: nil, metadata: nil)
+
+        let event = WatchEvent(type: .modified, rv: 5, object: Array(pod.utf8), frames: SharedFrames())
+        let rows = try JSONValue(parsing: Array(seasoned.line(event).readableBytesView.dropLast()))
+        let first = try JSONValue(parsing: Array(fresh.line(event).readableBytesView.dropLast()))
+        let plain = try JSONValue(parsing: Array(json.line(event).readableBytesView.dropLast()))
+        #expect(rows["type"] == "MODIFIED" && first["type"] == "MODIFIED")
+        #expect(rows[path: ["object", "columnDefinitions"]] == .null)
+        #expect(first[path: ["object", "columnDefinitions"]]?.arrayValue?.isEmpty == false)
+        #expect(rows[path: ["object", "rows"]] == first[path: ["object", "rows"]])
+        #expect(plain[path: ["object", "kind"]] == "Pod")
+        #expect(event.frames?.count == 3)
+
+        // The fresh watcher's headers are used up now: its next shared event is the rows-only one.
+        let next = WatchEvent(type: .modified, rv: 6, object: Array(pod.utf8), frames: SharedFrames())
+        #expect(fresh.line(next) == seasoned.line(next))
+        #expect(next.frames?.count == 1)
+    }
+
+    @Test("events without frames (initial state, catch-up, bookmarks) are encoded per watcher, the same way")
+    func unshared() {
+        let event = WatchEvent(type: .deleted, rv: 7, object: Array(pod.utf8))
+        var a = WatchFraming(table: nil, metadata: nil)
+        #expect(bytes(a.line(event)) == #"{"type":"DELETED","object":"# + pod + "}\n")
+        #expect(event.frames == nil)
+    }
+}
