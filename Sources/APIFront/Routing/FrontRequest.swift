@@ -1,6 +1,7 @@
 import Endpoint
 import Hummingbird
 import KubeModel
+import KubeProtobuf
 
 /// A resource request as the front understands it before reading its body: the
 /// Endpoint's ``APIRequest`` (without body yet) plus what only HTTP carries — the

@@ -2,6 +2,7 @@ import Auth
 import Hummingbird
 import HummingbirdTLS
 import KubeModel
+import KubeProtobuf
 import Logging
 import NIOCore
 import NIOSSL
