@@ -115,6 +115,7 @@ struct ServeConfiguration: Sendable {
         SettingSpec(list: "write-policy"),
         SettingSpec("write-policy-file", nil),
         SettingSpec("write-timeout", "5s"),
+        SettingSpec("upstream-content-type", "protobuf"),
     ]
 
     /// The file given with `--config`, if any.

@@ -3,6 +3,7 @@ import Endpoint
 import Hummingbird
 import KubeHTTP
 import KubeModel
+import KubeProtobuf
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -155,7 +156,9 @@ extension APIFront {
             let framing = parsed.table.map {
                 TableWatchFraming(info: parsed.info, version: $0.version, includeObject: $0.includeObject)
             }
-            return watchResponse(stream, request: request, slot: slot, table: framing, metadata: parsed.metadata)
+            return watchResponse(
+                stream, request: request, slot: slot, table: framing, metadata: parsed.metadata,
+                encoding: parsed.encoding)
         }
     }
 
@@ -185,13 +188,17 @@ extension APIFront {
     /// (and so flushed) on its own. The socket's backpressure paces the cursor; the
     /// stream ends when the watch ends, the client goes away, or the server shuts down.
     /// With `table`, each event's object is sent as a Table (`kubectl get -w`); with
-    /// `metadata`, as a PartialObjectMetadata (metadata informers).
+    /// `metadata`, as a PartialObjectMetadata (metadata informers). With `encoding`
+    /// `.protobuf`, each event is a length-prefixed protobuf frame instead
+    /// (``KubeProtobuf/ProtobufWatchFrame``); an event that cannot be encoded ends the watch
+    /// (the client lists and watches again) rather than being skipped.
     func watchResponse(
         _ stream: APIWatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil,
-        metadata: MetadataRequest? = nil
+        metadata: MetadataRequest? = nil, encoding: ResponseEncoding = .json
     ) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "application/json"
+        let protobuf = encoding == .protobuf
+        headers[.contentType] = protobuf ? ProtobufWatchFrame.contentType : "application/json"
         headers[.cacheControl] = "no-cache, private"
         let logger = self.logger
         let body = ResponseBody { writer in
@@ -218,6 +225,20 @@ extension APIFront {
                                 while var event = await handoff.receive() {
                                     if table != nil { event = table?.frame(event) ?? event }
                                     if let metadata { event = metadata.frame(event) }
+                                    if protobuf {
+                                        let frame: [UInt8]
+                                        do {
+                                            frame = try ProtobufWatchFrame.encode(
+                                                type: event.type.rawValue, object: event.object)
+                                        } catch {
+                                            logger.warning(
+                                                "watch event has no protobuf encoding; ending the watch",
+                                                metadata: ["error": "\(error)"])
+                                            break
+                                        }
+                                        try await writer.write(ByteBuffer(bytes: frame))
+                                        continue
+                                    }
                                     try await writer.write(Self.watchLine(event, allocator: &allocator))
                                 }
                             }
@@ -252,8 +273,21 @@ extension APIFront {
     /// A JSON (or YAML, when that is all the client accepts) response from Endpoint bytes.
     /// With `gzip` (the client sent `Accept-Encoding: gzip`), a JSON body larger than
     /// ``ResponseCompression/thresholdBytes`` is sent gzipped, as kube-apiserver does.
+    /// A `.protobuf` response carries the body encoded by ``KubeProtobuf/ProtobufEncoder``
+    /// (a Status error too, as kube-apiserver sends it); a body that has no protobuf
+    /// encoding (a kind outside the type table, such as autoscaling/v1 Scale) goes out as JSON.
     func objectResponse(code: Int, body: [UInt8], encoding: ResponseEncoding, gzip: Bool = false) -> Response {
         var headers = HTTPFields()
+        var body = body
+        var contentType = "application/json"
+        if encoding == .protobuf {
+            do {
+                body = try ProtobufEncoder.builtIn.encode(JSONValue(parsing: body))
+                contentType = "application/vnd.kubernetes.protobuf"
+            } catch {
+                logger.debug("answering JSON: no protobuf encoding", metadata: ["error": "\(error)"])
+            }
+        }
         headers[.cacheControl] = "no-cache, private"
         if code == 429 || code == 503 || code == 504, let retry = retryAfter(in: body) {
             headers[.retryAfter] = String(retry)
@@ -264,7 +298,7 @@ extension APIFront {
                 status: HTTPResponse.Status(code: code), headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(string: yaml)))
         }
-        headers[.contentType] = "application/json"
+        headers[.contentType] = contentType
         if gzip, body.count > ResponseCompression.thresholdBytes, let compressed = try? ResponseCompression.gzip(body) {
             headers[.contentEncoding] = "gzip"
             headers.append(HTTPField(name: .vary, value: "Accept-Encoding"))
