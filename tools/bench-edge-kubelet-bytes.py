@@ -27,6 +27,7 @@ edge ask for gzip (`+gzip`; without it linkproxy --strip-gzip rewrites Accept-En
 Byte counts do not depend on machine load. Everything listens on 127.0.0.1 and is cleaned up.
 """
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -177,7 +178,8 @@ def configmap(i, tag):
 
 def secret(i):
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "secret-%d" % i, "namespace": "apps"},
-            "type": "Opaque", "data": {"token": "dG9rZW4tdG9rZW4tdG9rZW4=" * 4, "ca.crt": "Y2VydA==" * 100}}
+            "type": "Opaque", "data": {"token": base64.b64encode(b"token-%d-" % i * 8).decode(),
+                                       "ca.crt": base64.b64encode(b"-----CERT-----" * 40).decode()}}
 
 
 def seed(c):
@@ -220,7 +222,9 @@ def changes(c, step):
     last_pod = "web-%04d" % on_node[-1]
 
     def arrived(e):
-        p = e.request("GET", "/api/v1/namespaces/apps/pods/" + last_pod)
+        # Read as kubelet reads them: through the synced scopes (a pod by name alone is not one).
+        listed = e.request("GET", "/api/v1/pods?fieldSelector=spec.nodeName%3D" + EDGE_NODE)["items"]
+        p = next(i for i in listed if i["metadata"]["name"] == last_pod)
         cm = e.request("GET", "/api/v1/namespaces/apps/configmaps/cm-4")
         return (p["status"]["containerStatuses"][0]["restartCount"] == step
                 and cm["data"]["app.yaml"].startswith("tag: v%d\n" % step))
@@ -243,6 +247,36 @@ def synced(e):
         if got < n - (1 if "configmaps" in path or "services" in path else 0):
             return False
     return True
+
+
+SCOPE_PATHS = [("pods on node-0", "/api/v1/pods?fieldSelector=spec.nodeName%3D" + EDGE_NODE),
+               ("node node-0", "/api/v1/nodes?fieldSelector=metadata.name%3D" + EDGE_NODE),
+               ("services", "/api/v1/services"),
+               ("endpointslices", "/apis/discovery.k8s.io/v1/endpointslices"),
+               ("configmaps/apps", "/api/v1/namespaces/apps/configmaps"),
+               ("secrets/apps", "/api/v1/namespaces/apps/secrets")]
+
+
+def list_sizes(cloud):
+    """Each scope's list (one page of up to 500) straight from the cloud: body bytes on the
+    wire per encoding, with and without Accept-Encoding: gzip."""
+    u = urllib.parse.urlparse(cloud)
+    out = {}
+    for name, path in SCOPE_PATHS:
+        row = {}
+        for enc, accept in (("json", "application/json"),
+                            ("protobuf", "application/vnd.kubernetes.protobuf, application/json")):
+            for gz in (False, True):
+                conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+                headers = {"Accept": accept}
+                if gz:
+                    headers["Accept-Encoding"] = "gzip"
+                conn.request("GET", path + ("&" if "?" in path else "?") + "limit=500", headers=headers)
+                r = conn.getresponse()
+                row[enc + ("+gzip" if gz else "")] = len(r.read())
+                conn.close()
+        out[name] = row
+    return out
 
 
 def expired(cloud, rv):
@@ -268,6 +302,8 @@ def run_mode(ake, mode, tmp, retention):
                            stderr=subprocess.DEVNULL)
     c = Client(cloud)
     seed(c)
+    if mode.startswith("protobuf"):
+        r["lists"] = list_sizes(cloud)
     extra = () if gzip else ("--strip-gzip",)
     edge_flags = [] if mode.startswith("baseline") else ["--upstream-content-type", encoding]
     # Discovery and OpenAPI alone: an edge with no scopes.
@@ -351,13 +387,22 @@ def main():
             for ake, mode in modes:
                 r = run_mode(ake, mode, tmp, a.retention)
                 results.setdefault(mode, []).append(r)
-                print("run %d %-14s %s" % (run + 1, mode, json.dumps(r)), flush=True)
+                print("run %d %-14s %s" % (run + 1, mode, json.dumps({k: v for k, v in r.items() if k != "lists"})),
+                      flush=True)
                 shutil.rmtree(tmp, ignore_errors=True)
                 os.makedirs(tmp, exist_ok=True)
     finally:
         P.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
     print("load after: " + subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    lists = next((r["lists"] for rs in results.values() for r in rs if "lists" in r), None)
+    if lists:
+        print("each scope's list straight from the cloud (bytes of the body on the wire)")
+        cols = ["json", "json+gzip", "protobuf", "protobuf+gzip"]
+        print("%-16s" % "scope" + "".join("%15s" % k for k in cols))
+        for name, row in lists.items():
+            print("%-16s" % name + "".join("%15d" % row[k] for k in cols))
+        print("%-16s" % "total" + "".join("%15d" % sum(row[k] for row in lists.values()) for k in cols))
     keys = ["discovery", "first-sync", "catch-up", "relist", "first-sync up", "catch-up up", "relist up"]
     med = {m: {k: statistics.median(r[k] for r in rs) for k in keys} for m, rs in results.items()}
     if a.json:
