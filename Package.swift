@@ -38,6 +38,13 @@ let package = Package(
             name: "KubeModel",
             dependencies: [.product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
+        // Kubernetes protobuf (application/vnd.kubernetes.protobuf) <-> JSON for the built-in
+        // kinds, from the generated type table: request bodies and responses of the front,
+        // lists and watches from the edge's upstream.
+        .target(
+            name: "KubeProtobuf",
+            dependencies: ["KubeModel"],
+            swiftSettings: swiftSettings),
         .target(
             name: "EventLog",
             dependencies: ["CLMDB", "KubeModel", .product(name: "Logging", package: "swift-log")],
@@ -62,7 +69,7 @@ let package = Package(
         .target(
             name: "Sync",
             dependencies: [
-                "Projections", "KubeModel", "KubeHTTP", .product(name: "Logging", package: "swift-log"),
+                "Projections", "KubeModel", "KubeHTTP", "KubeProtobuf", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -96,7 +103,7 @@ let package = Package(
         .target(
             name: "APIFront",
             dependencies: [
-                "Endpoint", "KubeModel", "KubeHTTP", "Auth",
+                "Endpoint", "KubeModel", "KubeHTTP", "KubeProtobuf", "Auth",
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
@@ -168,6 +175,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "KubeProtobufTests", dependencies: ["KubeProtobuf", "KubeModel"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "AdmissionTests",
             dependencies: ["Admission", "KubeModel", .product(name: "PropertyBased", package: "swift-property-based")],
             exclude: ["Fixtures"], swiftSettings: swiftSettings),
@@ -186,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "SyncTests",
             dependencies: [
-                "Sync", "Projections", "EventLog", "KubeModel", "Endpoint", "APIFront",
+                "Sync", "Projections", "EventLog", "KubeModel", "KubeProtobuf", "Endpoint", "APIFront",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -202,7 +212,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "APIFrontTests", dependencies: ["APIFront", "Auth", "KubeModel"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
+            name: "APIFrontTests", dependencies: ["APIFront", "Auth", "KubeModel", "KubeProtobuf"], exclude: ["Fixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubeClientTests",
             dependencies: [

@@ -66,9 +66,9 @@ class Procs:
         if strict and rc != 0:
             self.fail("stopping " + what, "exit code %d after SIGTERM" % rc)
 
-    def proxy(self, target_url, max_seconds=900):
-        """tools/linkproxy.py in front of `target_url`."""
-        return Proxy(self, target_url, max_seconds)
+    def proxy(self, target_url, max_seconds=900, extra=()):
+        """tools/linkproxy.py in front of `target_url` (`extra`: more linkproxy flags)."""
+        return Proxy(self, target_url, max_seconds, extra)
 
     def kubectl(self, server, *args, check=True, timeout="30s", stdin=None, flags=()):
         r = subprocess.run(["kubectl", "--server", server, "--request-timeout", timeout, *flags, *args],
@@ -104,11 +104,12 @@ class Procs:
 class Proxy:
     """A running tools/linkproxy.py, controlled over its stdin (cut, heal, stats, ...)."""
 
-    def __init__(self, procs, target_url, max_seconds):
+    def __init__(self, procs, target_url, max_seconds, extra=()):
         self.procs = procs
         port = target_url.rsplit(":", 1)[1]
         self.p = subprocess.Popen([sys.executable, os.path.join(ROOT, "tools", "linkproxy.py"), "--target",
-                                   "127.0.0.1:" + port, "--stdin-control", "--max-seconds", str(max_seconds)],
+                                   "127.0.0.1:" + port, "--stdin-control", "--max-seconds", str(max_seconds),
+                                   *extra],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         procs.procs.append(self.p)
         self.url = "http://127.0.0.1:%s" % self.p.stdout.readline().split()[1]

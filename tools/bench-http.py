@@ -9,6 +9,9 @@ temporary directory removed, also on failure.
             and GET one object (requests/s with wrk) vs nginx serving the same object
   memory    resident memory idle, and with 10,000 pods + 1,000 open watches
   startup   process start to first answered list with 100,000 objects in the database
+  protobuf  bytes and server CPU (utime+stime of the ake process) of a 10,000-pod list and of
+            watch events, in JSON and in protobuf (kubelet's Accept), alternating runs; with
+            --baseline OTHER_AKE also that binary (which answers kubelet's Accept in JSON)
 """
 import argparse
 import http.client
@@ -333,6 +336,136 @@ def bench_startup(binary, tmp, runs, count=100_000):
           f"{statistics.median(times) * 1000:.0f} ms (median of {len(times)})")
 
 
+PROTOBUF_ACCEPT = "application/vnd.kubernetes.protobuf, application/json"
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def fetch(port, path, accept):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    c.request("GET", path, headers={"Accept": accept})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    if r.status != 200:
+        raise RuntimeError(f"GET {path}: {r.status} {body[:200]!r}")
+    return r.getheader("Content-Type"), body
+
+
+def watch_delivery(port, accept, watchers, updates):
+    """`watchers` watches of one pod in one encoding, `updates` changes to it: returns the
+    server CPU seconds from the first change until every watcher read every event, and the
+    bytes of one event as its watchers receive it."""
+    path = "/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Dpod-00042&timeoutSeconds=300"
+    rv = json.loads(fetch(port, "/api/v1/namespaces/default/pods/pod-00042", "application/json")[1])[
+        "metadata"]["resourceVersion"]
+    conns = []
+    for _ in range(watchers):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        c.request("GET", path + "&resourceVersion=" + rv, headers={"Accept": accept})
+        r = c.getresponse()
+        if r.status != 200:
+            raise RuntimeError(f"watch: {r.status}")
+        conns.append((c, r))
+    protobuf = "protobuf" in (conns[0][1].getheader("Content-Type") or "")
+    sizes = []
+
+    def read(r, record):
+        buf = b""
+        events = 0
+        while events < updates:
+            chunk = r.read1(65536)
+            if not chunk:
+                break
+            buf += chunk
+            while True:
+                if protobuf:
+                    if len(buf) < 4 or len(buf) < 4 + int.from_bytes(buf[:4], "big"):
+                        break
+                    n = 4 + int.from_bytes(buf[:4], "big")
+                else:
+                    i = buf.find(b"\n")
+                    if i < 0:
+                        break
+                    n = i + 1
+                if record:
+                    sizes.append(n)
+                buf = buf[n:]
+                events += 1
+
+    threads = [threading.Thread(target=read, args=(r, i == 0)) for i, (_, r) in enumerate(conns)]
+    for t in threads:
+        t.start()
+    time.sleep(0.5)
+    cpu0 = cpu_seconds_of_port[port]()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for k in range(updates):
+        c.request("GET", "/api/v1/namespaces/default/pods/pod-00042", headers={"Accept": "application/json"})
+        obj = json.loads(c.getresponse().read())
+        obj["metadata"].setdefault("labels", {})["step"] = str(k)
+        c.request("PUT", "/api/v1/namespaces/default/pods/pod-00042", json.dumps(obj),
+                  {"Content-Type": "application/json"})
+        resp = c.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"update: {resp.status}")
+    for t in threads:
+        t.join(300)
+    cpu = cpu_seconds_of_port[port]() - cpu0
+    for conn, _ in conns:
+        conn.close()
+    return cpu, statistics.median(sizes) if sizes else 0
+
+
+cpu_seconds_of_port = {}
+
+
+def bench_protobuf(binary, baseline, tmp, runs, pods, watchers=50, updates=100):
+    data = os.path.join(tmp, "data")
+    srv = Server(binary, data)
+    try:
+        secs = load(srv.port, pods, pod, "/api/v1/namespaces/default/pods")
+        print(f"loaded {pods:,} pods in {secs:.1f} s")
+    finally:
+        srv.stop()
+    path = "/api/v1/namespaces/default/pods"
+    variants = [("branch", binary, "application/json"), ("branch", binary, PROTOBUF_ACCEPT)]
+    if baseline:
+        variants += [("baseline", baseline, "application/json"), ("baseline", baseline, PROTOBUF_ACCEPT)]
+    results = {}
+    for run in range(runs):
+        for name, b, accept in variants:
+            srv = Server(b, data)
+            cpu_seconds_of_port[srv.port] = lambda pid=srv.proc.pid: cpu_seconds(pid)
+            try:
+                fetch(srv.port, path + "?limit=1", "application/json")  # warm: projections open
+                cpu0, t0 = cpu_seconds(srv.proc.pid), time.monotonic()
+                ctype, body = fetch(srv.port, path, accept)
+                r = results.setdefault((name, accept), {"cpu": [], "wall": [], "bytes": 0, "type": ctype,
+                                                        "wcpu": [], "event": 0})
+                r["wall"].append(time.monotonic() - t0)
+                r["cpu"].append(cpu_seconds(srv.proc.pid) - cpu0)
+                r["bytes"] = len(body)
+                wcpu, event = watch_delivery(srv.port, accept, watchers, updates)
+                r["wcpu"].append(wcpu)
+                r["event"] = event
+            finally:
+                srv.stop()
+    print(f"list of {pods:,} pods and {watchers} watchers x {updates} events of one pod; medians of {runs} "
+          "alternating runs")
+    print(f"{'binary':9} {'Accept':52} {'answered as':36} {'list bytes':>11} {'list CPU ms':>11} "
+          f"{'list ms':>8} {'event B':>8} {'CPU us/event':>13}")
+    for (name, accept), r in results.items():
+        print(f"{name:9} {accept:52} {r['type']:36} {r['bytes']:11d} {statistics.median(r['cpu']) * 1000:11.0f} "
+              f"{statistics.median(r['wall']) * 1000:8.0f} {r['event']:8.0f} "
+              f"{statistics.median(r['wcpu']) / (watchers * updates) * 1e6:13.1f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
@@ -341,6 +474,7 @@ def main():
     ap.add_argument("--pods", type=int, default=10_000, help="pods for list/memory (smaller for a smoke run)")
     ap.add_argument("--objects", type=int, default=100_000, help="objects for startup")
     ap.add_argument("--watches", type=int, default=1000)
+    ap.add_argument("--baseline", help="another ake binary to compare with (protobuf)")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="ake-bench-")
     os.chmod(tmp, 0o755)  # nginx workers run as an unprivileged user and must read the files
@@ -348,7 +482,8 @@ def main():
         for w in args.what:
             {"list": lambda: bench_list(args.binary, tmp, args.runs, args.pods),
              "memory": lambda: bench_memory(args.binary, tmp, args.watches, args.pods),
-             "startup": lambda: bench_startup(args.binary, tmp, args.runs, args.objects)}[w]()
+             "startup": lambda: bench_startup(args.binary, tmp, args.runs, args.objects),
+             "protobuf": lambda: bench_protobuf(args.binary, args.baseline, tmp, args.runs, args.pods)}[w]()
             sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

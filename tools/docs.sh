@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 tools/deps.sh
 modules=("$@")
 if [ ${#modules[@]} -eq 0 ]; then
-    modules=(KubeModel EventLog Projections Admission Sync Endpoint APIFront KubeClient Forensics)
+    modules=(KubeModel KubeProtobuf EventLog Projections Admission Sync Endpoint APIFront KubeClient Forensics)
 fi
 # AKE_DOCC=1 makes Package.swift add the swift-docc-plugin dependency; a separate scratch path
 # keeps that resolution apart from the ordinary .build/.

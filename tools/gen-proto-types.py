@@ -10,7 +10,9 @@ Usage:
   tools/gen-proto-types.py API_GIT_DIR APIMACHINERY_GIT_DIR > Sources/KubeModel/Catalog/BuiltInTypeTable.swift
 
 (API_GIT_DIR / APIMACHINERY_GIT_DIR are git directories of those repositories; the
-files are read with `git show <commit>:<path>`, so no work tree is needed.)
+files are read with `git show <commit>:<path>`, so no work tree is needed. The
+API_COMMIT / APIMACHINERY_COMMIT environment variables pick other commits: the
+protobuf test fixtures carry a table of the Kubernetes release that recorded them.)
 
 Output line format (one record a line, fields separated by one space):
   K <apiVersion> <Kind> <message>          a root kind and its message
@@ -24,12 +26,13 @@ kinds: s string, b bool, i32, i64, f64, y []byte, m:<message>, time (metav1.Time
 flags: any of r (repeated), p (pointer), o (omitempty), i (inline), or '-' for none.
 """
 
+import os
 import re
 import subprocess
 import sys
 
-API_COMMIT = "10b39a39bcee995dfe7cd5e8e7b922be5e46f1e2"
-APIMACHINERY_COMMIT = "eed236ceee2c19c2753a3d93ac0631dc20750454"
+API_COMMIT = os.environ.get("API_COMMIT", "10b39a39bcee995dfe7cd5e8e7b922be5e46f1e2")
+APIMACHINERY_COMMIT = os.environ.get("APIMACHINERY_COMMIT", "eed236ceee2c19c2753a3d93ac0631dc20750454")
 
 # Group versions AKE's catalog serves (KubeModel/Catalog/BuiltInResources.swift).
 GROUPS = {
@@ -272,6 +275,12 @@ class Generator:
         # Options bodies clients send with DELETE (client-go sends them as protobuf too).
         for api_version in ("v1", "meta.k8s.io/v1"):
             roots.append(f"K {api_version} DeleteOptions " + self.resolve("meta/v1", {}, "DeleteOptions")[0][2:])
+        # meta.k8s.io kinds the server answers with: Status (errors, deletions; "v1" on the
+        # wire) and the metadata-only views metadata informers ask for.
+        for api_version, name in (("v1", "Status"), ("meta.k8s.io/v1", "Status"),
+                                  ("meta.k8s.io/v1", "PartialObjectMetadata"),
+                                  ("meta.k8s.io/v1", "PartialObjectMetadataList")):
+            roots.append(f"K {api_version} {name} " + self.resolve("meta/v1", {}, name)[0][2:])
         while self.queue:
             msg = self.queue.pop(0)
             self.messages[msg] = self.message(msg)

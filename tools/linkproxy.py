@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A link-cutting TCP proxy for edge-sync tests (loopback only, bounded in time).
 
-    linkproxy.py --listen 0 --target 127.0.0.1:PORT [--control 0] [--max-seconds 900]
+    linkproxy.py --listen 0 --target 127.0.0.1:PORT [--control 0] [--max-seconds 900] [--strip-gzip]
 
 Prints one line `LISTEN <port> CONTROL <port>` on stdout once ready. The control port
 takes one-line commands over TCP and answers `ok ...`:
@@ -18,6 +18,10 @@ takes one-line commands over TCP and answers `ok ...`:
              [requests, bytes up, bytes down]; a connection's bytes go to the class of the
              request last sent on it (HTTP/1.1 without pipelining, as Kubernetes clients speak)
     quit     stop the proxy
+
+With --strip-gzip, `Accept-Encoding: gzip` in the client's requests is rewritten to
+`Accept-Encoding: none` (same length, so nothing else changes): benchmarks use it to
+measure what a link carries without compression.
 
 With --stdin-control the same commands are read from stdin (one per line) and the
 replies written to stdout; the proxy also exits when stdin closes. The proxy exits by
@@ -55,9 +59,13 @@ def request_class(method, target):
     return "%s %s%s" % (verb, resource, "/" + sub if sub else "")
 
 
+GZIP_HEADER = re.compile(rb"(accept-encoding:[ \t]*)gzip", re.IGNORECASE)
+
+
 class Proxy:
-    def __init__(self, target_host, target_port):
+    def __init__(self, target_host, target_port, strip_gzip=False):
         self.target = (target_host, target_port)
+        self.strip_gzip = strip_gzip
         self.state = "open"  # open | cut | refuse | stall
         self.delay = 0.0
         self.conns = set()  # (client_writer, upstream_writer or None)
@@ -103,6 +111,8 @@ class Proxy:
                     break
                 if self.delay:
                     await asyncio.sleep(self.delay)
+                if up and self.strip_gzip:
+                    data = GZIP_HEADER.sub(lambda m: m.group(1) + b"none", data)
                 if up:
                     self.bytes_up += len(data)
                     self.count_up(conn, data)
@@ -223,11 +233,12 @@ async def main():
     ap.add_argument("--control", type=int, default=0)
     ap.add_argument("--max-seconds", type=float, default=900)
     ap.add_argument("--stdin-control", action="store_true")
+    ap.add_argument("--strip-gzip", action="store_true")
     a = ap.parse_args()
     host, port = a.target.rsplit(":", 1)
     if host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("linkproxy: target must be loopback")
-    proxy = Proxy(host, int(port))
+    proxy = Proxy(host, int(port), strip_gzip=a.strip_gzip)
     server = await asyncio.start_server(proxy.handle, LOOPBACK, a.listen)
     ctl = await asyncio.start_server(proxy.control, LOOPBACK, a.control)
     print("LISTEN %d CONTROL %d" % (server.sockets[0].getsockname()[1], ctl.sockets[0].getsockname()[1]), flush=True)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KubeHTTP
 import KubeModel
+import KubeProtobuf
 import Metrics
 import NIOCore
 import NIOHTTP1
@@ -43,6 +44,16 @@ public struct UpstreamTraffic: Sendable, Hashable {
     public var bytesSent: Int
 }
 
+/// The encoding the edge asks the upstream for when it lists and watches.
+public enum UpstreamContentType: String, Sendable, CaseIterable {
+    /// JSON for everything.
+    case json
+    /// Kubernetes protobuf for the built-in kinds AKE's type table describes (JSON for the
+    /// others, and for a resource whose protobuf once failed to decode): about half the bytes
+    /// of JSON. Decoded into the JSON kube-apiserver would have sent, so the log stores the same.
+    case protobuf
+}
+
 /// The HTTP(S) connection to the upstream Kubernetes API server (a cluster, or another
 /// `ake serve`), over AsyncHTTPClient. TLS verification is on unless the kubeconfig
 /// sets `insecure-skip-tls-verify`.
@@ -56,13 +67,20 @@ public final class UpstreamConnection: Sendable {
     private let sent = Atomic<Int>(0)
     /// The same traffic per scope/resource/purpose, as swift-metrics counters.
     let meters: UpstreamMeters
+    /// What lists and watches ask for.
+    public let contentType: UpstreamContentType
+    /// Resources whose protobuf did not decode (an upstream newer than the type table):
+    /// asked for in JSON from then on.
+    private let jsonOnly = Mutex<Set<GroupVersionResource>>([])
 
     /// - Parameter metricsFactory: where the traffic counters go (`ake_upstream_*`, see
     ///   ``TrafficLabels``); the process-wide swift-metrics backend by default.
+    /// - Parameter contentType: the encoding lists and watches ask for.
     public init(
         config: Kubeconfig, requestTimeout: TimeAmount = .seconds(30),
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, contentType: UpstreamContentType = .protobuf
     ) throws {
+        self.contentType = contentType
         guard config.server.hasPrefix("https://") || config.server.hasPrefix("http://") else {
             throw SyncError.badUpstream("server \"\(config.server)\" is not an http(s) URL")
         }
@@ -153,6 +171,44 @@ public final class UpstreamConnection: Sendable {
             body: request.body, contentType: request.contentType, timeout: timeout, labels: labels)
     }
 
+    /// The `Accept` of a list or watch of `resource`: protobuf first (with the JSON fallback
+    /// kubelet sends, which kube-apiserver uses for custom resources) when configured and the
+    /// kind is one the type table decodes.
+    func accept(for resource: GroupVersionResource) -> String {
+        guard contentType == .protobuf, Self.protobufResources.contains(resource),
+            !jsonOnly.withLock({ $0.contains(resource) })
+        else { return "application/json" }
+        return "application/vnd.kubernetes.protobuf, application/json"
+    }
+
+    /// Built-in resources whose kind (and list kind) the protobuf decoder knows.
+    static let protobufResources: Set<GroupVersionResource> = {
+        let encoder = ProtobufEncoder.builtIn
+        var set = Set<GroupVersionResource>()
+        for info in ResourceCatalog.builtIn().all() {
+            let g = info.gvr
+            let apiVersion = g.group.isEmpty ? g.version : "\(g.group)/\(g.version)"
+            if encoder.canEncode(apiVersion: apiVersion, kind: info.kind),
+                encoder.canEncode(apiVersion: apiVersion, kind: info.listKind)
+            {
+                set.insert(g)
+            }
+        }
+        return set
+    }()
+
+    /// Whether a response is protobuf.
+    static func isProtobuf(_ contentType: String?) -> Bool {
+        contentType?.lowercased().hasPrefix("application/vnd.kubernetes.protobuf") ?? false
+    }
+
+    /// After protobuf from the upstream failed to decode: JSON for this resource from now on.
+    func fallBackToJSON(_ resource: GroupVersionResource, _ error: any Error) -> SyncError {
+        jsonOnly.withLock { _ = $0.insert(resource) }
+        return SyncError.decoding(
+            "protobuf from the upstream for \(resource) did not decode (asking for JSON from now on): \(error)")
+    }
+
     /// One list page of a scope (limit/continue), decoded.
     public func listPage(
         _ scope: ScopeSelector, continueToken: String?, limit: Int = 500, labels: TrafficLabels = .other
@@ -162,7 +218,24 @@ public final class UpstreamConnection: Sendable {
         if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
         if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
         let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
-        let response = try await send(.GET, path: path, query: query, labels: labels)
+        let response = try await send(
+            .GET, path: path, query: query, accept: accept(for: scope.resource), labels: labels)
+        if Self.isProtobuf(response.contentType) {
+            let list: JSONValue
+            do {
+                list = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON)
+            } catch {
+                throw fallBackToJSON(scope.resource, error)
+            }
+            guard response.code == 200 else {
+                throw SyncError.upstream(
+                    StatusError(statusObject: list)
+                        ?? StatusError(
+                            code: response.code, reason: "InternalError", message: "upstream answered \(response.code)")
+                )
+            }
+            return try ListPage(list: list)
+        }
         guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
         return try ListPage(decoding: response.body)
     }
@@ -180,21 +253,29 @@ public final class UpstreamConnection: Sendable {
         if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
         if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
         let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
-        let request = makeRequest(method: .GET, path: path, query: query, body: nil, contentType: nil, labels: labels)
+        let request = makeRequest(
+            method: .GET, path: path, query: query, body: nil, contentType: nil, accept: accept(for: scope.resource),
+            labels: labels)
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .seconds(Int64(timeoutSeconds) + 60))
         } catch {
             throw SyncError.transport("watch \(scope): \(error)")
         }
+        let protobuf = Self.isProtobuf(response.headers.first(name: "Content-Type"))
         if response.status.code != 200 {
             var buffer = try await response.body.collect(upTo: 1 << 20)
-            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             countReceived(bytes.count + 64, labels)
+            if protobuf, let json = try? ProtobufBody.decodeObject(bytes[...], flavor: .goJSON) {
+                bytes = json.serialized()
+            }
             throw SyncError.upstream(UpstreamResponse(code: Int(response.status.code), body: bytes).statusError)
         }
         countReceived(64, labels)
-        return UpstreamWatch(body: response.body, counter: self, meters: meters.meters(labels))
+        return UpstreamWatch(
+            body: response.body, counter: self, meters: meters.meters(labels),
+            protobuf: protobuf ? scope.resource : nil)
     }
 
     func countReceived(_ n: Int, _ labels: TrafficLabels) {
@@ -224,6 +305,11 @@ public struct ListPage: Sendable {
     public init(decoding bytes: [UInt8]) throws {
         let value: JSONValue
         do { value = try JSONValue(parsing: bytes) } catch { throw SyncError.decoding("list: \(error)") }
+        try self.init(list: value)
+    }
+
+    /// Reads a parsed `…List`; items get their kind/apiVersion from the list.
+    public init(list value: JSONValue) throws {
         guard let items = value["items"]?.arrayValue ?? (value["items"]?.isNull == true ? [] : nil) else {
             throw SyncError.decoding("list without items")
         }
@@ -253,31 +339,67 @@ extension UpstreamObject {
     }
 }
 
-/// The event lines of an open upstream watch.
+/// The events of an open upstream watch: JSON lines, or length-delimited protobuf frames
+/// when the upstream answered protobuf.
 public struct UpstreamWatch: AsyncSequence, Sendable {
     public typealias Element = UpstreamWatchEvent
     let body: HTTPClientResponse.Body
     let counter: UpstreamConnection
     let meters: UpstreamMeters.Meters
+    /// The resource, when the stream is protobuf.
+    let protobuf: GroupVersionResource?
 
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var lines: WatchLineSplitter<HTTPClientResponse.Body.AsyncIterator>
+        /// JSON lines (nil for a protobuf stream).
+        var lines: WatchLineSplitter<HTTPClientResponse.Body.AsyncIterator>?
+        /// The body's chunks of a protobuf stream (nil for JSON).
+        var chunks: HTTPClientResponse.Body.AsyncIterator?
+        var frames = LengthDelimitedFrames()
         let counter: UpstreamConnection
         let meters: UpstreamMeters.Meters
+        let protobuf: GroupVersionResource?
 
         public mutating func next() async throws -> UpstreamWatchEvent? {
+            if let resource = protobuf { return try await nextFrame(resource) }
             let next: [UInt8]?
-            do { next = try await lines.next() } catch let tooLong as WatchLineTooLong {
+            do { next = try await lines?.next() } catch let tooLong as WatchLineTooLong {
                 throw SyncError.decoding(tooLong.description)
             }
             guard let line = next else { return nil }
             counter.countReceived(line.count + 1, meters)
             return try UpstreamWatchEvent(line: line)
         }
+
+        /// The next protobuf frame's event.
+        private mutating func nextFrame(_ resource: GroupVersionResource) async throws -> UpstreamWatchEvent? {
+            while true {
+                let payload: [UInt8]?
+                do { payload = try frames.next() } catch { throw SyncError.decoding("\(error)") }
+                if let payload {
+                    counter.countReceived(payload.count + 4, meters)
+                    let decoded: (type: String, object: JSONValue)
+                    do { decoded = try ProtobufWatchFrame.decode(payload[...]) } catch {
+                        throw counter.fallBackToJSON(resource, error)
+                    }
+                    return try UpstreamWatchEvent(type: decoded.type, object: decoded.object)
+                }
+                guard let chunk = try await chunks?.next() else {
+                    guard frames.pendingCount == 0 else {
+                        throw SyncError.decoding("watch stream ended inside a frame")
+                    }
+                    return nil
+                }
+                frames.append(chunk.readableBytesView)
+            }
+        }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(lines: WatchLineSplitter(body.makeAsyncIterator()), counter: counter, meters: meters)
+        // The body is iterated once: by the line splitter, or chunk by chunk for frames.
+        AsyncIterator(
+            lines: protobuf == nil ? WatchLineSplitter(body.makeAsyncIterator()) : nil,
+            chunks: protobuf == nil ? nil : body.makeAsyncIterator(), counter: counter, meters: meters,
+            protobuf: protobuf)
     }
 }
 
@@ -289,6 +411,11 @@ extension UpstreamWatchEvent {
         guard let type = value["type"]?.stringValue, let object = value["object"] else {
             throw SyncError.decoding("watch line without type/object")
         }
+        try self.init(type: type, object: object)
+    }
+
+    /// An event from its type and object.
+    public init(type: String, object: JSONValue) throws {
         switch type {
         case "ADDED": self = .added(try UpstreamObject(json: object))
         case "MODIFIED": self = .modified(try UpstreamObject(json: object))

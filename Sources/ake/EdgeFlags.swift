@@ -86,6 +86,12 @@ struct EdgeFlags: ParsableArguments {
     )
     var writeTimeout: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "What lists and watches ask the cloud for: protobuf (for the built-in kinds; custom resources stay JSON) or json. Default: protobuf.",
+            valueName: "protobuf|json"))
+    var upstreamContentType: String?
+
     /// The flags given on the command line, by config key.
     var given: [String: SettingValue] {
         var flags: [String: SettingValue] = [:]
@@ -101,6 +107,7 @@ struct EdgeFlags: ParsableArguments {
         if !writePolicy.isEmpty { flags["write-policy"] = .list(writePolicy) }
         flags["write-policy-file"] = writePolicyFile.map(SettingValue.scalar)
         flags["write-timeout"] = writeTimeout.map(SettingValue.scalar)
+        flags["upstream-content-type"] = upstreamContentType.map(SettingValue.scalar)
         return flags
     }
 
@@ -163,7 +170,12 @@ struct EdgeFlags: ParsableArguments {
             preload: preload, firstSyncTimeout: firstSync, probeInterval: probe,
             scopeExpiry: expiry == .zero ? nil : expiry, discoveryInterval: discovery, quietProbeInterval: quietProbe,
             writePolicy: try writePolicy(config), writeTimeout: writeTimeout)
-        let connection = try UpstreamConnection(config: kubeconfig)
+        let contentTypeText = config.string("upstream-content-type") ?? UpstreamContentType.protobuf.rawValue
+        guard let contentType = UpstreamContentType(rawValue: contentTypeText) else {
+            throw ValidationError(
+                "\(config.origin("upstream-content-type")) must be protobuf or json, not \"\(contentTypeText)\"")
+        }
+        let connection = try UpstreamConnection(config: kubeconfig, contentType: contentType)
         return EdgeSync(store: store, connection: connection, options: options, logger: logger)
     }
 

@@ -116,6 +116,7 @@ struct ServeConfiguration: Sendable {
             SettingSpec(list: "write-policy"),
             SettingSpec("write-policy-file", nil),
             SettingSpec("write-timeout", "5s"),
+            SettingSpec("upstream-content-type", "protobuf"),
         ] + SecurityFlags.specs
 
     /// The file given with `--config`, if any.

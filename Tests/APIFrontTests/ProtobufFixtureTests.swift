@@ -1,5 +1,6 @@
 import Foundation
 import KubeModel
+import KubeProtobuf
 import Testing
 
 @testable import APIFront

@@ -1,4 +1,5 @@
 import KubeModel
+import KubeProtobuf
 import Testing
 
 @testable import APIFront

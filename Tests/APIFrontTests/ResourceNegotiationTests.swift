@@ -126,3 +126,72 @@ struct ResourceNegotiationTests {
             ).transform == nil)
     }
 }
+
+/// Protobuf, which kube-apiserver offers after JSON and YAML for its built-in kinds and
+/// kubelet, kube-proxy and controllers ask for first.
+@Suite("Resource content negotiation with protobuf")
+struct ProtobufNegotiationTests {
+    func negotiate(_ accept: String?, verb: APIVerb = .list, protobuf: Bool) -> Result<ResourceNegotiation, StatusError>
+    {
+        ResourceNegotiation.negotiate(accept: accept, verb: verb, protobuf: protobuf)
+    }
+
+    @Test("a built-in kind is answered in protobuf when the client asks for it first, JSON otherwise")
+    func builtIn() throws {
+        let kubelet = "application/vnd.kubernetes.protobuf, application/json"
+        #expect(try negotiate(kubelet, protobuf: true).get().encoding == .protobuf)
+        #expect(try negotiate(kubelet, verb: .watch, protobuf: true).get().encoding == .protobuf)
+        #expect(try negotiate("application/vnd.kubernetes.protobuf", protobuf: true).get().encoding == .protobuf)
+        #expect(
+            try negotiate("application/json, application/vnd.kubernetes.protobuf", protobuf: true).get().encoding
+                == .json)
+        #expect(try negotiate("*/*", protobuf: true).get().encoding == .json)
+        #expect(try negotiate(nil, protobuf: true).get().encoding == .json)
+        #expect(
+            try negotiate("application/vnd.kubernetes.protobuf;stream=watch", verb: .watch, protobuf: true).get()
+                .encoding == .protobuf)
+    }
+
+    @Test(
+        "a custom resource is JSON for kubelet's Accept and 406 for protobuf alone, as kube-apiserver's CRD handler answers"
+    )
+    func customResource() throws {
+        #expect(
+            try negotiate("application/vnd.kubernetes.protobuf, application/json", protobuf: false).get().encoding
+                == .json)
+        guard case .failure(let status) = negotiate("application/vnd.kubernetes.protobuf", protobuf: false) else {
+            Issue.record("protobuf alone must be refused for a custom resource")
+            return
+        }
+        #expect(status.code == 406)
+    }
+
+    @Test("406 of a built-in kind lists protobuf among the served types")
+    func notAcceptable() {
+        guard case .failure(let status) = negotiate("text/html", protobuf: true) else {
+            Issue.record("text/html must be refused")
+            return
+        }
+        #expect(
+            status.message
+                == "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+        )
+    }
+
+    @Test("PartialObjectMetadata can be protobuf; a Table never is")
+    func transforms() throws {
+        let informer =
+            "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
+            + "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+        #expect(
+            try negotiate(informer, protobuf: true).get()
+                == ResourceNegotiation(
+                    encoding: .protobuf,
+                    transform: .metadata(MetadataRequest(kind: "PartialObjectMetadataList", version: "v1"))))
+        let table =
+            "application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io, application/json;as=Table;v=v1;g=meta.k8s.io"
+        #expect(
+            try negotiate(table, protobuf: true).get()
+                == ResourceNegotiation(encoding: .json, transform: .table(version: "v1")))
+    }
+}

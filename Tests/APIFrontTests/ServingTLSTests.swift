@@ -1,5 +1,6 @@
 import Auth
 import KubeModel
+import KubeProtobuf
 import Testing
 
 @testable import APIFront

@@ -1,5 +1,6 @@
 import Foundation
 import KubeModel
+import KubeProtobuf
 import NIOCore
 import Projections
 import Testing
@@ -16,23 +17,22 @@ struct WatchFramingTests {
     func bytes(_ buffer: ByteBuffer) -> String { String(buffer: buffer) }
 
     @Test("a JSON event is one line: {\"type\":…,\"object\":<the stored bytes>}")
-    func jsonLine() {
+    func jsonLine() throws {
         var framing = WatchFraming(table: nil, metadata: nil)
-        let line = framing.line(WatchEvent(type: .modified, rv: 5, object: Array(pod.utf8)))
+        let line = try #require(framing.line(WatchEvent(type: .modified, rv: 5, object: Array(pod.utf8))))
         #expect(bytes(line) == #"{"type":"MODIFIED","object":"# + pod + "}\n")
         let mark = #"{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"9"}}"#
-        #expect(
-            bytes(framing.line(WatchEvent(type: .bookmark, rv: 9, object: Array(mark.utf8))))
-                == #"{"type":"BOOKMARK","object":"# + mark + "}\n")
+        let bookmark = try #require(framing.line(WatchEvent(type: .bookmark, rv: 9, object: Array(mark.utf8))))
+        #expect(bytes(bookmark) == #"{"type":"BOOKMARK","object":"# + mark + "}\n")
     }
 
     @Test("watchers of one shared event get the same bytes as encoding it alone, encoded once per framing")
-    func sharedJSON() {
+    func sharedJSON() throws {
         let event = WatchEvent(type: .added, rv: 5, object: Array(pod.utf8), frames: SharedFrames())
         var a = WatchFraming(table: nil, metadata: nil)
         var b = WatchFraming(table: nil, metadata: nil)
-        let la = a.line(event)
-        let lb = b.line(event)
+        let la = try #require(a.line(event))
+        let lb = try #require(b.line(event))
         #expect(la == lb)
         #expect(la == WatchFraming(table: nil, metadata: nil).encoded(event))
         #expect(event.frames?.count == 1)
@@ -42,7 +42,7 @@ struct WatchFramingTests {
         #expect(pa == pb)
 
         var meta = WatchFraming(table: nil, metadata: MetadataRequest(kind: "PartialObjectMetadata", version: "v1"))
-        let lm = meta.line(event)
+        let lm = try #require(meta.line(event))
         #expect(lm != la)
         #expect(
             lm
@@ -58,14 +58,14 @@ struct WatchFramingTests {
         let info = try #require(ResourceCatalog.builtIn().resource(group: "", version: "v1", resource: "pods"))
         let table = TableWatchFraming(info: info, version: "v1", includeObject: "Metadata")
         var seasoned = WatchFraming(table: table, metadata: nil)
-        _ = seasoned.line(WatchEvent(type: .added, rv: 4, object: Array(pod.utf8)))  // uses up its headers
+        _ = try #require(seasoned.line(WatchEvent(type: .added, rv: 4, object: Array(pod.utf8))))  // uses up its headers
         var fresh = WatchFraming(table: table, metadata: nil)
         var json = WatchFraming(table: nil, metadata: nil)
 
         let event = WatchEvent(type: .modified, rv: 5, object: Array(pod.utf8), frames: SharedFrames())
-        let rows = try JSONValue(parsing: Array(seasoned.line(event).readableBytesView.dropLast()))
-        let first = try JSONValue(parsing: Array(fresh.line(event).readableBytesView.dropLast()))
-        let plain = try JSONValue(parsing: Array(json.line(event).readableBytesView.dropLast()))
+        let rows = try JSONValue(parsing: Array(try #require(seasoned.line(event)).readableBytesView.dropLast()))
+        let first = try JSONValue(parsing: Array(try #require(fresh.line(event)).readableBytesView.dropLast()))
+        let plain = try JSONValue(parsing: Array(try #require(json.line(event)).readableBytesView.dropLast()))
         #expect(rows["type"] == "MODIFIED" && first["type"] == "MODIFIED")
         #expect(rows[path: ["object", "columnDefinitions"]] == .null)
         #expect(first[path: ["object", "columnDefinitions"]]?.arrayValue?.isEmpty == false)
@@ -75,15 +75,41 @@ struct WatchFramingTests {
 
         // The fresh watcher's headers are used up now: its next shared event is the rows-only one.
         let next = WatchEvent(type: .modified, rv: 6, object: Array(pod.utf8), frames: SharedFrames())
-        #expect(fresh.line(next) == seasoned.line(next))
+        let freshNext = try #require(fresh.line(next))
+        #expect(freshNext == seasoned.line(next))
         #expect(next.frames?.count == 1)
     }
 
     @Test("events without frames (initial state, catch-up, bookmarks) are encoded per watcher, the same way")
-    func unshared() {
+    func unshared() throws {
         let event = WatchEvent(type: .deleted, rv: 7, object: Array(pod.utf8))
         var a = WatchFraming(table: nil, metadata: nil)
-        #expect(bytes(a.line(event)) == #"{"type":"DELETED","object":"# + pod + "}\n")
+        let line = try #require(a.line(event))
+        #expect(bytes(line) == #"{"type":"DELETED","object":"# + pod + "}\n")
         #expect(event.frames == nil)
+    }
+
+    @Test("protobuf watchers share one frame per event: a 4-byte length and a bare WatchEvent around the enveloped object")
+    func sharedProtobuf() throws {
+        let event = WatchEvent(type: .added, rv: 5, object: Array(pod.utf8), frames: SharedFrames())
+        var a = WatchFraming(table: nil, metadata: nil, protobuf: true)
+        var b = WatchFraming(table: nil, metadata: nil, protobuf: true)
+        var json = WatchFraming(table: nil, metadata: nil)
+        let fa = try #require(a.line(event))
+        let fb = try #require(b.line(event))
+        let expected = try ProtobufWatchFrame.encode(type: "ADDED", object: Array(pod.utf8))
+        #expect(Array(fa.readableBytesView) == expected)
+        #expect(fa == fb)
+        _ = try #require(json.line(event))
+        #expect(event.frames?.count == 2)
+        let length = fa.readableBytesView.prefix(4).reduce(0) { $0 << 8 | Int($1) }
+        #expect(length == fa.readableBytes - 4)
+    }
+
+    @Test("an event outside the protobuf type table has no frame (the watch ends rather than skip it)")
+    func protobufUnencodable() {
+        let widget = #"{"kind":"Widget","apiVersion":"example.com/v1","metadata":{"name":"w","resourceVersion":"3"}}"#
+        var framing = WatchFraming(table: nil, metadata: nil, protobuf: true)
+        #expect(framing.line(WatchEvent(type: .added, rv: 3, object: Array(widget.utf8))) == nil)
     }
 }

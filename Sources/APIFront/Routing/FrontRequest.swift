@@ -1,6 +1,7 @@
 import Endpoint
 import Hummingbird
 import KubeModel
+import KubeProtobuf
 
 /// A resource request as the front understands it before reading its body: the
 /// Endpoint's ``APIRequest`` (without body yet) plus what only HTTP carries — the
@@ -130,7 +131,12 @@ extension FrontRequest {
             verb == .watch && QueryParameter.bool(query["sendInitialEvents"])
             && QueryParameter.bool(query["allowWatchBookmarks"])
         let negotiated: ResourceNegotiation
-        switch ResourceNegotiation.negotiate(accept: accept, verb: verb, watchList: watchList) {
+        let protobuf =
+            !info.isCustom
+            && ProtobufEncoder.builtIn.canEncode(
+                apiVersion: info.gvr.group.isEmpty ? info.gvr.version : "\(info.gvr.group)/\(info.gvr.version)",
+                kind: info.kind)
+        switch ResourceNegotiation.negotiate(accept: accept, verb: verb, watchList: watchList, protobuf: protobuf) {
         case .success(let n): negotiated = n
         case .failure(let status): return reject(status, label)
         }

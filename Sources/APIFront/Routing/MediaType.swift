@@ -47,6 +47,8 @@ extension Substring {
 public enum ResponseEncoding: Sendable, Equatable {
     case json
     case yaml
+    /// Kubernetes protobuf (`application/vnd.kubernetes.protobuf`), for the built-in kinds.
+    case protobuf
 }
 
 /// What the client's `Accept` header allows for one response.

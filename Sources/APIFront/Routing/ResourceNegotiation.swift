@@ -105,8 +105,9 @@ enum ResponseTransform: Sendable, Equatable {
 ///
 /// - an empty `Accept` is JSON;
 /// - otherwise the clauses are tried most preferred first (``AcceptClause/parse(_:)``), each
-///   against the media types AKE serves in its order (JSON, then YAML; kube-apiserver would
-///   also offer protobuf, which AKE does not encode): a clause matches a type exactly, by
+///   against the media types AKE serves in its order (JSON, YAML, then protobuf — protobuf
+///   only for the built-in kinds the type table describes: a custom resource is JSON or
+///   YAML, as kube-apiserver's CRD handler serves it): a clause matches a type exactly, by
 ///   `type/*` or by `*/*`;
 /// - a matching clause is accepted unless one of its parameters rules it out: `stream` other
 ///   than `watch` (or any `stream` for YAML, which has no stream encoding), `sv` other than
@@ -126,19 +127,31 @@ struct ResourceNegotiation: Sendable, Equatable {
         ("application", "json", .json, true),
         ("application", "yaml", .yaml, false),
     ]
+    /// ``served`` and protobuf, for the built-in kinds.
+    static let servedWithProtobuf = served + [("application", "vnd.kubernetes.protobuf", .protobuf, true)]
 
     /// The 406 of a failed negotiation.
     static let notAcceptable = FrontStatus.notAcceptable
+    /// The 406 of a failed negotiation of a built-in kind.
+    static let notAcceptableWithProtobuf = StatusError.notAcceptable(
+        servedWithProtobuf.map { "\($0.type)/\($0.subtype)" })
     /// The 406 of a watch whose accepted media type has no stream encoding.
     static let notAcceptableStream = StatusError.notAcceptable(
         served.filter(\.streams).map { "\($0.type)/\($0.subtype);stream=watch" })
+    /// The 406 of such a watch of a built-in kind.
+    static let notAcceptableStreamWithProtobuf = StatusError.notAcceptable(
+        servedWithProtobuf.filter(\.streams).map { "\($0.type)/\($0.subtype);stream=watch" })
 
     /// Negotiates `accept` for a request of `verb`; `watchList` is a watch with
-    /// `sendInitialEvents=true` and `allowWatchBookmarks=true` (no Table then).
-    static func negotiate(accept: String?, verb: APIVerb, watchList: Bool = false) -> Result<Self, StatusError> {
+    /// `sendInitialEvents=true` and `allowWatchBookmarks=true` (no Table then); `protobuf`:
+    /// the resource's kind has a protobuf encoding (``KubeProtobuf/ProtobufEncoder``).
+    static func negotiate(accept: String?, verb: APIVerb, watchList: Bool = false, protobuf: Bool = false)
+        -> Result<Self, StatusError>
+    {
         guard let accept, !accept.isEmpty else { return .success(Self(encoding: .json, transform: nil)) }
+        let offers = protobuf ? servedWithProtobuf : served
         for clause in AcceptClause.parse(accept) {
-            for offer in served {
+            for offer in offers {
                 let matches =
                     (clause.type == offer.type && (clause.subtype == offer.subtype || clause.subtype == "*"))
                     || (clause.type == "*" && clause.subtype == "*")
@@ -146,11 +159,13 @@ struct ResourceNegotiation: Sendable, Equatable {
                 guard case .accepted(let transform) = acceptance(clause.parameters, offer, watchList: watchList) else {
                     continue
                 }
-                if verb == .watch && !offer.streams { return .failure(notAcceptableStream) }
+                if verb == .watch && !offer.streams {
+                    return .failure(protobuf ? notAcceptableStreamWithProtobuf : notAcceptableStream)
+                }
                 return .success(Self(encoding: offer.encoding, transform: transform))
             }
         }
-        return .failure(notAcceptable)
+        return .failure(protobuf ? notAcceptableWithProtobuf : notAcceptable)
     }
 
     /// Whether one clause's parameters allow an offered media type, and with which transform.

@@ -3,6 +3,7 @@ import Endpoint
 import Hummingbird
 import HummingbirdTLS
 import KubeModel
+import KubeProtobuf
 import Logging
 import NIOCore
 import NIOSSL

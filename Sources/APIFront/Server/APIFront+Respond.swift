@@ -3,6 +3,7 @@ import Endpoint
 import Hummingbird
 import KubeHTTP
 import KubeModel
+import KubeProtobuf
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -159,7 +160,7 @@ extension APIFront {
             }
             return watchResponse(
                 stream, request: request, slot: slot, table: framing, metadata: parsed.metadata,
-                eventLoop: channel?.eventLoop)
+                encoding: parsed.encoding, eventLoop: channel?.eventLoop)
         }
     }
 
@@ -189,16 +190,20 @@ extension APIFront {
     /// (and so flushed) on its own. The socket's backpressure paces the cursor; the
     /// stream ends when the watch ends, the client goes away, or the server shuts down.
     /// With `table`, each event's object is sent as a Table (`kubectl get -w`); with
-    /// `metadata`, as a PartialObjectMetadata (metadata informers). The response task is
+    /// `metadata`, as a PartialObjectMetadata (metadata informers). With `encoding`
+    /// `.protobuf`, each event is a length-prefixed protobuf frame instead
+    /// (``KubeProtobuf/ProtobufWatchFrame``); an event that cannot be encoded ends the watch
+    /// (the client lists and watches again) rather than being skipped. The response task is
     /// itself the cursor's consumer (no task per watch besides it): a disconnect or
     /// shutdown stops the stream, which wakes it. With `eventLoop` (the connection's), that
     /// task runs on the loop, so a wake-up and its write need no hop between threads.
     func watchResponse(
         _ stream: APIWatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil,
-        metadata: MetadataRequest? = nil, eventLoop: (any EventLoop)? = nil
+        metadata: MetadataRequest? = nil, encoding: ResponseEncoding = .json, eventLoop: (any EventLoop)? = nil
     ) -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "application/json"
+        let protobuf = encoding == .protobuf
+        headers[.contentType] = protobuf ? ProtobufWatchFrame.contentType : "application/json"
         headers[.cacheControl] = "no-cache, private"
         let logger = self.logger
         let executor = eventLoop.map(EventLoopTaskExecutor.init)
@@ -210,9 +215,15 @@ extension APIFront {
                         { _ in
                             try await withGracefulShutdownHandler {
                                 var events = stream.makeAsyncIterator()
-                                var framing = WatchFraming(table: table, metadata: metadata)
+                                var framing = WatchFraming(table: table, metadata: metadata, protobuf: protobuf)
                                 while let event = await events.next() {
-                                    try await writer.write(framing.line(event))
+                                    guard let frame = framing.line(event) else {
+                                        logger.warning(
+                                            "watch event has no protobuf encoding; ending the watch",
+                                            metadata: ["type": "\(event.type.rawValue)"])
+                                        break
+                                    }
+                                    try await writer.write(frame)
                                 }
                             } onGracefulShutdown: {
                                 stream.stop()
@@ -235,8 +246,21 @@ extension APIFront {
     /// A JSON (or YAML, when that is all the client accepts) response from Endpoint bytes.
     /// With `gzip` (the client sent `Accept-Encoding: gzip`), a JSON body larger than
     /// ``ResponseCompression/thresholdBytes`` is sent gzipped, as kube-apiserver does.
+    /// A `.protobuf` response carries the body encoded by ``KubeProtobuf/ProtobufEncoder``
+    /// (a Status error too, as kube-apiserver sends it); a body that has no protobuf
+    /// encoding (a kind outside the type table, such as autoscaling/v1 Scale) goes out as JSON.
     func objectResponse(code: Int, body: [UInt8], encoding: ResponseEncoding, gzip: Bool = false) -> Response {
         var headers = HTTPFields()
+        var body = body
+        var contentType = "application/json"
+        if encoding == .protobuf {
+            do {
+                body = try ProtobufEncoder.builtIn.encode(JSONValue(parsing: body))
+                contentType = "application/vnd.kubernetes.protobuf"
+            } catch {
+                logger.debug("answering JSON: no protobuf encoding", metadata: ["error": "\(error)"])
+            }
+        }
         headers[.cacheControl] = "no-cache, private"
         if code == 429 || code == 503 || code == 504, let retry = retryAfter(in: body) {
             headers[.retryAfter] = String(retry)
@@ -247,7 +271,7 @@ extension APIFront {
                 status: HTTPResponse.Status(code: code), headers: headers,
                 body: ResponseBody(byteBuffer: ByteBuffer(string: yaml)))
         }
-        headers[.contentType] = "application/json"
+        headers[.contentType] = contentType
         if gzip, body.count > ResponseCompression.thresholdBytes, let compressed = try? ResponseCompression.gzip(body) {
             headers[.contentEncoding] = "gzip"
             headers.append(HTTPField(name: .vary, value: "Accept-Encoding"))

@@ -1,8 +1,10 @@
 import Endpoint
+import KubeProtobuf
 import NIOCore
 
 /// How one watch's events become bytes: a `{"type":..,"object":..}\n` line per event, the
-/// object as it is, as a Table (`kubectl get -w`) or as a PartialObjectMetadata.
+/// object as it is, as a Table (`kubectl get -w`) or as a PartialObjectMetadata — or, with
+/// `protobuf`, a length-prefixed protobuf frame (``KubeProtobuf/ProtobufWatchFrame``).
 ///
 /// A live change reaches every watcher of its resource as the same event, carrying
 /// ``SharedFrames``: the first watcher to send it encodes it under this framing's ``key``
@@ -13,11 +15,12 @@ import NIOCore
 struct WatchFraming: Sendable {
     var table: TableWatchFraming?
     let metadata: MetadataRequest?
+    var protobuf = false
 
     /// The shared-frames key for this watcher's next event: everything its bytes depend on
     /// besides the event (a Table's first event carries the column definitions, later ones don't).
     var key: String {
-        var key = "json"
+        var key = protobuf ? "protobuf" : "json"
         if let table {
             key += "|table|\(table.version)|\(table.includeObject)|\(table.headersSent ? "rows" : "headers")"
         }
@@ -26,8 +29,9 @@ struct WatchFraming: Sendable {
     }
 
     /// The bytes of `event` on this watch (shared with the event's other watchers when it
-    /// carries frames).
-    mutating func line(_ event: APIWatchEvent) -> ByteBuffer {
+    /// carries frames); nil when the event has no protobuf encoding (a kind outside the
+    /// type table), which ends a protobuf watch.
+    mutating func line(_ event: APIWatchEvent) -> ByteBuffer? {
         let framing = self
         let line = event.frames?.frame(key) { framing.encoded(event) } ?? framing.encoded(event)
         // Any event (ERROR included) uses up a Table's column definitions.
@@ -36,11 +40,15 @@ struct WatchFraming: Sendable {
     }
 
     /// Encodes `event` afresh.
-    func encoded(_ event: APIWatchEvent) -> ByteBuffer {
+    func encoded(_ event: APIWatchEvent) -> ByteBuffer? {
         var event = event
         if var table { event = table.frame(event) }
         if let metadata { event = metadata.frame(event) }
-        return Self.watchLine(event)
+        guard protobuf else { return Self.watchLine(event) }
+        guard let frame = try? ProtobufWatchFrame.encode(type: event.type.rawValue, object: event.object) else {
+            return nil
+        }
+        return ByteBuffer(bytes: frame)
     }
 
     /// `{"type":"…","object":…}\n`.

@@ -110,6 +110,10 @@ extension BuiltInTypes {
         K discovery.k8s.io/v1 EndpointSliceList discovery/v1.EndpointSliceList
         K v1 DeleteOptions meta/v1.DeleteOptions
         K meta.k8s.io/v1 DeleteOptions meta/v1.DeleteOptions
+        K v1 Status meta/v1.Status
+        K meta.k8s.io/v1 Status meta/v1.Status
+        K meta.k8s.io/v1 PartialObjectMetadata meta/v1.PartialObjectMetadata
+        K meta.k8s.io/v1 PartialObjectMetadataList meta/v1.PartialObjectMetadataList
         M apps/v1.ControllerRevision
         F 1 metadata m:meta/v1.ObjectMeta o
         F 2 data raw -
@@ -1809,11 +1813,34 @@ extension BuiltInTypes {
         F 4 uid s -
         F 6 controller b po
         F 7 blockOwnerDeletion b po
+        M meta/v1.PartialObjectMetadata
+        F 1 metadata m:meta/v1.ObjectMeta o
+        M meta/v1.PartialObjectMetadataList
+        F 1 metadata m:meta/v1.ListMeta o
+        F 2 items m:meta/v1.PartialObjectMetadata r
         M meta/v1.Preconditions
         F 1 uid s po
         F 2 resourceVersion s po
         M meta/v1.ShardInfo
         F 1 selector s -
+        M meta/v1.Status
+        F 1 metadata m:meta/v1.ListMeta o
+        F 2 status s o
+        F 3 message s o
+        F 4 reason s o
+        F 5 details m:meta/v1.StatusDetails po
+        F 6 code i32 o
+        M meta/v1.StatusCause
+        F 1 reason s o
+        F 2 message s o
+        F 3 field s o
+        M meta/v1.StatusDetails
+        F 1 name s o
+        F 2 group s o
+        F 3 kind s o
+        F 6 uid s o
+        F 4 causes m:meta/v1.StatusCause ro
+        F 5 retryAfterSeconds i32 o
         M networking/v1.HTTPIngressPath
         F 1 path s o
         F 3 pathType s p

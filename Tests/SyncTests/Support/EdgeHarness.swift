@@ -56,7 +56,7 @@ final class Edge: Sendable {
         directory: String, upstream: String,
         options: EdgeSyncOptions = .init(
             probeInterval: .milliseconds(200), followAPIChanges: false, quietProbeInterval: .milliseconds(200)),
-        metricsFactory: any MetricsFactory = MetricsSystem.factory
+        metricsFactory: any MetricsFactory = MetricsSystem.factory, contentType: UpstreamContentType = .protobuf
     ) async throws {
         let catalog = ResourceCatalog.builtIn()
         var logger = Logger(label: "edge")
@@ -64,7 +64,8 @@ final class Edge: Sendable {
         store = try ObjectStore(
             directory: directory, catalog: catalog, options: .init(mapSize: 256 << 20), logger: logger)
         let connection = try UpstreamConnection(
-            config: Kubeconfig(server: upstream), requestTimeout: .seconds(5), metricsFactory: metricsFactory)
+            config: Kubeconfig(server: upstream), requestTimeout: .seconds(5), metricsFactory: metricsFactory,
+            contentType: contentType)
         sync = EdgeSync(
             store: store, connection: connection, options: options, logger: logger, metricsFactory: metricsFactory)
         endpoint = Endpoint(store: store, catalog: catalog, logger: logger, edge: sync)

@@ -14,90 +14,125 @@ import KubeModel
 ///
 /// Anything not understood — an unknown kind, an unknown field number, a wrong wire
 /// type — is refused rather than silently dropped.
-enum ProtobufBody {
+public enum ProtobufBody {
     /// The deepest nesting of messages accepted (real objects stay below 20).
-    static let maxDepth = 64
+    public static let maxDepth = 64
 
-    struct DecodeError: Error, CustomStringConvertible {
-        var description: String
+    /// Why bytes are not a protobuf object the table describes.
+    public struct DecodeError: Error, CustomStringConvertible {
+        public var description: String
+
+        public init(description: String) { self.description = description }
     }
 
-    /// `k8s\0` + runtime.Unknown{typeMeta, raw, contentEncoding, contentType} → the object as JSON bytes.
-    static func decode(_ bytes: [UInt8], types: BuiltInTypes.Table = BuiltInTypes.table) throws(DecodeError) -> [UInt8]
-    {
-        guard bytes.count >= 4, bytes[0] == 0x6B, bytes[1] == 0x38, bytes[2] == 0x73, bytes[3] == 0x00 else {
+    /// How decoded JSON treats the zero values encoding/json would print.
+    public enum Flavor: Sendable {
+        /// Zero times, nil slices and nil maps are left out (`"creationTimestamp":null`
+        /// is dropped): the JSON a client would have sent, for request bodies.
+        case requestBody
+        /// Exactly the members encoding/json prints for the decoded Go struct, `null`s
+        /// included, in declaration order: what kube-apiserver would have answered in
+        /// JSON (the edge stores objects from the cloud this way).
+        case goJSON
+    }
+
+    /// The `k8s\0` envelope's parts: runtime.Unknown's TypeMeta and raw message bytes.
+    public struct Envelope {
+        public var apiVersion: String
+        public var kind: String
+        public var raw: ArraySlice<UInt8>
+    }
+
+    /// Reads the `k8s\0` + runtime.Unknown{typeMeta, raw, contentEncoding, contentType} envelope.
+    public static func envelope(_ bytes: ArraySlice<UInt8>) throws(DecodeError) -> Envelope {
+        let magic: [UInt8] = [0x6B, 0x38, 0x73, 0x00]
+        guard bytes.count >= 4, bytes.prefix(4).elementsEqual(magic) else {
             throw DecodeError(description: "missing the k8s protobuf envelope")
         }
-        var apiVersion = ""
-        var kind = ""
-        var raw: ArraySlice<UInt8> = []
-        var reader = ProtoReader(bytes[4...])
+        var result = Envelope(apiVersion: "", kind: "", raw: [])
+        var reader = ProtoReader(bytes.dropFirst(4))
         while let (field, value) = try reader.next() {
             switch field {
             case 1:
                 var tm = ProtoReader(try value.bytes())
                 while let (f, v) = try tm.next() {
                     switch f {
-                    case 1: apiVersion = try v.string()
-                    case 2: kind = try v.string()
+                    case 1: result.apiVersion = try v.string()
+                    case 2: result.kind = try v.string()
                     default: throw DecodeError(description: "unknown TypeMeta field \(f)")
                     }
                 }
-            case 2: raw = try value.bytes()
+            case 2: result.raw = try value.bytes()
             case 3:
                 guard try value.string().isEmpty else { throw DecodeError(description: "encoded protobuf bodies") }
             case 4: break
             default: throw DecodeError(description: "unknown envelope field \(field)")
             }
         }
-        guard let message = types.root(apiVersion: apiVersion, kind: kind) else {
+        return result
+    }
+
+    /// `k8s\0` + runtime.Unknown{typeMeta, raw, contentEncoding, contentType} → the object as JSON bytes.
+    public static func decode(_ bytes: [UInt8], types: BuiltInTypes.Table = BuiltInTypes.table) throws(DecodeError)
+        -> [UInt8]
+    {
+        try decodeObject(bytes[...], types: types, flavor: .requestBody).serialized()
+    }
+
+    /// An enveloped object as JSON, `kind` and `apiVersion` first (from the envelope).
+    public static func decodeObject(
+        _ bytes: ArraySlice<UInt8>, types: BuiltInTypes.Table = BuiltInTypes.table, flavor: Flavor
+    ) throws(DecodeError) -> JSONValue {
+        let envelope = try envelope(bytes)
+        guard let message = types.root(apiVersion: envelope.apiVersion, kind: envelope.kind) else {
             throw DecodeError(
                 description:
-                    "protobuf bodies are decoded for the built-in kinds, not apiVersion \(apiVersion) kind \(kind)")
+                    "protobuf bodies are decoded for the built-in kinds, not apiVersion \(envelope.apiVersion) kind \(envelope.kind)"
+            )
         }
-        var decoder = MessageDecoder(types: types)
+        var decoder = MessageDecoder(types: types, flavor: flavor)
         var object = JSONObject()
-        object.appendUnchecked("kind", .string(kind))
-        object.appendUnchecked("apiVersion", .string(apiVersion))
-        for (k, v) in try decoder.decode(raw, message, depth: 0) { object[k] = v }
-        return JSONValue.object(object).serialized()
+        object.appendUnchecked("kind", .string(envelope.kind))
+        object.appendUnchecked("apiVersion", .string(envelope.apiVersion))
+        for (k, v) in try decoder.decode(envelope.raw, message, depth: 0) { object[k] = v }
+        return .object(object)
     }
 }
 
 /// One field value of the protobuf wire format.
-enum ProtoValue {
+public enum ProtoValue {
     case varint(UInt64)
     case fixed64(UInt64)
     case bytes(ArraySlice<UInt8>)
     case fixed32(UInt32)
 
-    func bytes() throws(ProtobufBody.DecodeError) -> ArraySlice<UInt8> {
+    public func bytes() throws(ProtobufBody.DecodeError) -> ArraySlice<UInt8> {
         guard case .bytes(let b) = self else { throw .init(description: "expected a length-delimited field") }
         return b
     }
 
-    func string() throws(ProtobufBody.DecodeError) -> String {
+    public func string() throws(ProtobufBody.DecodeError) -> String {
         guard let s = String(validating: try bytes(), as: UTF8.self) else {
             throw .init(description: "invalid UTF-8 in a string field")
         }
         return s
     }
 
-    func varint() throws(ProtobufBody.DecodeError) -> UInt64 {
+    public func varint() throws(ProtobufBody.DecodeError) -> UInt64 {
         guard case .varint(let v) = self else { throw .init(description: "expected a varint field") }
         return v
     }
 }
 
 /// Reads (field number, value) pairs; bounds-checked, never reads past the slice.
-struct ProtoReader {
-    var bytes: ArraySlice<UInt8>
+public struct ProtoReader {
+    public var bytes: ArraySlice<UInt8>
 
-    init(_ bytes: ArraySlice<UInt8>) {
+    public init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
     }
 
-    mutating func next() throws(ProtobufBody.DecodeError) -> (Int, ProtoValue)? {
+    public mutating func next() throws(ProtobufBody.DecodeError) -> (Int, ProtoValue)? {
         guard !bytes.isEmpty else { return nil }
         let key = try readVarint()
         let field = Int(truncatingIfNeeded: key >> 3)

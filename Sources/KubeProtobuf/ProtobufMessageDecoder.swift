@@ -5,6 +5,7 @@ import KubeModel
 /// encoding/json would write for it, in Go declaration order.
 struct MessageDecoder {
     let types: BuiltInTypes.Table
+    var flavor: ProtobufBody.Flavor = .requestBody
 
     /// One field's collected value while the wire is read.
     private enum Slot {
@@ -53,6 +54,15 @@ struct MessageDecoder {
         var members: [(String, JSONValue)] = []
         for (field, slot) in zip(message.fields, slots) {
             guard let slot else {
+                // kube-apiserver answers an empty list with `"items":[]`, never null.
+                if flavor == .goJSON, field.repeated, field.jsonName == "items", message.name.hasSuffix("List") {
+                    members.append((field.jsonName, .array([])))
+                    continue
+                }
+                if flavor == .goJSON, let zero = goJSONZero(field) {
+                    members.append((field.jsonName, zero))
+                    continue
+                }
                 // gogo-protobuf always writes non-pointer scalars; a leaner encoder may not:
                 // encoding/json would still print them when not omitempty.
                 if !field.omitEmpty, !field.pointer, !field.repeated, let zero = field.kind.zeroValue {
@@ -72,13 +82,31 @@ struct MessageDecoder {
                     }
                     continue
                 }
-                if case .time = field.kind, value == .null { continue }
-                if case .microTime = field.kind, value == .null { continue }
+                if flavor == .requestBody, case .time = field.kind, value == .null { continue }
+                if flavor == .requestBody, case .microTime = field.kind, value == .null { continue }
                 if field.omitEmpty, !field.pointer, field.kind.isScalar, value.isZeroScalar { continue }
                 members.append((field.jsonName, value))
             }
         }
         return members
+    }
+
+    /// What encoding/json prints for a field the wire left out (nil for nothing): a nil
+    /// slice or map is `null` unless omitempty; a struct is never omitted (a zero
+    /// metav1.Time prints `null`, a zero Quantity `"0"`, a struct `{}`).
+    private func goJSONZero(_ field: BuiltInTypes.Field) -> JSONValue? {
+        if field.pointer || field.inline { return nil }
+        if field.repeated { return field.omitEmpty ? nil : .null }
+        switch field.kind {
+        case .map: return field.omitEmpty ? nil : .null
+        case .time, .microTime: return .null
+        case .quantity: return .string("0")
+        case .intOrString: return .number(JSONNumber(0))
+        case .duration: return .string("0s")
+        case .message: return .object(JSONObject())
+        case .rawExtension, .fieldsV1: return .null
+        default: return nil
+        }
     }
 
     private mutating func single(
@@ -271,8 +299,8 @@ private struct PackedReader {
 }
 
 /// Go's `time.Duration.String()` ("1h2m3.5s", "150ms", "0s"), as metav1.Duration marshals.
-enum GoDuration {
-    static func string(nanoseconds d: Int64) -> String {
+public enum GoDuration {
+    public static func string(nanoseconds d: Int64) -> String {
         if d == 0 { return "0s" }
         let negative = d < 0
         let u = d.magnitude
