@@ -89,7 +89,9 @@ struct WatchFramingTests {
         #expect(event.frames == nil)
     }
 
-    @Test("protobuf watchers share one frame per event: a 4-byte length and a bare WatchEvent around the enveloped object")
+    @Test(
+        "protobuf watchers share one frame per event: a 4-byte length and a bare WatchEvent around the enveloped object"
+    )
     func sharedProtobuf() throws {
         let event = WatchEvent(type: .added, rv: 5, object: Array(pod.utf8), frames: SharedFrames())
         var a = WatchFraming(table: nil, metadata: nil, protobuf: true)
