@@ -16,13 +16,19 @@ struct WatchFramingTests {
 
     func bytes(_ buffer: ByteBuffer) -> String { String(buffer: buffer) }
 
+    /// `framing.line(event)`, required to exist.
+    func line(_ framing: inout WatchFraming, _ event: WatchEvent) throws -> ByteBuffer {
+        let line = framing.line(event)
+        return try #require(line)
+    }
+
     @Test("a JSON event is one line: {\"type\":…,\"object\":<the stored bytes>}")
     func jsonLine() throws {
         var framing = WatchFraming(table: nil, metadata: nil)
-        let line = try #require(framing.line(WatchEvent(type: .modified, rv: 5, object: Array(pod.utf8))))
-        #expect(bytes(line) == #"{"type":"MODIFIED","object":"# + pod + "}\n")
+        let modified = try line(&framing, WatchEvent(type: .modified, rv: 5, object: Array(pod.utf8)))
+        #expect(bytes(modified) == #"{"type":"MODIFIED","object":"# + pod + "}\n")
         let mark = #"{"kind":"Pod","apiVersion":"v1","metadata":{"resourceVersion":"9"}}"#
-        let bookmark = try #require(framing.line(WatchEvent(type: .bookmark, rv: 9, object: Array(mark.utf8))))
+        let bookmark = try line(&framing, WatchEvent(type: .bookmark, rv: 9, object: Array(mark.utf8)))
         #expect(bytes(bookmark) == #"{"type":"BOOKMARK","object":"# + mark + "}\n")
     }
 
@@ -31,8 +37,8 @@ struct WatchFramingTests {
         let event = WatchEvent(type: .added, rv: 5, object: Array(pod.utf8), frames: SharedFrames())
         var a = WatchFraming(table: nil, metadata: nil)
         var b = WatchFraming(table: nil, metadata: nil)
-        let la = try #require(a.line(event))
-        let lb = try #require(b.line(event))
+        let la = try line(&a, event)
+        let lb = try line(&b, event)
         #expect(la == lb)
         #expect(la == WatchFraming(table: nil, metadata: nil).encoded(event))
         #expect(event.frames?.count == 1)
@@ -42,7 +48,7 @@ struct WatchFramingTests {
         #expect(pa == pb)
 
         var meta = WatchFraming(table: nil, metadata: MetadataRequest(kind: "PartialObjectMetadata", version: "v1"))
-        let lm = try #require(meta.line(event))
+        let lm = try line(&meta, event)
         #expect(lm != la)
         #expect(
             lm
@@ -58,14 +64,14 @@ struct WatchFramingTests {
         let info = try #require(ResourceCatalog.builtIn().resource(group: "", version: "v1", resource: "pods"))
         let table = TableWatchFraming(info: info, version: "v1", includeObject: "Metadata")
         var seasoned = WatchFraming(table: table, metadata: nil)
-        _ = try #require(seasoned.line(WatchEvent(type: .added, rv: 4, object: Array(pod.utf8))))  // uses up its headers
+        _ = try line(&seasoned, WatchEvent(type: .added, rv: 4, object: Array(pod.utf8)))  // uses up its headers
         var fresh = WatchFraming(table: table, metadata: nil)
         var json = WatchFraming(table: nil, metadata: nil)
 
         let event = WatchEvent(type: .modified, rv: 5, object: Array(pod.utf8), frames: SharedFrames())
-        let rows = try JSONValue(parsing: Array(try #require(seasoned.line(event)).readableBytesView.dropLast()))
-        let first = try JSONValue(parsing: Array(try #require(fresh.line(event)).readableBytesView.dropLast()))
-        let plain = try JSONValue(parsing: Array(try #require(json.line(event)).readableBytesView.dropLast()))
+        let rows = try JSONValue(parsing: Array(try line(&seasoned, event).readableBytesView.dropLast()))
+        let first = try JSONValue(parsing: Array(try line(&fresh, event).readableBytesView.dropLast()))
+        let plain = try JSONValue(parsing: Array(try line(&json, event).readableBytesView.dropLast()))
         #expect(rows["type"] == "MODIFIED" && first["type"] == "MODIFIED")
         #expect(rows[path: ["object", "columnDefinitions"]] == .null)
         #expect(first[path: ["object", "columnDefinitions"]]?.arrayValue?.isEmpty == false)
@@ -75,8 +81,9 @@ struct WatchFramingTests {
 
         // The fresh watcher's headers are used up now: its next shared event is the rows-only one.
         let next = WatchEvent(type: .modified, rv: 6, object: Array(pod.utf8), frames: SharedFrames())
-        let freshNext = try #require(fresh.line(next))
-        #expect(freshNext == seasoned.line(next))
+        let freshNext = try line(&fresh, next)
+        let seasonedNext = seasoned.line(next)
+        #expect(freshNext == seasonedNext)
         #expect(next.frames?.count == 1)
     }
 
@@ -84,8 +91,8 @@ struct WatchFramingTests {
     func unshared() throws {
         let event = WatchEvent(type: .deleted, rv: 7, object: Array(pod.utf8))
         var a = WatchFraming(table: nil, metadata: nil)
-        let line = try #require(a.line(event))
-        #expect(bytes(line) == #"{"type":"DELETED","object":"# + pod + "}\n")
+        let deleted = try line(&a, event)
+        #expect(bytes(deleted) == #"{"type":"DELETED","object":"# + pod + "}\n")
         #expect(event.frames == nil)
     }
 
@@ -97,12 +104,12 @@ struct WatchFramingTests {
         var a = WatchFraming(table: nil, metadata: nil, protobuf: true)
         var b = WatchFraming(table: nil, metadata: nil, protobuf: true)
         var json = WatchFraming(table: nil, metadata: nil)
-        let fa = try #require(a.line(event))
-        let fb = try #require(b.line(event))
+        let fa = try line(&a, event)
+        let fb = try line(&b, event)
         let expected = try ProtobufWatchFrame.encode(type: "ADDED", object: Array(pod.utf8))
         #expect(Array(fa.readableBytesView) == expected)
         #expect(fa == fb)
-        _ = try #require(json.line(event))
+        _ = try line(&json, event)
         #expect(event.frames?.count == 2)
         let length = fa.readableBytesView.prefix(4).reduce(0) { $0 << 8 | Int($1) }
         #expect(length == fa.readableBytes - 4)
@@ -112,6 +119,7 @@ struct WatchFramingTests {
     func protobufUnencodable() {
         let widget = #"{"kind":"Widget","apiVersion":"example.com/v1","metadata":{"name":"w","resourceVersion":"3"}}"#
         var framing = WatchFraming(table: nil, metadata: nil, protobuf: true)
-        #expect(framing.line(WatchEvent(type: .added, rv: 3, object: Array(widget.utf8))) == nil)
+        let frame = framing.line(WatchEvent(type: .added, rv: 3, object: Array(widget.utf8)))
+        #expect(frame == nil)
     }
 }
