@@ -153,7 +153,7 @@ def patch(conn, name, value):
 
 
 def fan_out(srv, watchers, events, counter):
-    """One update at a time; returns (delays from start [ms], delays from ack [ms], cpu s/event)."""
+    """One update at a time; returns (delays from start [ms], delays from ack [ms], server CPU ms/event)."""
     conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
     from_start, from_ack = [], []
     base = watchers.lines[0] if watchers else 0
@@ -168,7 +168,7 @@ def fan_out(srv, watchers, events, counter):
                 raise RuntimeError("an event did not reach every watcher within 30 s")
             from_start += [(t - t0) * 1e3 for t in watchers.stamp]
             from_ack += [(t - t1) * 1e3 for t in watchers.stamp]
-    cpu = (cpu_seconds(srv.proc.pid) - cpu0) / events
+    cpu = (cpu_seconds(srv.proc.pid) - cpu0) / events * 1e3  # ms per event
     conn.close()
     return from_start, from_ack, cpu
 
@@ -277,8 +277,8 @@ ROWS = [
     ("start_p99", "fan-out p99 from the write's start (ms)", "{:.2f}"),
     ("ack_p50", "fan-out p50 after the write's ack (ms)", "{:.2f}"),
     ("ack_p99", "fan-out p99 after the write's ack (ms)", "{:.2f}"),
-    ("cpu_write", "server CPU per write, no watchers (ms)", "{:.2f}"),
-    ("cpu_fanout", "server CPU per write + fan-out (ms)", "{:.2f}"),
+    ("cpu_write", "server CPU per write, no watchers (ms)", "{:.1f}"),
+    ("cpu_fanout", "server CPU per write + fan-out to every watcher (ms)", "{:.1f}"),
     ("tput_0", "PATCH/s, 16 clients, no watchers", "{:.0f}"),
     ("tput_w", "PATCH/s, 16 clients, watchers draining", "{:.0f}"),
 ]
