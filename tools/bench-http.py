@@ -369,7 +369,7 @@ def watch_delivery(port, accept, watchers, updates):
     ready = threading.Semaphore(0)
 
     def read(record):
-        # A streaming answer's headers may come with its first event: open in the thread.
+        # Each watch is opened and read in its own thread; the changes start once all are open.
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
         conns.append(c)
         c.request("GET", path + "&resourceVersion=" + rv, headers={"Accept": accept})
