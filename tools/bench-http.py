@@ -364,18 +364,20 @@ def watch_delivery(port, accept, watchers, updates):
     path = "/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Dpod-00042&timeoutSeconds=300"
     rv = json.loads(fetch(port, "/api/v1/namespaces/default/pods/pod-00042", "application/json")[1])[
         "metadata"]["resourceVersion"]
+    sizes = []
     conns = []
-    for _ in range(watchers):
+    ready = threading.Semaphore(0)
+
+    def read(record):
+        # Each watch is opened and read in its own thread; the changes start once all are open.
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        conns.append(c)
         c.request("GET", path + "&resourceVersion=" + rv, headers={"Accept": accept})
+        ready.release()
         r = c.getresponse()
         if r.status != 200:
             raise RuntimeError(f"watch: {r.status}")
-        conns.append((c, r))
-    protobuf = "protobuf" in (conns[0][1].getheader("Content-Type") or "")
-    sizes = []
-
-    def read(r, record):
+        protobuf = "protobuf" in (r.getheader("Content-Type") or "")
         buf = b""
         events = 0
         while events < updates:
@@ -398,10 +400,12 @@ def watch_delivery(port, accept, watchers, updates):
                 buf = buf[n:]
                 events += 1
 
-    threads = [threading.Thread(target=read, args=(r, i == 0)) for i, (_, r) in enumerate(conns)]
+    threads = [threading.Thread(target=read, args=(i == 0,)) for i in range(watchers)]
     for t in threads:
         t.start()
-    time.sleep(0.5)
+    for _ in threads:
+        ready.acquire()
+    time.sleep(1)
     cpu0 = cpu_seconds_of_port[port]()
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     for k in range(updates):
@@ -417,7 +421,7 @@ def watch_delivery(port, accept, watchers, updates):
     for t in threads:
         t.join(300)
     cpu = cpu_seconds_of_port[port]() - cpu0
-    for conn, _ in conns:
+    for conn in conns:
         conn.close()
     return cpu, statistics.median(sizes) if sizes else 0
 

@@ -160,11 +160,17 @@ struct FrontRequestTests {
 
     // MARK: media types
 
-    @Test("Accept picks JSON or YAML; nothing producible is 406")
+    @Test("Accept picks JSON, YAML or (built-in kinds) protobuf; nothing producible is 406")
     func encodings() throws {
         #expect(try request(.get, "/api/v1/configmaps").encoding == .json)
         #expect(try request(.get, "/api/v1/configmaps", accept: "application/yaml").encoding == .yaml)
-        #expect(rejection(.get, "/api/v1/configmaps", accept: "text/html")?.status == .notAcceptable)
+        #expect(
+            try request(.get, "/api/v1/configmaps", accept: "application/vnd.kubernetes.protobuf, application/json")
+                .encoding == .protobuf)
+        // A built-in kind's 406 lists protobuf among the served types, as kube-apiserver's does.
+        #expect(
+            rejection(.get, "/api/v1/configmaps", accept: "text/html")?.status
+                == .notAcceptable(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]))
     }
 
     @Test(
@@ -288,7 +294,9 @@ struct FrontRequestTests {
         #expect(rejection(.get, "/api/v1/nosuchthings", accept: "text/html")?.status.code == 404)
         #expect(rejection(.put, "/api/v1/namespaces/ns/configmaps", accept: "text/html")?.status.code == 405)
         let unsupported = rejection(.get, "/api/v1/configmaps", accept: "application/json;as=Foo;v=v1;g=meta.k8s.io")
-        #expect(unsupported?.status == .notAcceptable)
+        #expect(
+            unsupported?.status
+                == .notAcceptable(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]))
         #expect(unsupported?.label == "LIST")
         let yamlWatch = rejection(.get, "/api/v1/configmaps?watch=1", accept: "application/yaml")
         #expect(yamlWatch?.status.code == 406)
