@@ -19,7 +19,28 @@ enum RequestBody {
         }
         try checkTypeMeta(value, info: info, required: false)
         try checkMetadataShape(value, info: info)
+        try checkByteFields(value, info: info)
         return value
+    }
+
+    /// The `[]byte` maps of the core kinds — a Secret's `data`, a ConfigMap's `binaryData` —
+    /// must be base64 that Go's decoder reads (``GoBase64``), or the body cannot be decoded:
+    /// 400 `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte N`.
+    static func checkByteFields(_ value: JSONValue, info: ResourceInfo) throws {
+        guard info.gvr.group.isEmpty else { return }
+        let field: String
+        switch info.gvr.resource {
+        case "secrets": field = "data"
+        case "configmaps": field = "binaryData"
+        default: return
+        }
+        guard let map = value[field]?.objectValue else { return }
+        for (_, entry) in map {
+            guard let text = entry.stringValue, let offset = GoBase64.corruptInputOffset(text) else { continue }
+            throw StatusError.badRequest(
+                "\(info.kind) in version \(goQuoted(info.gvr.version)) cannot be handled as a \(info.kind): illegal base64 data at input byte \(offset)"
+            )
+        }
     }
 
     /// kind/apiVersion must name the resource's type (missing is fine: the URL says it).

@@ -93,6 +93,37 @@ struct ErrorSpecs {
         }
     }
 
+    @Test("a Secret's data and a ConfigMap's binaryData must be base64 Go decodes: 400 naming the byte, never stored")
+    func badBase64() async throws {
+        try await Harness.run { h in
+            let secret: JSONValue = ["metadata": ["name": "s"], "data": ["ok": "YWJj", "bad": "YW=j"]]
+            let r = await h.call(.create, Harness.secrets, namespace: "default", body: secret)
+            #expect(r.code == 400)
+            #expect(r.reason == "BadRequest")
+            #expect(
+                r.message
+                    == #"Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 2"#)
+            #expect(await h.call(.get, Harness.secrets, namespace: "default", name: "s").code == 404)
+
+            let cm: JSONValue = ["metadata": ["name": "c"], "binaryData": ["k": "YQ"]]
+            let c = await h.call(.create, Harness.configmaps, namespace: "default", body: cm)
+            #expect(
+                c.message
+                    == #"ConfigMap in version "v1" cannot be handled as a ConfigMap: illegal base64 data at input byte 0"#
+            )
+
+            // Text in a ConfigMap's data is not base64, and a valid Secret goes through.
+            try await h.create(
+                Harness.configmaps, namespace: "default", ["metadata": ["name": "t"], "data": ["k": "a b"]])
+            try await h.create(
+                Harness.secrets, namespace: "default", ["metadata": ["name": "v"], "data": ["k": "YWJj\n"]])
+            let patched = await h.call(
+                .patch, Harness.secrets, namespace: "default", name: "v", body: ["data": ["k": "!!"]],
+                contentType: "application/merge-patch+json")
+            #expect(patched.code == 400)
+        }
+    }
+
     @Test("bodies: malformed JSON, another kind or apiVersion, mismatched name or namespace are 400")
     func badBodies() async throws {
         try await Harness.run { h in
