@@ -446,6 +446,7 @@ def main():
     ap.add_argument("--objects", type=int, default=100_000, help="objects for startup")
     ap.add_argument("--watches", type=int, default=1000)
     ap.add_argument("--baseline", help="compare: the baseline ake binary")
+    ap.add_argument("--creates", type=int, default=2_000, help="compare: pods created per create run")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="ake-bench-")
     os.chmod(tmp, 0o755)  # nginx workers run as an unprivileged user and must read the files
@@ -454,7 +455,7 @@ def main():
             {"list": lambda: bench_list(args.binary, tmp, args.runs, args.pods),
              "memory": lambda: bench_memory(args.binary, tmp, args.watches, args.pods),
              "startup": lambda: bench_startup(args.binary, tmp, args.runs, args.objects),
-             "compare": lambda: bench_compare(args.binary, args.baseline, tmp, args.runs, args.pods)}[w]()
+             "compare": lambda: bench_compare(args.binary, args.baseline, tmp, args.runs, args.pods, args.creates)}[w]()
             sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
