@@ -12,6 +12,9 @@ temporary directory removed, also on failure.
   protobuf  bytes and server CPU (utime+stime of the ake process) of a 10,000-pod list and of
             watch events, in JSON and in protobuf (kubelet's Accept), alternating runs; with
             --baseline OTHER_AKE also that binary (which answers kubelet's Accept in JSON)
+  compare   the branch against a baseline binary (--baseline), alternating runs: creates/s
+            (16 clients, durable) and server CPU per create, list of 10,000 pods and GET one
+            pod by curl with nginx serving the same bytes, GET req/s by wrk, RSS idle
 """
 import argparse
 import http.client
@@ -470,6 +473,102 @@ def bench_protobuf(binary, baseline, tmp, runs, pods, watchers=50, updates=100):
               f"{statistics.median(r['wcpu']) / (watchers * updates) * 1e6:13.1f}")
 
 
+def bench_compare(new, baseline, tmp, runs, pods=10_000, creates=2_000):
+    """Alternating runs of `baseline` and `new` (the median of each, and new/baseline ratios)."""
+    bins = {"baseline": baseline, "new": new}
+    out = {k: {} for k in bins}
+
+    def add(k, key, value):
+        out[k].setdefault(key, []).append(value)
+
+    # Creates: fresh data dir per run, `creates` pods from 16 keep-alive clients.
+    for r in range(3):
+        for k, b in bins.items():
+            d = os.path.join(tmp, f"c-{k}-{r}")
+            srv = Server(b, d)
+            try:
+                load(srv.port, 50, lambda i: pod(100_000 + i), "/api/v1/namespaces/default/pods")  # warm-up
+                c0 = cpu_seconds(srv.proc.pid)
+                secs = load(srv.port, creates, pod, "/api/v1/namespaces/default/pods")
+                c1 = cpu_seconds(srv.proc.pid)
+                add(k, "creates/s", creates / secs)
+                add(k, "server CPU per create (us)", (c1 - c0) / creates * 1e6)
+            finally:
+                srv.stop()
+                shutil.rmtree(d, ignore_errors=True)
+    # RSS idle.
+    for r in range(3):
+        for k, b in bins.items():
+            d = os.path.join(tmp, f"m-{k}-{r}")
+            srv = Server(b, d)
+            try:
+                time.sleep(1)
+                timed_get(srv.port, "/api/v1/namespaces", 1)
+                add(k, "RSS idle after first requests (MB)", srv.rss_kb() / 1024)
+            finally:
+                srv.stop()
+                shutil.rmtree(d, ignore_errors=True)
+    # Lists and gets: both servers loaded with the same pods, nginx with the new one's bytes.
+    servers = {}
+    ngx = None
+    try:
+        for k, b in bins.items():
+            servers[k] = Server(b, os.path.join(tmp, f"l-{k}"))
+            c0 = cpu_seconds(servers[k].proc.pid)
+            secs = load(servers[k].port, pods, pod, "/api/v1/namespaces/default/pods")
+            c1 = cpu_seconds(servers[k].proc.pid)
+            add(k, f"loading {pods:,} pods: creates/s", pods / secs)
+            add(k, f"loading {pods:,} pods: server CPU per create (us)", (c1 - c0) / pods * 1e6)
+        path = "/api/v1/namespaces/default/pods"
+        one = "/api/v1/namespaces/default/pods/pod-00042"
+        _, body = timed_get(servers["new"].port, path, 1)
+        _, obj = timed_get(servers["new"].port, one, 1)
+        www = os.path.join(tmp, "www")
+        os.makedirs(os.path.join(www, "api/v1/namespaces/default/pods"), exist_ok=True)
+        with open(os.path.join(www, "list.json"), "wb") as f:
+            f.write(body)
+        with open(os.path.join(www, "object.json"), "wb") as f:
+            f.write(obj)
+        ngx = Nginx(www, tmp)
+        out["nginx"] = {}
+        for r in range(runs):
+            for k, srv in servers.items():
+                add(k, "list all pods, curl (ms)", curl_time(f"http://127.0.0.1:{srv.port}{path}", 1) * 1000)
+            add("nginx", "list all pods, curl (ms)", curl_time(f"http://127.0.0.1:{ngx.port}/list.json", 1) * 1000)
+            for k, srv in servers.items():
+                add(k, "get one pod, curl (ms)", curl_time(f"http://127.0.0.1:{srv.port}{one}", 5) * 1000)
+            add("nginx", "get one pod, curl (ms)", curl_time(f"http://127.0.0.1:{ngx.port}/object.json", 5) * 1000)
+        for r in range(max(1, runs // 3)):
+            for k, srv in servers.items():
+                add(k, "get one pod, wrk -t2 -c16 -d5s (req/s)", wrk_rps(f"http://127.0.0.1:{srv.port}{one}", 5))
+            add("nginx", "get one pod, wrk -t2 -c16 -d5s (req/s)", wrk_rps(f"http://127.0.0.1:{ngx.port}/object.json", 5))
+        for k, srv in servers.items():
+            c0 = cpu_seconds(srv.proc.pid)
+            for _ in range(runs):
+                timed_get(srv.port, path, 1)
+            add(k, "list all pods: server CPU per list (ms)", (cpu_seconds(srv.proc.pid) - c0) / runs * 1000)
+    finally:
+        if ngx:
+            ngx.stop()
+        for srv in servers.values():
+            srv.stop()
+    print(f"list body {len(body) / 1e6:.1f} MB, one pod {len(obj)} B; medians; load average {os.getloadavg()}")
+    keys = list(out["new"].keys())
+    print(f"| figure | baseline | new | new/baseline | nginx | new/nginx |")
+    print(f"|---|---:|---:|---:|---:|---:|")
+    for key in keys:
+        b = statistics.median(out["baseline"][key])
+        n = statistics.median(out["new"][key])
+        g = out["nginx"].get(key)
+        gm = statistics.median(g) if g else None
+        print(f"| {key} | {b:.2f} | {n:.2f} | {n / b:.2f} | {'' if gm is None else f'{gm:.2f}'} | "
+              f"{'' if gm is None else f'{n / gm:.2f}'} |")
+    for key in keys:
+        print(f"  {key}: baseline runs {[round(x, 2) for x in out['baseline'][key]]}, "
+              f"new runs {[round(x, 2) for x in out['new'][key]]}"
+              + (f", nginx runs {[round(x, 2) for x in out['nginx'][key]]}" if key in out["nginx"] else ""))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
@@ -478,7 +577,8 @@ def main():
     ap.add_argument("--pods", type=int, default=10_000, help="pods for list/memory (smaller for a smoke run)")
     ap.add_argument("--objects", type=int, default=100_000, help="objects for startup")
     ap.add_argument("--watches", type=int, default=1000)
-    ap.add_argument("--baseline", help="another ake binary to compare with (protobuf)")
+    ap.add_argument("--baseline", help="another ake binary to compare with (protobuf, compare)")
+    ap.add_argument("--creates", type=int, default=2_000, help="compare: pods created per create run")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="ake-bench-")
     os.chmod(tmp, 0o755)  # nginx workers run as an unprivileged user and must read the files
@@ -487,7 +587,8 @@ def main():
             {"list": lambda: bench_list(args.binary, tmp, args.runs, args.pods),
              "memory": lambda: bench_memory(args.binary, tmp, args.watches, args.pods),
              "startup": lambda: bench_startup(args.binary, tmp, args.runs, args.objects),
-             "protobuf": lambda: bench_protobuf(args.binary, args.baseline, tmp, args.runs, args.pods)}[w]()
+             "protobuf": lambda: bench_protobuf(args.binary, args.baseline, tmp, args.runs, args.pods),
+             "compare": lambda: bench_compare(args.binary, args.baseline, tmp, args.runs, args.pods, args.creates)}[w]()
             sys.stdout.flush()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -95,6 +95,35 @@ struct ProjectionsBench: AsyncParsableCommand {
             return m
         }
         _ = try await measureList("list all namespaces", ListOptions())
+        // The whole response body: item by item then enveloped (the endpoint before) vs written
+        // in one pass from the read snapshot (`listJSON`, what the endpoint answers now).
+        func measureBody(_ label: String, onePass: Bool) async throws {
+            var times: [Double] = []
+            var cpu: [Double] = []
+            var bytes = 0
+            for _ in 0..<runs {
+                let cpuStart = processCPUms()
+                let start = ContinuousClock.now
+                let body: [UInt8]
+                if onePass {
+                    body = try await store.listJSON(Self.pods, ListOptions(), kind: "PodList", apiVersion: "v1")
+                } else {
+                    let result = try await store.list(Self.pods, ListOptions())
+                    body = ListJSON.body(
+                        kind: "PodList", apiVersion: "v1", page: ListPage(resourceVersion: result.resourceVersion),
+                        items: result.items)
+                }
+                times.append(ms(ContinuousClock.now - start))
+                cpu.append(processCPUms() - cpuStart)
+                bytes = body.count
+            }
+            print(
+                String(
+                    format: "  %-50@ %6.1f MB    %9.2f ms wall %9.2f ms CPU", label as NSString, Double(bytes) / 1e6,
+                    median(times), median(cpu)))
+        }
+        try await measureBody("list all namespaces → body, item by item (before)", onePass: false)
+        try await measureBody("list all namespaces → body, one pass (listJSON)", onePass: true)
         _ = try await measureList("list all namespaces, resourceVersion=0", ListOptions(resourceVersion: 0))
         _ = try await measureList("list one namespace", namespace: "ns-42", ListOptions())
         _ = try await measureList(

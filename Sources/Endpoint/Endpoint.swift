@@ -196,11 +196,10 @@ public final class Endpoint: Sendable {
     }
 
     private func list(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse {
-        let result = try await store.list(
-            info.gvr, namespace: request.namespace.flatMap { $0.isEmpty ? nil : $0 }, query.list)
-        let body = ListBody.build(
-            listKind: info.listKind, apiVersion: info.gvr.groupVersion, resourceVersion: String(result.resourceVersion),
-            continueToken: result.continueToken, remainingItemCount: result.remainingItemCount, items: result.items)
+        // The body is written straight from the read snapshot (no per-item copies).
+        let body = try await store.listJSON(
+            info.gvr, namespace: request.namespace.flatMap { $0.isEmpty ? nil : $0 }, query.list,
+            kind: info.listKind, apiVersion: info.gvr.groupVersion)
         return APIResponse(code: 200, body: body)
     }
 
@@ -226,8 +225,19 @@ public final class Endpoint: Sendable {
             object.setObjectMeta("namespace", nil)
         }
         let body = object
+        // Defaulting, validation and managedFields need nothing from the store: they run
+        // here, concurrently with other requests, instead of on the single writer thread.
+        let prepared =
+            query.dryRun
+            ? nil
+            : RegistryWriter.prepareCreate(
+                info, namespace: namespace, object: body,
+                fieldManager: ManagedFields.manager(fieldManager: query.fieldManager, userAgent: request.client),
+                now: Generated.timestamp())
         return try await write(request, dryRun: query.dryRun, fieldManager: query.fieldManager) { writer in
-            let written = try writer.create(info, namespace: namespace, object: body)
+            let written =
+                try prepared.map { try writer.create(info, namespace: namespace, prepared: $0) }
+                ?? writer.create(info, namespace: namespace, object: body)
             return APIResponse(code: 201, body: written.bytes)
         }
     }

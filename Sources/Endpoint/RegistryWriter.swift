@@ -129,9 +129,10 @@ final class RegistryWriter {
     /// In a dry run nothing is appended and the object keeps the RV it had (none for a
     /// create), as the apiserver's dry-run storage answers.
     @discardableResult
-    func append(_ type: ChangeType, _ info: ResourceInfo, _ object: JSONValue, origin: WriteOrigin? = nil) throws
-        -> Written
-    {
+    func append(
+        _ type: ChangeType, _ info: ResourceInfo, _ object: JSONValue, origin: WriteOrigin? = nil,
+        canonical: Bool = false
+    ) throws -> Written {
         var o = object
         if dryRun {
             if type == .added { o.setObjectMeta("resourceVersion", nil) }
@@ -139,7 +140,8 @@ final class RegistryWriter {
             return Written(object: o, bytes: o.serialized())
         }
         o.setObjectMeta("resourceVersion", .string(String(ctx.nextRV)))
-        o = o.canonicalized()
+        // A prepared create is canonical already; setting the RV keeps its position.
+        if !canonical { o = o.canonicalized() }
         let namespace = info.namespaced ? o.objectNamespace : ""
         let previous = try onAppend.flatMap { _ in try ctx.current(info.gvr, namespace: namespace, name: o.objectName) }
         let stored = try ctx.append(
@@ -158,12 +160,7 @@ final class RegistryWriter {
     ) throws -> Written {
         var obj = input
         let requestedManagedFields = input.objectMeta("managedFields")
-        // etcd3's Create refuses a set (numeric, non-zero) resourceVersion with an untyped
-        // error, which the apiserver answers as a 500 without reason; clients know the text.
-        if let rv = UInt64(obj.objectResourceVersion), rv != 0 {
-            throw StatusError(
-                code: 500, reason: "", message: "resourceVersion should not be set on objects to be created")
-        }
+        try Self.refuseResourceVersion(obj)
         obj.setObjectMeta("resourceVersion", nil)
         if info.namespaced {
             obj.setObjectMeta("namespace", .string(namespace))
@@ -172,14 +169,7 @@ final class RegistryWriter {
             obj.setObjectMeta("namespace", nil)
         }
         try requireDefinition(info)
-        obj["kind"] = .string(info.kind)
-        obj["apiVersion"] = .string(info.gvr.groupVersion)
-        for key in ["selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"] {
-            obj.setObjectMeta(key, nil)
-        }
-        obj.setObjectMeta("uid", .string(Generated.uid()))
-        obj.setObjectMeta("creationTimestamp", .string(now))
-        obj.setObjectMeta("generation", 1)
+        Self.stampCreate(&obj, info, now: now)
         if let managedFields { obj.setObjectMeta("managedFields", managedFields) }
 
         if obj.objectName.isEmpty, let prefix = obj.objectMeta("generateName")?.stringValue, !prefix.isEmpty {
@@ -198,32 +188,147 @@ final class RegistryWriter {
             obj.setObjectMeta("name", .string(candidate))
         }
         let admission = try admissionRequest(info, old: nil, subresource: nil)
-        Admission.convert(&obj, admission)
-        Admission.applyDefaults(&obj, admission)
-        try allocateServiceFields(&obj, info, old: nil)
-        ResourceStrategy.prepareForCreate(&obj, info)
-        Admission.prepareForCreate(&obj, admission)
-
-        var causes = MetadataValidation.validate(obj, info: info)
-        causes += Admission.validate(obj, admission)
-        if !causes.isEmpty { throw StatusError.invalid(info, name: obj.objectName, causes: causes) }
-        if ResourceStrategy.isCRDs(info) {
-            try CRDLifecycle.validate(obj, info: info)
-            obj = CRDLifecycle.withStatus(obj, old: nil, now: now)
-        }
-        if managedFields == nil, let fieldManager {
-            obj.setObjectMeta("managedFields", requestedManagedFields)
-            obj.setObjectMeta(
-                "managedFields",
-                ManagedFields.recordUpdate(
-                    old: nil, new: obj, manager: fieldManager, subresource: nil, info: info, now: now))
-        }
+        try Self.admitCreate(
+            &obj, info, admission, requestedManagedFields: requestedManagedFields,
+            fieldManager: managedFields == nil ? fieldManager : nil, now: now,
+            allocate: { try allocateServiceFields(&$0, info, old: nil) },
+            beforeManagedFields: { obj in
+                if ResourceStrategy.isCRDs(info) {
+                    try CRDLifecycle.validate(obj, info: info)
+                    obj = CRDLifecycle.withStatus(obj, old: nil, now: now)
+                }
+            })
         if try ctx.current(info.gvr, namespace: namespace, name: obj.objectName) != nil {
             throw StatusError.alreadyExists(info.gvr, name: obj.objectName)
         }
         let written = try append(.added, info, obj, origin: origin)
         if ResourceStrategy.isCRDs(info) { catalogChanges.append(.register(crd: written.object)) }
         return written
+    }
+
+    /// A create whose store-independent part ran before the write transaction
+    /// (``prepareCreate(_:namespace:object:fieldManager:now:)``): here only what reads the
+    /// store, in the order ``create(_:namespace:object:managedFields:origin:)`` checks it.
+    func create(_ info: ResourceInfo, namespace: String, prepared: PreparedCreate) throws -> Written {
+        let object: JSONValue
+        switch prepared.outcome {
+        case .refused(let error):
+            throw error
+        case .rejected(let error):
+            try requireActiveNamespaceIfNamespaced(info, namespace, name: prepared.requestedName)
+            try requireDefinition(info)
+            throw error
+        case .ready(let ready):
+            try requireActiveNamespaceIfNamespaced(info, namespace, name: prepared.requestedName)
+            try requireDefinition(info)
+            object = ready
+        }
+        if try ctx.current(info.gvr, namespace: namespace, name: object.objectName) != nil {
+            throw StatusError.alreadyExists(info.gvr, name: object.objectName)
+        }
+        return try append(.added, info, object, canonical: true)
+    }
+
+    private func requireActiveNamespaceIfNamespaced(_ info: ResourceInfo, _ namespace: String, name: String) throws {
+        if info.namespaced { try requireActiveNamespace(namespace, creating: info, name: name) }
+    }
+
+    /// The outcome of a create's store-independent steps (system fields, defaulting,
+    /// validation, managedFields), computed off the writer thread.
+    struct PreparedCreate: @unchecked Sendable {
+        // @unchecked: JSONValue and errors are values; the payload is only moved between tasks.
+        enum Outcome {
+            /// Refused before anything is read (a set resourceVersion).
+            case refused(any Error)
+            /// Invalid: reported once the namespace and definition checks passed.
+            case rejected(any Error)
+            /// The object to store, canonical, without its resourceVersion yet.
+            case ready(JSONValue)
+        }
+        var outcome: Outcome
+        /// The name as sent (what the namespace check's error names).
+        var requestedName: String
+    }
+
+    /// Runs the store-independent steps of a create ahead of its write transaction, or
+    /// returns nil when the create needs the store for them: generateName, custom
+    /// resources (their CRD), CRDs, Services (allocation), or given managedFields.
+    /// `fieldManager` is the writer's (``fieldManager``); `now` stamps creationTimestamp.
+    static func prepareCreate(
+        _ info: ResourceInfo, namespace: String, object input: JSONValue, fieldManager: String?, now: String
+    ) -> PreparedCreate? {
+        let isService = info.gvr.group.isEmpty && info.gvr.resource == services.resource
+        guard !info.isCustom, !ResourceStrategy.isCRDs(info), !isService, !input.objectName.isEmpty
+        else { return nil }
+        var obj = input
+        let requestedName = input.objectName
+        let requestedManagedFields = input.objectMeta("managedFields")
+        do {
+            try refuseResourceVersion(obj)
+        } catch {
+            return PreparedCreate(outcome: .refused(error), requestedName: requestedName)
+        }
+        obj.setObjectMeta("resourceVersion", nil)
+        obj.setObjectMeta("namespace", info.namespaced ? .string(namespace) : nil)
+        stampCreate(&obj, info, now: now)
+        let admission = AdmissionRequest(info: info, operation: .create, subresource: nil, old: nil, definition: nil)
+        do {
+            try admitCreate(
+                &obj, info, admission, requestedManagedFields: requestedManagedFields, fieldManager: fieldManager,
+                now: now, allocate: { _ in }, beforeManagedFields: { _ in })
+        } catch {
+            return PreparedCreate(outcome: .rejected(error), requestedName: requestedName)
+        }
+        // The RV's slot in apiserver order; the write transaction fills it in place.
+        obj.setObjectMeta("resourceVersion", .string("0"))
+        return PreparedCreate(outcome: .ready(obj.canonicalized()), requestedName: requestedName)
+    }
+
+    /// etcd3's Create refuses a set (numeric, non-zero) resourceVersion with an untyped
+    /// error, which the apiserver answers as a 500 without reason; clients know the text.
+    static func refuseResourceVersion(_ obj: JSONValue) throws {
+        if let rv = UInt64(obj.objectResourceVersion), rv != 0 {
+            throw StatusError(
+                code: 500, reason: "", message: "resourceVersion should not be set on objects to be created")
+        }
+    }
+
+    /// The system fields of a new object: kind, apiVersion, uid, creationTimestamp, generation.
+    static func stampCreate(_ obj: inout JSONValue, _ info: ResourceInfo, now: String) {
+        obj["kind"] = .string(info.kind)
+        obj["apiVersion"] = .string(info.gvr.groupVersion)
+        for key in ["selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"] {
+            obj.setObjectMeta(key, nil)
+        }
+        obj.setObjectMeta("uid", .string(Generated.uid()))
+        obj.setObjectMeta("creationTimestamp", .string(now))
+        obj.setObjectMeta("generation", 1)
+    }
+
+    /// Admission of a create (defaults, preparation, validation) and its managedFields.
+    /// `allocate` runs where Service allocation belongs, `beforeManagedFields` after validation.
+    static func admitCreate(
+        _ obj: inout JSONValue, _ info: ResourceInfo, _ admission: AdmissionRequest, requestedManagedFields: JSONValue?,
+        fieldManager: String?, now: String, allocate: (inout JSONValue) throws -> Void,
+        beforeManagedFields: (inout JSONValue) throws -> Void
+    ) throws {
+        Admission.convert(&obj, admission)
+        Admission.applyDefaults(&obj, admission)
+        try allocate(&obj)
+        ResourceStrategy.prepareForCreate(&obj, info)
+        Admission.prepareForCreate(&obj, admission)
+
+        var causes = MetadataValidation.validate(obj, info: info)
+        causes += Admission.validate(obj, admission)
+        if !causes.isEmpty { throw StatusError.invalid(info, name: obj.objectName, causes: causes) }
+        try beforeManagedFields(&obj)
+        if let fieldManager {
+            obj.setObjectMeta("managedFields", requestedManagedFields)
+            obj.setObjectMeta(
+                "managedFields",
+                ManagedFields.recordUpdate(
+                    old: nil, new: obj, manager: fieldManager, subresource: nil, info: info, now: now))
+        }
     }
 
     /// NamespaceLifecycle admission: content goes only into existing, active namespaces.

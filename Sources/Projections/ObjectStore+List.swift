@@ -77,20 +77,101 @@ extension ObjectStore {
     public func list(_ gvr: GroupVersionResource, namespace: String? = nil, _ options: ListOptions) async throws
         -> ListResult
     {
+        let snapshot = try await listSnapshotReached(options)
+        return try log.read { txn in
+            var items: [[UInt8]] = []
+            if let limit = options.pageLimit { items.reserveCapacity(min(limit, 4096)) }
+            let page = try readList(txn, gvr, namespace: namespace, options, snapshot) { object in
+                items.append(Array(object))
+            }
+            return ListResult(
+                resourceVersion: page.resourceVersion, items: items, continueToken: page.continueToken,
+                remainingItemCount: page.remainingItemCount)
+        }
+    }
+
+    /// The same list as ``list(_:namespace:_:)``, answered as the complete JSON List body
+    /// (`{"kind":..,"apiVersion":..,"metadata":{..},"items":[..]}`, byte for byte what
+    /// ``ListJSON/body(kind:apiVersion:page:items:)`` makes of that list's items). Each
+    /// object's bytes are copied once, straight from the read snapshot into the body, with
+    /// no per-item buffer.
+    public func listJSON(
+        _ gvr: GroupVersionResource, namespace: String? = nil, _ options: ListOptions, kind: String,
+        apiVersion: String
+    ) async throws -> [UInt8] {
+        let snapshot = try await listSnapshotReached(options)
+        let sizeKey = gvr.storageKey + "\u{0}" + (namespace ?? "")
+        let hint = listSizeHints.withLock { $0[sizeKey] } ?? 0
+        let body = try log.read { txn -> [UInt8] in
+            if options.pageLimit == nil {
+                // No limit, no continue token: the envelope is known before the first item.
+                var out: [UInt8] = []
+                out.reserveCapacity(hint + hint / 8 + 256)
+                let at = try listSnapshotRV(txn, snapshot)
+                ListJSON.appendHeader(
+                    to: &out, kind: kind, apiVersion: apiVersion,
+                    page: ListPage(resourceVersion: at, continueToken: nil, remainingItemCount: nil))
+                var first = true
+                _ = try readList(txn, gvr, namespace: namespace, options, snapshot) { object in
+                    if !first { out.append(UInt8(ascii: ",")) }
+                    first = false
+                    out.append(contentsOf: object)
+                }
+                out.append(contentsOf: ListJSON.footer)
+                return out
+            }
+            // A page: the continue token is known only after the scan.
+            var items: [UInt8] = []
+            items.reserveCapacity(min(hint, 1 << 20))
+            var first = true
+            let page = try readList(txn, gvr, namespace: namespace, options, snapshot) { object in
+                if !first { items.append(UInt8(ascii: ",")) }
+                first = false
+                items.append(contentsOf: object)
+            }
+            var out: [UInt8] = []
+            out.reserveCapacity(items.count + 512)
+            ListJSON.appendHeader(to: &out, kind: kind, apiVersion: apiVersion, page: page)
+            out.append(contentsOf: items)
+            out.append(contentsOf: ListJSON.footer)
+            return out
+        }
+        if options.pageLimit == nil {
+            listSizeHints.withLock { hints in
+                if hints.count >= 4096 { hints.removeAll() }
+                hints[sizeKey] = body.count
+            }
+        }
+        return body
+    }
+
+    /// Validates `options` and waits for the head they require.
+    private func listSnapshotReached(_ options: ListOptions) async throws -> ListSnapshot {
         let snapshot = try Self.listSnapshot(options)
         switch snapshot {
         case .latest(let minimum?): try await awaitHead(atLeast: minimum)
         case .exact(let n): try await awaitHead(atLeast: n)
         case .latest(nil), .continuing: break
         }
-        return try log.read { txn in try readList(txn, gvr, namespace: namespace, options, snapshot) }
+        return snapshot
     }
 
-    /// The list itself, in one read transaction.
+    /// The RV a list at `snapshot` reads at in this transaction (what ``readList`` answers
+    /// as the page's resourceVersion; its checks throw there, not here).
+    func listSnapshotRV(_ txn: some TransactionReader, _ snapshot: ListSnapshot) throws -> ResourceVersion {
+        switch snapshot {
+        case .latest: txn.head
+        case .exact(let n): min(n, txn.head)
+        case .continuing(let token): token.snapshot
+        }
+    }
+
+    /// The list itself, in one read transaction: `emit` gets each matching object's JSON
+    /// (valid only during the call), in namespace/name order.
     func readList(
         _ txn: some TransactionReader, _ gvr: GroupVersionResource, namespace: String?, _ options: ListOptions,
-        _ snapshot: ListSnapshot
-    ) throws -> ListResult {
+        _ snapshot: ListSnapshot, emit: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> ListPage {
         let head = txn.head
         var at = head
         var afterKey: [UInt8]?
@@ -109,7 +190,9 @@ extension ObjectStore {
         let filter = ObjectFilter(
             namespace: namespace, name: nil, labelSelector: options.labelSelector,
             fieldSelector: options.fieldSelector)
-        guard let id = try resourceID(txn, gvr) else { return ListResult(resourceVersion: at, items: []) }
+        guard let id = try resourceID(txn, gvr) else {
+            return ListPage(resourceVersion: at, continueToken: nil, remainingItemCount: nil)
+        }
         if let afterKey, !StorageKeys.hasPrefixArray(afterKey, StorageKeys.resourcePrefix(id)) {
             throw StatusError.badRequest("continue key is not valid: it belongs to another resource")
         }
@@ -118,13 +201,12 @@ extension ObjectStore {
             ?? StorageKeys.resourcePrefix(id)
         let limit = options.pageLimit
         let countRemaining = limit != nil && !filter.needsAttributes
-        var items: [[UInt8]] = []
-        if let limit { items.reserveCapacity(min(limit, 4096)) }
+        var count = 0
         var lastKey: [UInt8] = []
         var more = false
         var remaining = 0
         let visit: (UnsafeRawBufferPointer, ResourceVersion) throws -> Bool = { key, rv in
-            if let limit, items.count >= limit {
+            if let limit, count >= limit {
                 more = true
                 if countRemaining {
                     remaining += 1
@@ -135,7 +217,8 @@ extension ObjectStore {
             guard let ev = try txn.event(at: rv) else {
                 throw ProjectionError.corruptRow("\(gvr) row points at missing event \(rv)")
             }
-            items.append(Array(ev.object))
+            try emit(ev.object)
+            count += 1
             if limit != nil { lastKey = Array(key) }
             return true
         }
@@ -148,8 +231,8 @@ extension ObjectStore {
                 txn, id: id, info: catalog.resource(for: gvr), prefix: prefix, after: afterKey,
                 snapshot: at == head ? nil : at, filter: filter, visit)
         }
-        return ListResult(
-            resourceVersion: at, items: items,
+        return ListPage(
+            resourceVersion: at,
             continueToken: more ? ContinueToken(snapshot: at, lastKey: lastKey).encoded() : nil,
             remainingItemCount: more && countRemaining ? remaining : nil)
     }

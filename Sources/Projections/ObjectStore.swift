@@ -25,6 +25,9 @@ public final class ObjectStore: Sendable {
     let handles: ProjectionHandles
     /// Resource ids seen committed (ids never change once committed).
     private let resourceIDs = Mutex<[String: ResourceID]>([:])
+    /// The size of the last complete list body per resource and namespace, so the next
+    /// one reserves its buffer once instead of growing it item by item.
+    let listSizeHints = Mutex<[String: Int]>([:])
 
     /// Opens (creating if needed) the store in `directory`.
     public init(
