@@ -3,7 +3,7 @@
 (`ake serve --upstream <proxy>`) with its link online, cut (offline), and stopped (read from
 its data directory). Each table is compared with a golden file in tools/golden/ after the
 parts that change from run to run are replaced by placeholders (<TIME>, <DURATION>, <RV>,
-<SIZE>, <PORT>, <DIR>, <N>); `-o json` is checked for the same facts.
+<SIZE>, <PORT>, <DIR>, <N>, <TRAFFIC>); `-o json` is checked for the same facts.
 
     tools/node_status_e2e.py [path/to/ake]          # check
     tools/node_status_e2e.py [path/to/ake] --update  # rewrite the golden files
@@ -50,6 +50,7 @@ def normalize(text, tmp):
     text = re.sub(r"<N>/s over the last minute, \d+ since start", "<N>/s over the last minute, <N> since start",
                   text)
     text = re.sub(r"WATCHES(\s+)\d+ open", r"WATCHES\1<N> open", text)
+    text = re.sub(r"^(UPSTREAM TRAFFIC\s+).*$", r"\1<TRAFFIC>", text, flags=re.M)
     # Upstream errors are worded by the HTTP client and depend on timing: keep only that there is one.
     text = re.sub(r"upstream unreachable: .*$", "<ERROR>", text, flags=re.M)
     text = re.sub(r"^(LINK .*\(http://127\.0\.0\.1:<PORT>\)): .*$", r"\1: <ERROR>", text, flags=re.M)

@@ -36,10 +36,11 @@ public struct TrafficHistory: Sendable {
     }
 
     /// Bytes and requests per second between the window's base sample and `current` at
-    /// `now`, with the seconds actually covered; nil before two distinct instants exist.
+    /// `now`, with the seconds actually covered; nil while the samples span less than a
+    /// second (a rate over a few milliseconds of a starting edge says nothing).
     public func rate(current: UpstreamTraffic, at now: Double) -> TrafficRate? {
         let base = samples.last(where: { now - $0.time >= window }) ?? samples.first
-        guard let base, now - base.time > 0 else { return nil }
+        guard let base, now - base.time >= 1 else { return nil }
         let seconds = now - base.time
         return TrafficRate(
             seconds: seconds,

@@ -564,12 +564,13 @@ struct TrafficHistoryTests {
         UpstreamTraffic(requests: requests, bytesReceived: received, bytesSent: sent)
     }
 
-    @Test("no rate before two instants; then the totals' growth divided by the time between")
+    @Test("no rate before the samples span a second; then the totals' growth divided by the time between")
     func youngEdge() {
         var history = TrafficHistory(window: 60, spacing: 1)
         #expect(history.rate(current: traffic(0, 0, 0), at: 100) == nil)
         history.record(traffic(1, 1_000, 100), at: 100)
         #expect(history.rate(current: traffic(1, 1_000, 100), at: 100) == nil)
+        #expect(history.rate(current: traffic(2, 2_000, 200), at: 100.4) == nil)  // under a second
         let rate = history.rate(current: traffic(3, 3_000, 300), at: 110)
         #expect(rate == TrafficRate(seconds: 10, receivedPerSecond: 200, sentPerSecond: 20, requestsPerSecond: 0.2))
     }
