@@ -1,5 +1,5 @@
 """Process helpers shared by AKE's end-to-end scripts and benchmarks (tools/edge_e2e.py,
-tools/edge_observability_e2e.py, tools/bench-edge.py): start `ake serve` on a free
+tools/edge_observability_e2e.py, tools/bench-edge.py, tools/bench-edge-kubelet-bytes.py): start `ake serve` on a free
 loopback port, stop it, drive tools/linkproxy.py, run kubectl, wait for a condition.
 Everything is bounded in time; `Procs.cleanup()` stops what was started.
 
@@ -9,11 +9,14 @@ Everything is bounded in time; `Procs.cleanup()` stops what was started.
     ...
     procs.cleanup()
 """
+import http.client
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -126,3 +129,40 @@ class Proxy:
         """bytes_down so far (upstream → edge)."""
         fields = dict(kv.split("=") for kv in self.ctl("stats").split()[1:])
         return int(fields["bytes_down"])
+
+
+class Client:
+    """A keep-alive HTTP/1.1 JSON client to one server; a request that fails twice over or
+    answers a code outside `expect` is reported with `fail(step, detail)` (`Procs.fail`)."""
+
+    def __init__(self, url, fail, timeout=120):
+        u = urllib.parse.urlparse(url)
+        self.host, self.port = u.hostname, u.port
+        self.fail = fail
+        self.timeout = timeout
+        self.conn = None
+
+    def exchange(self, method, path, body=None, expect=(200, 201), timeout=None):
+        """Sends one request (reconnecting once; `timeout` applies to a new connection);
+        returns (status, decoded body or None, body bytes)."""
+        data = json.dumps(body).encode() if body is not None else None
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout or self.timeout)
+            try:
+                self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+                r = self.conn.getresponse()
+                raw = r.read()
+                break
+            except (http.client.HTTPException, ConnectionError) as e:
+                self.conn.close()
+                self.conn = None
+                if attempt == 1:
+                    self.fail("%s %s" % (method, path), repr(e))
+        if r.status not in expect:
+            self.fail("%s %s" % (method, path), "answered %d: %s" % (r.status, raw[:300].decode(errors="replace")))
+        return r.status, (json.loads(raw) if raw else None), len(raw)
+
+    def request(self, method, path, body=None, expect=(200, 201), timeout=None):
+        """`exchange`'s decoded body alone."""
+        return self.exchange(method, path, body, expect, timeout)[1]

@@ -41,7 +41,7 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from akeprocs import Procs  # noqa: E402
+from akeprocs import Client as KeepAliveClient, Procs  # noqa: E402
 
 P = Procs("bench-edge-kubelet-bytes", None)
 NODES, PODS, SERVICES, CONFIGMAPS, SECRETS = 10, 300, 50, 30, 20
@@ -51,30 +51,9 @@ SCOPES = ["pods:spec.nodeName=" + EDGE_NODE, "nodes:metadata.name=" + EDGE_NODE,
 CREATED = "2026-01-01T00:00:00Z"
 
 
-class Client:
-    def __init__(self, url):
-        u = urllib.parse.urlparse(url)
-        self.host, self.port = u.hostname, u.port
-        self.conn = None
-
-    def request(self, method, path, body=None, expect=(200, 201), timeout=300):
-        data = json.dumps(body).encode() if body is not None else None
-        for attempt in range(2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-            try:
-                self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
-                r = self.conn.getresponse()
-                raw = r.read()
-                break
-            except (http.client.HTTPException, ConnectionError) as e:
-                self.conn.close()
-                self.conn = None
-                if attempt == 1:
-                    P.fail("%s %s" % (method, path), repr(e))
-        if r.status not in expect:
-            P.fail("%s %s" % (method, path), "answered %d: %s" % (r.status, raw[:300].decode(errors="replace")))
-        return json.loads(raw) if raw else None
+def Client(url):
+    """A keep-alive client that reports a failed request as this benchmark's failure."""
+    return KeepAliveClient(url, P.fail, timeout=300)
 
 
 def node(i):

@@ -37,7 +37,7 @@ import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-from akeprocs import Procs  # noqa: E402
+from akeprocs import Client as KeepAliveClient, Procs  # noqa: E402
 
 NS = "bench"
 CHURN_NS = "churn"
@@ -60,32 +60,9 @@ def Proxy(target_url):
     return P.proxy(target_url, max_seconds=7200)
 
 
-class Client:
-    """A keep-alive HTTP/1.1 client to one server."""
-
-    def __init__(self, url):
-        u = urllib.parse.urlparse(url)
-        self.host, self.port = u.hostname, u.port
-        self.conn = None
-
-    def request(self, method, path, body=None, expect=(200, 201), timeout=120):
-        data = json.dumps(body).encode() if body is not None else None
-        for attempt in range(2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-            try:
-                self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
-                r = self.conn.getresponse()
-                raw = r.read()
-                break
-            except (http.client.HTTPException, ConnectionError) as e:
-                self.conn.close()
-                self.conn = None
-                if attempt == 1:
-                    die("%s %s" % (method, path), repr(e))
-        if r.status not in expect:
-            die("%s %s" % (method, path), "answered %d: %s" % (r.status, raw[:300].decode(errors="replace")))
-        return r.status, (json.loads(raw) if raw else None), len(raw)
+def Client(url):
+    """A keep-alive client that reports a failed request as this benchmark's failure."""
+    return KeepAliveClient(url, die)
 
 
 def configmap(name, payload, labels=None):
@@ -186,7 +163,7 @@ def main():
         list_bytes, token = 0, ""
         while True:
             q = urllib.parse.urlencode({"limit": "500", **({"continue": token} if token else {})})
-            _, body, n = c.request("GET", "/api/v1/namespaces/%s/configmaps?%s" % (NS, q))
+            _, body, n = c.exchange("GET", "/api/v1/namespaces/%s/configmaps?%s" % (NS, q))
             list_bytes += n
             token = body["metadata"].get("continue", "")
             if not token:
@@ -204,7 +181,7 @@ def main():
                                         log=edge_log)
             e = Client(edge)
             # (1) the first list answer waits for the preloaded scope's first sync.
-            _, body, _ = e.request("GET", "/api/v1/namespaces/%s/configmaps?limit=1" % NS, timeout=300)
+            _, body, _ = e.exchange("GET", "/api/v1/namespaces/%s/configmaps?limit=1" % NS, timeout=300)
             total = len(body["items"]) + (body["metadata"].get("remainingItemCount") or 0)
             if total != a.objects:
                 die("run %d initial sync" % run, "edge lists %d objects, expected %d" % (total, a.objects))
@@ -231,12 +208,12 @@ def main():
 
             def current(names, tag):
                 def ok():
-                    _, obj, _ = e.request("GET", "/api/v1/namespaces/%s/configmaps/%s" % (NS, names[-1]))
+                    _, obj, _ = e.exchange("GET", "/api/v1/namespaces/%s/configmaps/%s" % (NS, names[-1]))
                     return obj["data"]["payload"].startswith(tag + ":")
                 return ok
 
             def verify(step, names, tag):
-                _, body, _ = e.request("GET", "/api/v1/namespaces/%s/configmaps" % NS)
+                _, body, _ = e.exchange("GET", "/api/v1/namespaces/%s/configmaps" % NS)
                 changed = {i["metadata"]["name"] for i in body["items"] if i["data"]["payload"].startswith(tag + ":")}
                 if changed != set(names) or len(body["items"]) != a.objects:
                     die(step, "edge has %d objects and %d of the %d changes" % (
@@ -257,7 +234,7 @@ def main():
             r["catchup_relisted"] = count_listed(edge_log) - listed_before
             # (3) forced relist: the cloud compacts past the edge's resume point.
             time.sleep(1)
-            _, body, _ = c.request("GET", "/api/v1/namespaces/%s/configmaps?limit=1" % NS)
+            _, body, _ = c.exchange("GET", "/api/v1/namespaces/%s/configmaps?limit=1" % NS)
             cut_rv = body["metadata"]["resourceVersion"]
             listed_before = count_listed(edge_log)
             proxy.ctl("cut")
