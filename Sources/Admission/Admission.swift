@@ -53,7 +53,7 @@ public enum Admission {
         if !strings.isEmpty {
             var data = object["data"]?.objectValue ?? JSONObject()
             for (key, value) in strings {
-                data[key] = .string(Base64.encode(Array((value.stringValue ?? "").utf8)))
+                data[key] = .string(GoBase64.encode(Array((value.stringValue ?? "").utf8)))
             }
             object["data"] = .object(data)
         }

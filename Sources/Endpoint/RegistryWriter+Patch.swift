@@ -45,7 +45,7 @@ extension RegistryWriter {
             throw StatusError.badRequest("the patched object's metadata is not a JSON object")
         }
         try RequestBody.checkMetadataShape(patched, info: info)
-        try RequestBody.checkByteFields(patched, info: info)
+        try RequestBody.normalizeByteFields(&patched, info: info)
         return (
             try update(
                 info, stored: stored, old: old, proposed: patched, subresource: subresource, managedFields: managed),

@@ -5,7 +5,7 @@ import KubeModel
 enum RequestBody {
     static func object(_ body: [UInt8]?, info: ResourceInfo) throws -> JSONValue {
         let bytes = body ?? []
-        let value: JSONValue
+        var value: JSONValue
         do { value = try JSONValue(parsing: bytes) } catch {
             // The parse error names an offset and a character, never a slice of the body.
             throw StatusError.badRequest(
@@ -19,14 +19,16 @@ enum RequestBody {
         }
         try checkTypeMeta(value, info: info, required: false)
         try checkMetadataShape(value, info: info)
-        try checkByteFields(value, info: info)
+        try normalizeByteFields(&value, info: info)
         return value
     }
 
     /// The `[]byte` maps of the core kinds — a Secret's `data`, a ConfigMap's `binaryData` —
     /// must be base64 that Go's decoder reads (``GoBase64``), or the body cannot be decoded:
     /// 400 `Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte N`.
-    static func checkByteFields(_ value: JSONValue, info: ResourceInfo) throws {
+    /// A value Go reads but would write differently (newlines, unused trailing bits) is
+    /// stored as the apiserver would return it: decoded and encoded again.
+    static func normalizeByteFields(_ value: inout JSONValue, info: ResourceInfo) throws {
         guard info.gvr.group.isEmpty else { return }
         let field: String
         switch info.gvr.resource {
@@ -34,13 +36,21 @@ enum RequestBody {
         case "configmaps": field = "binaryData"
         default: return
         }
-        guard let map = value[field]?.objectValue else { return }
-        for (_, entry) in map {
-            guard let text = entry.stringValue, let offset = GoBase64.corruptInputOffset(text) else { continue }
-            throw StatusError.badRequest(
-                "\(info.kind) in version \(goQuoted(info.gvr.version)) cannot be handled as a \(info.kind): illegal base64 data at input byte \(offset)"
-            )
+        guard var map = value[field]?.objectValue else { return }
+        var changed = false
+        for (key, entry) in map {
+            guard let text = entry.stringValue else { continue }
+            if let offset = GoBase64.corruptInputOffset(text) {
+                throw StatusError.badRequest(
+                    "\(info.kind) in version \(goQuoted(info.gvr.version)) cannot be handled as a \(info.kind): illegal base64 data at input byte \(offset)"
+                )
+            }
+            if let canonical = GoBase64.canonical(text) {
+                map[key] = .string(canonical)
+                changed = true
+            }
         }
+        if changed { value[field] = .object(map) }
     }
 
     /// kind/apiVersion must name the resource's type (missing is fine: the URL says it).

@@ -66,14 +66,6 @@ public enum SecretRedactor {
 
     /// The number of bytes a base64 string decodes to (its own length if it is not base64).
     public static func decodedLength(ofBase64 text: String) -> Int {
-        let chars = text.utf8.filter { $0 != 10 && $0 != 13 }
-        guard chars.count % 4 == 0,
-            chars.allSatisfy({ c in
-                (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 43 || c == 47 || c == 61
-            })
-        else { return text.utf8.count }
-        let padding = chars.reversed().prefix { $0 == 61 }.count
-        guard padding <= 2 else { return text.utf8.count }
-        return chars.count / 4 * 3 - padding
+        GoBase64.decode(text)?.count ?? text.utf8.count
     }
 }

@@ -269,7 +269,7 @@ public struct ProtobufEncoder: Sendable {
         case .bytes:
             switch value {
             case .string(let s):
-                guard let data = Data(base64Encoded: s) else { throw mismatch(field, name) }
+                guard let data = GoBase64.decode(s) else { throw mismatch(field, name) }
                 w.bytes(data.reversed())
                 w.varint(UInt64(data.count))
             case .null: w.varint(0)

@@ -356,7 +356,7 @@ final class WatchCursor {
         let blueprint =
             "{\"kind\":\(jsonString(listKind)),\"apiVersion\":\(jsonString(plan.gvr.groupVersion)),\"metadata\":{},\"items\":[]}"
         let text =
-            "{\(kindAndAPIVersion),\"metadata\":{\"resourceVersion\":\"\(rv)\",\"annotations\":{\"k8s.io/initial-events-end\":\"true\",\"kubernetes.io/initial-events-list-blueprint\":\"\(Base64.encode(Array(blueprint.utf8)))\"}}}"
+            "{\(kindAndAPIVersion),\"metadata\":{\"resourceVersion\":\"\(rv)\",\"annotations\":{\"k8s.io/initial-events-end\":\"true\",\"kubernetes.io/initial-events-list-blueprint\":\"\(GoBase64.encode(Array(blueprint.utf8)))\"}}}"
         return WatchEvent(type: .bookmark, rv: rv, object: Array(text.utf8))
     }
 }

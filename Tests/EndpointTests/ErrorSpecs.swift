@@ -117,6 +117,9 @@ struct ErrorSpecs {
                 Harness.configmaps, namespace: "default", ["metadata": ["name": "t"], "data": ["k": "a b"]])
             try await h.create(
                 Harness.secrets, namespace: "default", ["metadata": ["name": "v"], "data": ["k": "YWJj\n"]])
+            // Stored as the apiserver returns it: decoded and encoded again.
+            let stored = await h.call(.get, Harness.secrets, namespace: "default", name: "v")
+            #expect(stored.object["data"]?["k"] == "YWJj")
             let patched = await h.call(
                 .patch, Harness.secrets, namespace: "default", name: "v", body: ["data": ["k": "!!"]],
                 contentType: "application/merge-patch+json")

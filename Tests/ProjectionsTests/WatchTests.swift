@@ -69,7 +69,7 @@ struct WatchTests {
             let annotations = json["metadata"]?["annotations"]
             #expect(annotations?["k8s.io/initial-events-end"]?.stringValue == "true")
             let blueprint = try #require(annotations?["kubernetes.io/initial-events-list-blueprint"]?.stringValue)
-            let list = try JSONValue(parsing: try #require(Base64.decode(blueprint)))
+            let list = try JSONValue(parsing: try #require(GoBase64.decode(blueprint)))
             #expect(list["kind"]?.stringValue == "ConfigMapList")
             #expect(list["items"]?.arrayValue == [])
             let d = try await store.upsert(configMapsGVR, "ns", "d")

@@ -22,7 +22,7 @@ enum ConfigValidation {
         }
         for (key, value) in GoJSON.entries(cm["binaryData"]) {
             errs += CoreFormats.isConfigMapKey(key).map { CoreField.invalid("binaryData[\(key)]", key, $0) }
-            total += Base64.decodedLength(value.stringValue ?? "")
+            total += GoBase64.decodedLength(value.stringValue ?? "")
         }
         if total > maxSize { errs.append(CoreField.tooLong("[]", maxSize)) }  // Go renders field.NewPath("") so
         return errs
@@ -58,7 +58,7 @@ enum ConfigValidation {
         var entries: [String: (Int, String?, String?)] = [:]
         for (k, v) in GoJSON.entries(secret["data"]) {
             let s = v.stringValue ?? ""
-            entries[k] = (Base64.decodedLength(s), s, nil)
+            entries[k] = (GoBase64.decodedLength(s), s, nil)
         }
         for (k, v) in GoJSON.entries(secret["stringData"]) {
             let s = v.stringValue ?? ""
@@ -80,7 +80,7 @@ enum ConfigValidation {
         func bytes(_ key: String) -> [UInt8]? {
             guard let e = data.first(where: { $0.key == key }) else { return nil }
             if let t = e.text { return Array(t.utf8) }
-            return Base64.decode(e.base64 ?? "")
+            return GoBase64.decode(e.base64 ?? "")
         }
         switch GoJSON.string(secret["type"]) {
         case "kubernetes.io/service-account-token":
@@ -146,9 +146,11 @@ enum ConfigValidation {
             if secret["immutable"]?.boolValue != true {
                 errs.append(CoreField.forbidden("immutable", "field is immutable when `immutable` is set"))
             }
-            let new = secretData(secret).map { "\($0.key)=\($0.base64 ?? Base64.encode(Array(($0.text ?? "").utf8)))" }
+            let new = secretData(secret).map {
+                "\($0.key)=\($0.base64 ?? GoBase64.encode(Array(($0.text ?? "").utf8)))"
+            }
             let previous = secretData(old).map {
-                "\($0.key)=\($0.base64 ?? Base64.encode(Array(($0.text ?? "").utf8)))"
+                "\($0.key)=\($0.base64 ?? GoBase64.encode(Array(($0.text ?? "").utf8)))"
             }
             if new != previous || GoJSON.isSet(secret["data"]) != GoJSON.isSet(old["data"]) {
                 errs.append(CoreField.forbidden("data", "field is immutable when `immutable` is set"))
@@ -357,54 +359,5 @@ enum ConfigValidation {
             errs.append(CoreField.forbidden("spec.externalID", "may not be updated"))
         }
         return errs
-    }
-}
-
-/// Standard base64 (the encoding of `[]byte` in JSON).
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    /// The number of bytes `s` decodes to.
-    static func decodedLength(_ s: String) -> Int {
-        let n = s.utf8.count
-        let padding = s.utf8.reversed().prefix(2).filter { $0 == 61 }.count
-        return max(0, n / 4 * 3 - padding + (n % 4 == 0 ? 0 : (n % 4) * 3 / 4))
-    }
-
-    /// The decoded bytes, or nil when `s` is not base64.
-    static func decode(_ s: String) -> [UInt8]? {
-        var table = [Int8](repeating: -1, count: 256)
-        for (i, c) in alphabet.enumerated() { table[Int(c)] = Int8(i) }
-        var out: [UInt8] = []
-        var acc: UInt32 = 0
-        var bits = 0
-        for c in s.utf8 {
-            if c == 61 { break }
-            let v = table[Int(c)]
-            if v < 0 { return nil }
-            acc = (acc << 6) | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((acc >> UInt32(bits)) & 0xFF))
-            }
-        }
-        return out
-    }
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            let b0 = bytes[i]
-            let b1 = i + 1 < bytes.count ? bytes[i + 1] : 0
-            let b2 = i + 2 < bytes.count ? bytes[i + 2] : 0
-            out.append(alphabet[Int(b0 >> 2)])
-            out.append(alphabet[Int((b0 & 3) << 4 | b1 >> 4)])
-            out.append(i + 1 < bytes.count ? alphabet[Int((b1 & 15) << 2 | b2 >> 6)] : 61)
-            out.append(i + 2 < bytes.count ? alphabet[Int(b2 & 63)] : 61)
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
