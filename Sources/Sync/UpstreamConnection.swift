@@ -162,13 +162,40 @@ public final class UpstreamConnection: Sendable {
         }
     }
 
-    /// Sends one API request upstream as it is (a forwarded write).
+    /// Sends one API request upstream as it is (a forwarded write); its answer as `sendObject`'s.
     public func send(_ request: APIRequest, timeout: TimeAmount? = nil, labels: TrafficLabels = .other)
         async throws -> UpstreamResponse
     {
-        try await send(
-            request.verb.method, path: request.path, query: request.wireQuery,
-            body: request.body, contentType: request.contentType, timeout: timeout, labels: labels)
+        try await sendObject(
+            request.verb.method, path: request.path, resource: request.resource, subresource: request.subresource,
+            query: request.wireQuery, body: request.body, contentType: request.contentType, timeout: timeout,
+            labels: labels)
+    }
+
+    /// `send` of a request answered with one object of `resource` or a Status (a forwarded
+    /// write, the reconciler's requests): asks for protobuf first, as lists and watches do,
+    /// when configured and the kind decodes (the object itself or its `status`; other
+    /// subresources answer other kinds), and hands back JSON — a protobuf answer decoded
+    /// as the cloud would have written it in JSON — so callers never see protobuf.
+    /// A protobuf answer that does not decode throws (the request may have been applied:
+    /// its fate is unknown to the caller) and the resource is asked for in JSON from then on.
+    public func sendObject(
+        _ method: HTTPMethod, path: String, resource: GroupVersionResource, subresource: String? = nil,
+        query: [String: [String]] = [:], body: [UInt8]? = nil, contentType: String? = nil,
+        timeout: TimeAmount? = nil, labels: TrafficLabels = .other
+    ) async throws -> UpstreamResponse {
+        let accept = subresource == nil || subresource == "status" ? accept(for: resource) : "application/json"
+        var response = try await send(
+            method, path: path, query: query, body: body, contentType: contentType, accept: accept, timeout: timeout,
+            labels: labels)
+        guard Self.isProtobuf(response.contentType) else { return response }
+        do {
+            response.body = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON).serialized()
+        } catch {
+            throw fallBackToJSON(resource, error)
+        }
+        response.contentType = "application/json"
+        return response
     }
 
     /// The `Accept` of a list or watch of `resource`: protobuf first (with the JSON fallback

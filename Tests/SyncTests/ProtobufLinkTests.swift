@@ -240,6 +240,73 @@ struct ProtobufLinkTests {
         }
     }
 
+    @Test(
+        "a write's answer in protobuf: the caller gets the JSON the cloud would have sent, and the link carries fewer bytes"
+    )
+    func writeAnswers() async throws {
+        let cloud = try await CloudFront()
+        let jsonLink = try UpstreamConnection(config: Kubeconfig(server: cloud.front.url), contentType: .json)
+        let pbLink = try UpstreamConnection(config: Kubeconfig(server: cloud.front.url), contentType: .protobuf)
+        try await withCleanup({
+            await jsonLink.shutdown()
+            await pbLink.shutdown()
+            await cloud.stop()
+        }) {
+            try await cloud.seed()
+            let leases = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
+            let lease: JSONValue = [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": ["name": "edge-1", "namespace": "default"],
+                "spec": ["holderIdentity": "edge-1", "leaseDurationSeconds": 40],
+            ]
+            _ = try await cloud.endpoint.call(.create, leases, namespace: "default", body: lease)
+            var received: [String: [Int]] = [:]
+            var answers: [String: [JSONValue]] = [:]
+            for (name, link) in [("json", jsonLink), ("protobuf", pbLink)] {
+                // A Lease renewal (GET + PUT, as kubelet does) and a pod status merge patch.
+                let leasePath = "/apis/coordination.k8s.io/v1/namespaces/default/leases/edge-1"
+                let current = try await link.sendObject(.GET, path: leasePath, resource: leases)
+                var renewed = try JSONValue(parsing: current.body)
+                renewed["spec"]?["renewTime"] = .string("2026-12-03T10:00:0\(name.count % 10).000000Z")
+                var before = link.traffic.bytesReceived
+                let put = try await link.sendObject(
+                    .PUT, path: leasePath, resource: leases, body: renewed.serialized(),
+                    contentType: "application/json")
+                let putBytes = link.traffic.bytesReceived - before
+                before = link.traffic.bytesReceived
+                let patch = try await link.sendObject(
+                    .PATCH, path: "/api/v1/namespaces/default/pods/web-1/status", resource: pods,
+                    subresource: "status", body: Array(#"{"status":{"phase":"Running"}}"#.utf8),
+                    contentType: "application/merge-patch+json")
+                let patchBytes = link.traffic.bytesReceived - before
+                // A refusal comes back as a JSON Status either way.
+                let stale = try await link.sendObject(
+                    .PUT, path: leasePath, resource: leases, body: renewed.serialized(),
+                    contentType: "application/json")
+                #expect(put.code == 200 && patch.code == 200 && stale.code == 409, "\(name)")
+                for response in [put, patch, stale] {
+                    #expect(response.contentType == "application/json", "\(name)")
+                }
+                #expect(try JSONValue(parsing: stale.body)["reason"] == "Conflict", "\(name)")
+                received[name] = [putBytes, patchBytes]
+                answers[name] = try [put, patch].map { try JSONValue(parsing: $0.body) }
+            }
+            let json = try #require(answers["json"])
+            let pb = try #require(answers["protobuf"])
+            for (j, p) in zip(json, pb) {
+                #expect(p["kind"] == j["kind"] && p["metadata"]?["uid"] == j["metadata"]?["uid"])
+                var (pSpec, jSpec) = (p["spec"] ?? .null, j["spec"] ?? .null)
+                (pSpec["renewTime"], jSpec["renewTime"]) = (nil, nil)  // each link renewed with its own time
+                #expect(Self.normalized(pSpec) == Self.normalized(jSpec))
+                #expect(Self.normalized(p["status"] ?? .null) == Self.normalized(j["status"] ?? .null))
+            }
+            let jsonBytes = try #require(received["json"])
+            let pbBytes = try #require(received["protobuf"])
+            print("write answers, bytes received (Lease PUT, pod status PATCH): json \(jsonBytes), protobuf \(pbBytes)")
+            #expect(pbBytes[0] < jsonBytes[0] && pbBytes[1] < jsonBytes[1])
+        }
+    }
+
     @Test("an edge syncing in protobuf stores the same objects as an edge syncing in JSON")
     func edgeStoresTheSameObjects() async throws {
         let cloud = try await CloudFront()
