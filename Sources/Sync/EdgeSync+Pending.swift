@@ -320,13 +320,12 @@ extension EdgeSync {
             case .create(let body):
                 if !entry.attempted { try await markAttempted(key, entry) }
                 let collection = Kubeconfig.path(gvr, namespace: namespace, name: nil, subresource: nil)
-                response = try await upload(.POST, collection, gvr, body: body.serialized(), labels: labels)
+                response = try await upload(.POST, collection, gvr, object: body, labels: labels)
             case .update(let body):
-                response = try await upload(.PUT, objectPath, gvr, body: body.serialized(), labels: labels)
+                response = try await upload(.PUT, objectPath, gvr, object: body, labels: labels)
             case .updateStatus(let body):
                 let path = Kubeconfig.path(gvr, namespace: namespace, name: entry.name, subresource: "status")
-                response = try await upload(
-                    .PUT, path, gvr, subresource: "status", body: body.serialized(), labels: labels)
+                response = try await upload(.PUT, path, gvr, subresource: "status", object: body, labels: labels)
             case .delete(let uid):
                 let options: JSONValue = [
                     "kind": "DeleteOptions", "apiVersion": "v1", "preconditions": ["uid": .string(uid)],
@@ -415,6 +414,24 @@ extension EdgeSync {
     }
 
     /// One upstream request of the reconciler; a transport failure stops the pass.
+    /// A POST or PUT of `object`, in protobuf when the link speaks it and the encoding
+    /// says the same (`UpstreamConnection.sendObject(_:path:resource:subresource:object:)`).
+    func upload(
+        _ method: HTTPMethod, _ path: String, _ gvr: GroupVersionResource, subresource: String? = nil,
+        object: JSONValue, labels: TrafficLabels
+    ) async throws -> UpstreamResponse {
+        do {
+            let response = try await connection.sendObject(
+                method, path: path, resource: gvr, subresource: subresource, object: object,
+                timeout: Self.timeAmount(options.writeTimeout), labels: labels)
+            linkSucceeded()
+            return response
+        } catch {
+            linkFailed("\(error)")
+            throw ReconcileStop(reason: "\(error)")
+        }
+    }
+
     /// Asks for protobuf answers when the link speaks it (`UpstreamConnection.sendObject`).
     func upload(
         _ method: HTTPMethod, _ path: String, _ gvr: GroupVersionResource, subresource: String? = nil,

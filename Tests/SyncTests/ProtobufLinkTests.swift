@@ -307,6 +307,98 @@ struct ProtobufLinkTests {
         }
     }
 
+    @Test(
+        "a forwarded create or update goes in protobuf when the encoding says exactly what the JSON says, else as JSON"
+    )
+    func writeBodies() async throws {
+        let cloud = try await CloudFront()
+        let jsonLink = try UpstreamConnection(config: Kubeconfig(server: cloud.front.url), contentType: .json)
+        let pbLink = try UpstreamConnection(config: Kubeconfig(server: cloud.front.url), contentType: .protobuf)
+        try await withCleanup({
+            await jsonLink.shutdown()
+            await pbLink.shutdown()
+            await cloud.stop()
+        }) {
+            try await cloud.seed()
+            let leases = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
+            let lease: JSONValue = [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": ["name": "edge-1", "namespace": "default"],
+                "spec": ["holderIdentity": "edge-1", "leaseDurationSeconds": 40],
+            ]
+            func create(_ body: JSONValue, on link: UpstreamConnection) async throws -> (Int, Int, JSONValue) {
+                let request = APIRequest(
+                    verb: .create, resource: leases, namespace: "default", body: body.serialized(),
+                    contentType: "application/json")
+                let before = link.traffic.bytesSent
+                let response = try await link.send(request)
+                return (response.code, link.traffic.bytesSent - before, try JSONValue(parsing: response.body))
+            }
+            let (pbCode, pbSent, pbLease) = try await create(lease, on: pbLink)
+            var second = lease
+            second["metadata"]?["name"] = "edge-2"
+            let (jsonCode, jsonSent, _) = try await create(second, on: jsonLink)
+            #expect(pbCode == 201 && jsonCode == 201)
+            #expect(pbSent < jsonSent, "bytes up: protobuf \(pbSent), json \(jsonSent)")
+            #expect(pbLease["spec"] == lease["spec"])
+            // A renewal as kubelet sends it: the object it read (managedFields and all), changed.
+            let path = "/apis/coordination.k8s.io/v1/namespaces/default/leases/edge-1"
+            var renewed = try JSONValue(parsing: try await pbLink.sendObject(.GET, path: path, resource: leases).body)
+            renewed["spec"]?["renewTime"] = "2026-12-03T10:00:01.000000Z"
+            let update = APIRequest(
+                verb: .update, resource: leases, namespace: "default", name: "edge-1", body: renewed.serialized(),
+                contentType: "application/json")
+            #expect(pbLink.protobufBody(update) != nil)
+            #expect(jsonLink.protobufBody(update) == nil)  // a JSON link sends JSON
+            let answer = try await pbLink.send(update)
+            #expect(answer.code == 200)
+            #expect(try JSONValue(parsing: answer.body)["spec"]?["renewTime"] == "2026-12-03T10:00:01.000000Z")
+            // What protobuf cannot say goes as JSON: an unknown field (the cloud decides what
+            // to do with it), an explicit null.
+            var unknown = renewed
+            unknown["spec"]?["futureField"] = "x"
+            var null = renewed
+            null["spec"]?["holderIdentity"] = .null
+            for body in [unknown, null] {
+                var request = update
+                request.body = body.serialized()
+                #expect(pbLink.protobufBody(request) == nil)
+            }
+            // A patch never goes in protobuf.
+            var patch = update
+            patch.verb = .patch
+            patch.contentType = "application/merge-patch+json"
+            #expect(pbLink.protobufBody(patch) == nil)
+        }
+    }
+
+    @Test("an upstream that refuses protobuf bodies (415) gets the write again in JSON, and JSON from then on")
+    func protobufBodyRefused() async throws {
+        let cloud = try await Cloud(protobufBodies: false)
+        let link = try UpstreamConnection(
+            config: Kubeconfig(server: "http://127.0.0.1:\(cloud.server.port)"), contentType: .protobuf)
+        try await withCleanup({
+            await link.shutdown()
+            await cloud.stop()
+        }) {
+            let leases = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
+            let lease: JSONValue = [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": ["name": "edge-1", "namespace": "default"], "spec": ["holderIdentity": "edge-1"],
+            ]
+            let request = APIRequest(
+                verb: .create, resource: leases, namespace: "default", body: lease.serialized(),
+                contentType: "application/json")
+            #expect(link.protobufBody(request) != nil)
+            let response = try await link.send(request)
+            #expect(response.code == 201)
+            #expect(link.traffic.requests == 2)  // the refused protobuf one, then JSON
+            #expect(link.protobufBody(request) == nil)
+            let (code, _) = try await cloud.endpoint.call(.get, leases, namespace: "default", name: "edge-1")
+            #expect(code == 200)
+        }
+    }
+
     @Test("an edge syncing in protobuf stores the same objects as an edge syncing in JSON")
     func edgeStoresTheSameObjects() async throws {
         let cloud = try await CloudFront()
