@@ -221,9 +221,43 @@ public final class UpstreamConnection: Sendable {
             Self.protobufResources.contains(resource), !jsonOnly.withLock({ $0.contains(resource) }),
             let encoded = try? ProtobufEncoder.builtIn.encode(json),
             let decoded = try? ProtobufBody.decodeObject(encoded[...], flavor: .requestBody),
-            decoded == json
+            Self.saysTheSame(decoded, as: json)
         else { return nil }
         return encoded
+    }
+
+    /// Whether `decoded` (a protobuf body decoded again) says what `json` says: every
+    /// member of `json` is there with the same value (objects member by member, arrays
+    /// element by element), and a member only `decoded` has is a zero value (`""`, 0,
+    /// false, null, `{}`, `[]`): a non-pointer Go field the JSON left out, which decodes
+    /// to that zero value either way (Event's `reportingComponent`). A member the JSON
+    /// has and the protobuf lost (an unknown field, a pointer field set to its zero
+    /// value and dropped) makes it not the same.
+    static func saysTheSame(_ decoded: JSONValue, as json: JSONValue) -> Bool {
+        switch (decoded, json) {
+        case (.object(let d), .object(let j)):
+            for (key, value) in j {
+                guard let other = d[key], saysTheSame(other, as: value) else { return false }
+            }
+            for (key, value) in d where j[key] == nil {
+                guard isZero(value) else { return false }
+            }
+            return true
+        case (.array(let d), .array(let j)):
+            return d.count == j.count && zip(d, j).allSatisfy { saysTheSame($0, as: $1) }
+        default:
+            return decoded == json
+        }
+    }
+
+    static func isZero(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .string(""), .bool(false): true
+        case .number(let n): n.text == "0"
+        case .object(let o): o.isEmpty
+        case .array(let a): a.isEmpty
+        default: false
+        }
     }
 
     /// `send` of a request answered with one object of `resource` or a Status (a forwarded

@@ -364,6 +364,18 @@ struct ProtobufLinkTests {
                 request.body = body.serialized()
                 #expect(pbLink.protobufBody(request) == nil)
             }
+            // An Event as kubelet writes it: protobuf adds only Go zero values the JSON left out.
+            let events = GroupVersionResource(group: "", version: "v1", resource: "events")
+            let event: JSONValue = [
+                "apiVersion": "v1", "kind": "Event", "metadata": ["name": "n.1", "namespace": "default"],
+                "involvedObject": ["kind": "Node", "name": "n", "apiVersion": "v1"], "reason": "NodeTick",
+                "type": "Normal", "count": 1, "firstTimestamp": "2026-12-03T10:00:00Z",
+            ]
+            #expect(pbLink.protobufBody(event, resource: events, subresource: nil) != nil)
+            // A zero the JSON says explicitly and protobuf would lose is not the same.
+            #expect(!UpstreamConnection.saysTheSame(["spec": [:]], as: ["spec": ["replicas": 0]]))
+            #expect(UpstreamConnection.saysTheSame(["spec": ["replicas": 0, "paused": false]], as: ["spec": [:]]))
+            #expect(!UpstreamConnection.saysTheSame(["a": [1]], as: ["a": [1, 2]]))
             // A patch never goes in protobuf.
             var patch = update
             patch.verb = .patch
