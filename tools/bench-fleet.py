@@ -348,6 +348,17 @@ def agent_counts(stats):
     return out
 
 
+def class_delta(before, after):
+    """Per-class [requests, bytes up, bytes down] between two snapshots of a proxy's counts."""
+    out = {}
+    for k, v in after.items():
+        w = before.get(k, [0, 0, 0])
+        d = [v[i] - w[i] for i in range(3)]
+        if any(d):
+            out[k] = d
+    return out
+
+
 def cloud_lists(classes):
     """List requests (any resource) in a proxy's per-class counts."""
     return sum(v[0] for k, v in classes.items() if k.startswith("list "))
@@ -418,10 +429,10 @@ def run_fleet(a, edges):
                             x.cloud.churn_service(svc)
                 stop.wait(1.0)
 
-        snapshots = {}  # phase -> {arrangement: list requests so far}
+        snapshots = {}  # phase -> {arrangement: the proxy's per-class counts so far}
 
         def phase(name):
-            snapshots[name] = {n: cloud_lists(json.loads(ctl(x.proxy, "requests")[3:])) for n, x in arr.items()}
+            snapshots[name] = {n: json.loads(ctl(x.proxy, "requests")[3:]) for n, x in arr.items()}
             marks.append((name, time.time() - t0))
             log("phase %s (t=%.0f s)" % (name, time.time() - t0))
 
@@ -516,11 +527,13 @@ def run_fleet(a, edges):
                     "cloud_rss_mb": round(max(rss), 1) if rss else None,
                     "relists": s1["relists"] - s0["relists"],
                     "agent_lists": s1["lists"] - s0["lists"],
-                    "cloud_lists": snapshots[nxt][n] - snapshots[ph][n],
+                    "cloud_lists": cloud_lists(snapshots[nxt][n]) - cloud_lists(snapshots[ph][n]),
                     "write_errors": s1["writes_failed"] - s0["writes_failed"],
                     "writes_ok": s1["writes_ok"] - s0["writes_ok"],
                 }
             result["phases"][n] = per
+            # Issue 21's scenario (long-cut, heal2, reboot) per request class.
+            result.setdefault("scenario_classes", {})[n] = class_delta(snapshots["long-cut"][n], snapshots["end"][n])
         result["marks"] = marks
         return result
     finally:
@@ -599,6 +612,11 @@ def table(r):
     for n in names if r.get("classes") else []:
         top = sorted(r["classes"][n].items(), key=lambda kv: -(kv[1][1] + kv[1][2]))[:10]
         lines.append("  %s: " % n + "; ".join("%s %d/%d/%d" % (k, v[0], v[2], v[1]) for k, v in top))
+    if r.get("scenario_classes"):
+        lines += ["", "the same for the cut past retention + heal + reboot (long-cut, heal2, reboot) only:"]
+        for n in names:
+            top = sorted(r["scenario_classes"][n].items(), key=lambda kv: -(kv[1][1] + kv[1][2]))[:12]
+            lines.append("  %s: " % n + "; ".join("%s %d/%d/%d" % (k, v[0], v[2], v[1]) for k, v in top))
     return "\n".join(lines)
 
 

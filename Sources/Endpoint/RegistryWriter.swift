@@ -435,6 +435,12 @@ final class RegistryWriter {
         } else if new.objectUID != old.objectUID {
             causes.append(.invalid("metadata.uid", new.objectUID, "field is immutable"))
         }
+        // Through /status too the uid is immutable (kube-apiserver validates the common
+        // fields of every update): a status write naming another uid is refused, so a
+        // writer that names the uid cannot change a recreated object's status.
+        if subresource == "status", !proposed.objectUID.isEmpty, proposed.objectUID != old.objectUID {
+            causes.append(.invalid("metadata.uid", proposed.objectUID, "field is immutable"))
+        }
         for key in [
             "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "resourceVersion",
         ] {

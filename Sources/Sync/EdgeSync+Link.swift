@@ -74,20 +74,29 @@ extension EdgeSync {
         perform(action)
     }
 
-    /// Probes `/version` every `probeInterval` — every `quietProbeInterval` while an open
-    /// watch proves the link — and stops watches that went quiet.
+    /// Probes `/version` every `probeInterval` while no open watch proves the link, and
+    /// stops watches that went quiet. While an open watch delivers (events, bookmarks),
+    /// the link is probed only after `quietProbeInterval` without any answer from
+    /// upstream (a watch byte, a write's answer, a list): a silent cut is still noticed
+    /// within about that long, and a busy link carries no probes at all.
     func probeLoop() async {
+        let quiet = max(options.probeInterval, options.quietProbeInterval)
+        let quietSeconds = Self.seconds(quiet)
         while !Task.isCancelled {
-            do {
-                let response = try await connection.send(.GET, path: "/version", timeout: .seconds(3), labels: .probe)
-                let now = Self.now()
-                let action = state.withLock { $0.link.probeAnswered(code: response.code, now: now) }
-                if response.code < 500 { metrics.contact(at: now) }
-                perform(action)
-            } catch {
-                // Stopping cancels the probe in flight: that says nothing about the link.
-                if Task.isCancelled { return }
-                linkFailed("\(error)")
+            let before = Self.now()
+            if state.withLock({ $0.link.probeDue(now: before, quietSeconds: quietSeconds) }) {
+                do {
+                    let response = try await connection.send(
+                        .GET, path: "/version", timeout: .seconds(3), labels: .probe)
+                    let now = Self.now()
+                    let action = state.withLock { $0.link.probeAnswered(code: response.code, now: now) }
+                    if response.code < 500 { metrics.contact(at: now) }
+                    perform(action)
+                } catch {
+                    // Stopping cancels the probe in flight: that says nothing about the link.
+                    if Task.isCancelled { return }
+                    linkFailed("\(error)")
+                }
             }
             // A watch that delivered nothing for too long is on a dead connection.
             let now = Self.now()
@@ -95,13 +104,25 @@ extension EdgeSync {
             for cancel in stale { cancel() }
             publishPendingMetrics()  // the oldest pending write's age grows
             sampleTraffic()  // the last minute's rate needs samples even when nobody asks
-            if state.withLock({ $0.link.hasLiveWatch(now: now) }) {
-                // Quiet: the watches prove the link. Probe again soon if the link drops.
-                let until = ContinuousClock.now + max(options.probeInterval, options.quietProbeInterval)
+            let minimum = Self.seconds(options.probeInterval)
+            let wait = state.withLock { s -> Double? in
+                guard s.link.hasLiveWatch(now: now) && s.link.isOnline else { return nil }
+                return s.link.secondsUntilQuietProbe(now: now, quietSeconds: quietSeconds, minimum: minimum)
+            }
+            if let wait {
+                // The watches prove the link. Look again when it will have been quiet for
+                // `quiet`, or at once if it drops.
+                let until = ContinuousClock.now + .milliseconds(Int64(wait * 1000))
                 _ = await changes.wait(until: until) { state.withLock { !$0.link.isOnline || $0.stopped } }
                 if state.withLock({ $0.stopped }) { return }
+                continue
             }
             try? await Task.sleep(for: options.probeInterval)
         }
+    }
+
+    /// A duration in seconds.
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -266,9 +266,29 @@ extension EdgeSync {
         let labels = TrafficLabels(resource: SyncMetrics.label(gvr), purpose: "reconcile")
         var cloud: JSONValue?
         var haveCloud = postFirst && entry.kind == .create
+        var patchTried = false
         for _ in 0..<8 {
+            if !haveCloud && !patchTried {
+                // An update goes first as the merge patch of the edge's change (no GET):
+                // what the client's own write would have sent had the link been up. The
+                // cloud applied exactly the edge's change, so its answer is the outcome
+                // (no comparison with the edge's copy, which may differ in how the cloud
+                // writes the same values).
+                patchTried = true
+                if let (patched, sent) = try await patchFirst(key, resource: resource, labels: labels) {
+                    cloud = patched
+                    switch try await finish(sent, key: key, cloud: patched, conflict: nil, info: info) {
+                    case .finished:
+                        metrics.reconciled("reconciled")
+                        return "reconciled"
+                    case .rebased:
+                        patchTried = false  // newer local writes: patch again from the cloud's answer
+                        continue
+                    }
+                }
+            }
             if !haveCloud {
-                cloud = try await fetch(objectPath, labels: labels)
+                cloud = try await fetch(objectPath, gvr, labels: labels)
                 haveCloud = true
             }
             guard let current = try store.meta(key).flatMap(PendingWrite.decode), current.state == .pending else {
@@ -300,17 +320,17 @@ extension EdgeSync {
             case .create(let body):
                 if !entry.attempted { try await markAttempted(key, entry) }
                 let collection = Kubeconfig.path(gvr, namespace: namespace, name: nil, subresource: nil)
-                response = try await upload(.POST, collection, body: body.serialized(), labels: labels)
+                response = try await upload(.POST, collection, gvr, object: body, labels: labels)
             case .update(let body):
-                response = try await upload(.PUT, objectPath, body: body.serialized(), labels: labels)
+                response = try await upload(.PUT, objectPath, gvr, object: body, labels: labels)
             case .updateStatus(let body):
                 let path = Kubeconfig.path(gvr, namespace: namespace, name: entry.name, subresource: "status")
-                response = try await upload(.PUT, path, body: body.serialized(), labels: labels)
+                response = try await upload(.PUT, path, gvr, subresource: "status", object: body, labels: labels)
             case .delete(let uid):
                 let options: JSONValue = [
                     "kind": "DeleteOptions", "apiVersion": "v1", "preconditions": ["uid": .string(uid)],
                 ]
-                response = try await upload(.DELETE, objectPath, body: options.serialized(), labels: labels)
+                response = try await upload(.DELETE, objectPath, gvr, body: options.serialized(), labels: labels)
                 if response.code == 404 || (200..<300).contains(response.code) {
                     haveCloud = false  // gone, or terminating: look again
                     continue
@@ -344,9 +364,45 @@ extension EdgeSync {
         return "conflicted"
     }
 
+    /// Sends `Reconcile.patch` of the object's pending entry, if it has one; returns the
+    /// cloud's object when the cloud applied it, with the entry the patch was made from.
+    /// Nil when there is no such patch or the
+    /// cloud refused it (a concurrent change of the object: 409; a recreated object:
+    /// 422; gone: 404): the caller then starts from the cloud's object (GET, `decide`),
+    /// which applies the conflict policy in full. A 429 or 5xx stops the pass.
+    func patchFirst(_ key: String, resource: Reconcile.Resource, labels: TrafficLabels) async throws
+        -> (JSONValue, PendingWrite)?
+    {
+        guard let entry = try store.meta(key).flatMap(PendingWrite.decode), entry.state == .pending else {
+            return nil
+        }
+        let edge = try store.get(entry.gvr, namespace: entry.namespace, name: entry.name).flatMap { try? $0.json() }
+        guard let patch = Reconcile.patch(entry, edge: edge, resource: resource) else { return nil }
+        let path = Kubeconfig.path(
+            entry.gvr, namespace: entry.namespace.isEmpty ? nil : entry.namespace, name: entry.name,
+            subresource: patch.subresource)
+        let response = try await upload(
+            .PATCH, path, entry.gvr, subresource: patch.subresource, body: patch.body.serialized(),
+            contentType: "application/merge-patch+json", labels: labels)
+        switch response.code {
+        case 200..<300:
+            guard let object = try? JSONValue(parsing: response.body), object["kind"]?.stringValue != "Status" else {
+                return nil
+            }
+            return (object, entry)
+        case 429, 500...:
+            throw ReconcileStop(reason: "upstream answered \(response.code)")
+        default:
+            logger.debug(
+                "the cloud refused the pending write's patch; reconciling from its object",
+                metadata: ["object": "\(entry.objectDescription)", "code": "\(response.code)"])
+            return nil
+        }
+    }
+
     /// GET of the cloud's object (nil on 404).
-    func fetch(_ path: String, labels: TrafficLabels) async throws -> JSONValue? {
-        let response = try await upload(.GET, path, body: nil, labels: labels)
+    func fetch(_ path: String, _ gvr: GroupVersionResource, labels: TrafficLabels) async throws -> JSONValue? {
+        let response = try await upload(.GET, path, gvr, body: nil, labels: labels)
         switch response.code {
         case 200: break
         case 404: return nil
@@ -358,12 +414,33 @@ extension EdgeSync {
     }
 
     /// One upstream request of the reconciler; a transport failure stops the pass.
-    func upload(_ method: HTTPMethod, _ path: String, body: [UInt8]?, labels: TrafficLabels) async throws
-        -> UpstreamResponse
-    {
+    /// A POST or PUT of `object`, in protobuf when the link speaks it and the encoding
+    /// says the same (`UpstreamConnection.sendObject(_:path:resource:subresource:object:)`).
+    func upload(
+        _ method: HTTPMethod, _ path: String, _ gvr: GroupVersionResource, subresource: String? = nil,
+        object: JSONValue, labels: TrafficLabels
+    ) async throws -> UpstreamResponse {
         do {
-            let response = try await connection.send(
-                method, path: path, body: body, contentType: body == nil ? nil : "application/json",
+            let response = try await connection.sendObject(
+                method, path: path, resource: gvr, subresource: subresource, object: object,
+                timeout: Self.timeAmount(options.writeTimeout), labels: labels)
+            linkSucceeded()
+            return response
+        } catch {
+            linkFailed("\(error)")
+            throw ReconcileStop(reason: "\(error)")
+        }
+    }
+
+    /// Asks for protobuf answers when the link speaks it (`UpstreamConnection.sendObject`).
+    func upload(
+        _ method: HTTPMethod, _ path: String, _ gvr: GroupVersionResource, subresource: String? = nil,
+        body: [UInt8]?, contentType: String = "application/json", labels: TrafficLabels
+    ) async throws -> UpstreamResponse {
+        do {
+            let response = try await connection.sendObject(
+                method, path: path, resource: gvr, subresource: subresource, body: body,
+                contentType: body == nil ? nil : contentType,
                 timeout: Self.timeAmount(options.writeTimeout),
                 labels: labels)
             linkSucceeded()

@@ -6,8 +6,10 @@ public struct EdgeSyncOptions: Sendable {
     public var firstSyncTimeout: Duration
     /// How often the link is probed (`/version`) while no upstream watch proves it.
     public var probeInterval: Duration
-    /// How often it is probed while an open watch delivers events or bookmarks (those
-    /// prove the link; a rare probe keeps an idle edge to a few bytes a second).
+    /// While an open watch delivers events or bookmarks (those prove the link), the probe
+    /// runs only after this long without any byte from upstream: a busy link carries no
+    /// probes, an idle one a few bytes a second, and a silent cut is noticed about this
+    /// long after the last byte.
     public var quietProbeInterval: Duration
     /// A watch that delivered nothing (not even a bookmark) for this long is restarted.
     public var watchIdleTimeout: Duration

@@ -77,6 +77,21 @@ struct LinkMonitor: Sendable {
         watchActivity.values.contains { now - $0 <= watchIdleSeconds }
     }
 
+    /// Whether the `/version` probe is due at `now`: always while no open watch proves the
+    /// link or the link is not online; otherwise only once nothing at all came from
+    /// upstream (a watch byte, any answer) for `quietSeconds` — a busy link needs no probe,
+    /// and a silent cut is still noticed about `quietSeconds` after the last byte.
+    func probeDue(now: Double, quietSeconds: Double) -> Bool {
+        !hasLiveWatch(now: now) || !isOnline || now - health.lastContact >= quietSeconds
+    }
+
+    /// Seconds from `now` until the probe may be due again while open watches prove the
+    /// link: when the link will have been quiet for `quietSeconds`, at least `minimum`,
+    /// at most `quietSeconds`.
+    func secondsUntilQuietProbe(now: Double, quietSeconds: Double, minimum: Double) -> Double {
+        min(quietSeconds, max(minimum, health.lastContact + quietSeconds - now))
+    }
+
     /// Scopes whose open watch has been silent for longer than the idle timeout at `now`.
     func idleWatches(now: Double) -> [UInt32] {
         watchActivity.filter { now - $0.value > watchIdleSeconds }.keys.sorted()

@@ -158,6 +158,65 @@ public enum Reconcile {
         return .reconciled
     }
 
+    /// A JSON merge patch to send before the cloud's current object is known.
+    public struct Patch: Sendable, Equatable {
+        /// `status` for the status subresource; nil for the object itself.
+        public var subresource: String?
+        /// The `application/merge-patch+json` body.
+        public var body: JSONValue
+    }
+
+    /// The first upload of an `update` entry without reading the cloud's object first: a
+    /// JSON merge patch of what the edge changed since its base (the cloud's object its
+    /// first write was based on) — the change the client's own writes would have made
+    /// had the link been up. Nil when the driver must start from the cloud's object
+    /// (GET, then `decide`): a create, a delete, an entry without a base, an entry that
+    /// changed nothing, or one that changed spec and status both.
+    ///
+    /// The patch keeps `decide`'s conflict policy:
+    /// - status changes (a resource with a status subresource) go to `/status` with the
+    ///   base's uid as their only precondition: the edge wins for the status fields it
+    ///   wrote, whatever the cloud changed meanwhile, and a recreated object (another
+    ///   uid) refuses the patch (the uid is immutable);
+    /// - spec changes also carry the base's resourceVersion: the cloud applies them only
+    ///   when it did not change the object since the edge's base, so a concurrent cloud
+    ///   change answers 409 and the driver falls back to the three-way `decide` (cloud
+    ///   wins for spec).
+    /// A merge patch replaces lists whole (as `JSONEdits` compares them) and writes a
+    /// removed member as `null`.
+    public static func patch(_ entry: PendingWrite, edge: JSONValue?, resource: Resource) -> Patch? {
+        guard entry.kind == .update, !entry.uid.isEmpty, let edge, let base = entry.baseObject else {
+            return nil
+        }
+        var status: JSONValue = [:]
+        if resource.hasStatus || entry.statusOnly {
+            guard resource.hasStatus else { return nil }
+            status = MergePatch.create(from: statusPart(base), to: statusPart(edge))
+        }
+        var spec: JSONValue = [:]
+        if !entry.statusOnly {
+            spec = MergePatch.create(from: specPart(base, resource), to: specPart(edge, resource))
+        }
+        let hasStatusChange = status.objectValue.map { !$0.isEmpty } ?? true
+        let hasSpecChange = spec.objectValue.map { !$0.isEmpty } ?? true
+        switch (hasSpecChange, hasStatusChange) {
+        case (true, false):
+            guard spec.objectValue != nil, !entry.baseUpstreamRV.isEmpty else { return nil }
+            var body = spec
+            if body["metadata"]?.objectValue == nil { body["metadata"] = [:] }
+            body["metadata"]?["uid"] = .string(entry.uid)
+            body["metadata"]?["resourceVersion"] = .string(entry.baseUpstreamRV)
+            return Patch(subresource: nil, body: body)
+        case (false, true):
+            guard status.objectValue != nil else { return nil }
+            var body = status
+            body["metadata"] = ["uid": .string(entry.uid)]
+            return Patch(subresource: "status", body: body)
+        default:
+            return nil
+        }
+    }
+
     /// Metadata the server sets; never compared or uploaded.
     static let serverMetadata = [
         "resourceVersion", "uid", "creationTimestamp", "generation", "managedFields", "selfLink",

@@ -162,13 +162,128 @@ public final class UpstreamConnection: Sendable {
         }
     }
 
-    /// Sends one API request upstream as it is (a forwarded write).
+    /// Sends one API request upstream (a forwarded write); its answer as `sendObject`'s.
+    /// A create or update body goes in protobuf when `protobufBody` can say the same.
     public func send(_ request: APIRequest, timeout: TimeAmount? = nil, labels: TrafficLabels = .other)
         async throws -> UpstreamResponse
     {
-        try await send(
-            request.verb.method, path: request.path, query: request.wireQuery,
-            body: request.body, contentType: request.contentType, timeout: timeout, labels: labels)
+        if let encoded = protobufBody(request) {
+            let response = try await sendObject(
+                request.verb.method, path: request.path, resource: request.resource,
+                subresource: request.subresource, query: request.wireQuery, body: encoded,
+                contentType: "application/vnd.kubernetes.protobuf", timeout: timeout, labels: labels)
+            // An upstream that takes no protobuf bodies applied nothing: JSON from now on.
+            guard response.code == 415 else { return response }
+            jsonOnly.withLock { _ = $0.insert(request.resource) }
+        }
+        return try await sendObject(
+            request.verb.method, path: request.path, resource: request.resource, subresource: request.subresource,
+            query: request.wireQuery, body: request.body, contentType: request.contentType, timeout: timeout,
+            labels: labels)
+    }
+
+    /// `sendObject` of a create (POST) or update (PUT) of `object`: in protobuf when
+    /// `protobufBody` can say the same, else (or after a 415 from an upstream that takes
+    /// no protobuf bodies: it applied nothing) in JSON.
+    public func sendObject(
+        _ method: HTTPMethod, path: String, resource: GroupVersionResource, subresource: String? = nil,
+        object: JSONValue, timeout: TimeAmount? = nil, labels: TrafficLabels = .other
+    ) async throws -> UpstreamResponse {
+        if let encoded = protobufBody(object, resource: resource, subresource: subresource) {
+            let response = try await sendObject(
+                method, path: path, resource: resource, subresource: subresource, body: encoded,
+                contentType: "application/vnd.kubernetes.protobuf", timeout: timeout, labels: labels)
+            guard response.code == 415 else { return response }
+            jsonOnly.withLock { _ = $0.insert(resource) }
+        }
+        return try await sendObject(
+            method, path: path, resource: resource, subresource: subresource, body: object.serialized(),
+            contentType: "application/json", timeout: timeout, labels: labels)
+    }
+
+    /// A create or update body (the object or its `status`) in protobuf, when the link
+    /// speaks protobuf, the kind has an encoding, and the encoding says exactly what the
+    /// JSON says: decoded again it gives the same members. Nil otherwise — the body then
+    /// goes as JSON, as the client sent it: members the protobuf form would drop (unknown
+    /// fields, which the cloud may have to warn about or refuse; explicit nulls; empty
+    /// lists) or a patch, whose body has no protobuf form.
+    func protobufBody(_ request: APIRequest) -> [UInt8]? {
+        guard request.verb == .create || request.verb == .update,
+            request.contentType == nil || request.contentType == "application/json",
+            let body = request.body, let json = try? JSONValue(parsing: body)
+        else { return nil }
+        return protobufBody(json, resource: request.resource, subresource: request.subresource)
+    }
+
+    /// `protobufBody` of an object to create or update (the reconciler's uploads).
+    func protobufBody(_ json: JSONValue, resource: GroupVersionResource, subresource: String?) -> [UInt8]? {
+        guard contentType == .protobuf, subresource == nil || subresource == "status",
+            Self.protobufResources.contains(resource), !jsonOnly.withLock({ $0.contains(resource) }),
+            let encoded = try? ProtobufEncoder.builtIn.encode(json),
+            let decoded = try? ProtobufBody.decodeObject(encoded[...], flavor: .requestBody),
+            Self.saysTheSame(decoded, as: json)
+        else { return nil }
+        return encoded
+    }
+
+    /// Whether `decoded` (a protobuf body decoded again) says what `json` says: every
+    /// member of `json` is there with the same value (objects member by member, arrays
+    /// element by element), and a member only `decoded` has is a zero value (`""`, 0,
+    /// false, null, `{}`, `[]`): a non-pointer Go field the JSON left out, which decodes
+    /// to that zero value either way (Event's `reportingComponent`). A member the JSON
+    /// has and the protobuf lost (an unknown field, a pointer field set to its zero
+    /// value and dropped) makes it not the same.
+    static func saysTheSame(_ decoded: JSONValue, as json: JSONValue) -> Bool {
+        switch (decoded, json) {
+        case (.object(let d), .object(let j)):
+            for (key, value) in j {
+                guard let other = d[key], saysTheSame(other, as: value) else { return false }
+            }
+            for (key, value) in d where j[key] == nil {
+                guard isZero(value) else { return false }
+            }
+            return true
+        case (.array(let d), .array(let j)):
+            return d.count == j.count && zip(d, j).allSatisfy { saysTheSame($0, as: $1) }
+        default:
+            return decoded == json
+        }
+    }
+
+    static func isZero(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null, .string(""), .bool(false): true
+        case .number(let n): n.text == "0"
+        case .object(let o): o.isEmpty
+        case .array(let a): a.isEmpty
+        default: false
+        }
+    }
+
+    /// `send` of a request answered with one object of `resource` or a Status (a forwarded
+    /// write, the reconciler's requests): asks for protobuf first, as lists and watches do,
+    /// when configured and the kind decodes (the object itself or its `status`; other
+    /// subresources answer other kinds), and hands back JSON — a protobuf answer decoded
+    /// as the cloud would have written it in JSON — so callers never see protobuf.
+    /// A protobuf answer that does not decode throws (the request may have been applied:
+    /// its fate is unknown to the caller) and the resource is asked for in JSON from then on.
+    public func sendObject(
+        _ method: HTTPMethod, path: String, resource: GroupVersionResource, subresource: String? = nil,
+        query: [String: [String]] = [:], body: [UInt8]? = nil, contentType: String? = nil,
+        timeout: TimeAmount? = nil, labels: TrafficLabels = .other
+    ) async throws -> UpstreamResponse {
+        let accept = subresource == nil || subresource == "status" ? accept(for: resource) : "application/json"
+        var response = try await send(
+            method, path: path, query: query, body: body, contentType: contentType, accept: accept, timeout: timeout,
+            labels: labels)
+        guard Self.isProtobuf(response.contentType) else { return response }
+        do {
+            response.body = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON).serialized()
+        } catch {
+            throw fallBackToJSON(resource, error)
+        }
+        response.contentType = "application/json"
+        return response
     }
 
     /// The `Accept` of a list or watch of `resource`: protobuf first (with the JSON fallback

@@ -71,9 +71,9 @@ extension EdgeSync {
         if write.verb == .delete {
             // Deleted at once, or still there (finalizers, graceful deletion): ask.
             let key = ObjectKey(namespace: write.namespace ?? "", name: write.name ?? "")
-            let check = try? await connection.send(
+            let check = try? await connection.sendObject(
                 .GET, path: Kubeconfig.path(gvr, namespace: write.namespace, name: write.name, subresource: nil),
-                labels: labels)
+                resource: gvr, labels: labels)
             if let check, check.code == 200, let object = try? UpstreamObject(json: JSONValue(parsing: check.body)) {
                 let stored = try await storeWritten(gvr, object)
                 let body = isStatus(response.body) ? hideUpstreamRVs(response.body) : stored
@@ -110,9 +110,9 @@ extension EdgeSync {
         async throws -> APIResponse
     {
         let gvr = write.resource
-        let check = try? await connection.send(
+        let check = try? await connection.sendObject(
             .GET, path: Kubeconfig.path(gvr, namespace: write.namespace, name: write.name, subresource: nil),
-            labels: labels)
+            resource: gvr, labels: labels)
         guard let check, check.code == 200, let parent = try? UpstreamObject(json: JSONValue(parsing: check.body))
         else {
             // The watch brings the change; answer without the cloud's RV.

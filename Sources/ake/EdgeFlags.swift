@@ -48,7 +48,7 @@ struct EdgeFlags: ParsableArguments {
 
     @Option(
         help:
-            "How often the link is probed while an open upstream watch delivers events or bookmarks, e.g. 15s (a silent cut is then noticed within about this long). Default: 15s."
+            "While an open upstream watch delivers events or bookmarks, the link is probed only after this long without any byte from upstream, e.g. 15s (a silent cut is then noticed within about this long). Default: 15s."
     )
     var quietProbeInterval: String?
 

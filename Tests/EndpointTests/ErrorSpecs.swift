@@ -318,6 +318,28 @@ struct ErrorSpecs {
         }
     }
 
+    @Test("a status write naming another uid is 422 (the uid is immutable through /status too), the status unchanged")
+    func statusWithAnotherUID() async throws {
+        try await Harness.run { h in
+            let pod: JSONValue = [
+                "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "web"],
+                "spec": ["containers": [["name": "c", "image": "nginx"]]],
+            ]
+            let created = try await h.create(Harness.pods, namespace: "default", pod)
+            let other = await h.call(
+                .patch, Harness.pods, namespace: "default", name: "web", subresource: "status",
+                body: ["metadata": ["uid": "another"], "status": ["phase": "Running"]],
+                contentType: "application/merge-patch+json")
+            #expect(other.code == 422)
+            #expect(other.message.contains("metadata.uid"))
+            let same = await h.call(
+                .patch, Harness.pods, namespace: "default", name: "web", subresource: "status",
+                body: ["metadata": ["uid": created["metadata"]?["uid"] ?? .null], "status": ["phase": "Running"]],
+                contentType: "application/merge-patch+json")
+            #expect(same.code == 200)
+        }
+    }
+
     @Test("an unknown dryRun value is rejected like the apiserver's option validation (422)")
     func unknownDryRun() async throws {
         try await Harness.run { h in

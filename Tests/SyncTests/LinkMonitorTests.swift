@@ -49,6 +49,30 @@ struct LinkMonitorTests {
         #expect(!monitor.hasLiveWatch(now: 150))
     }
 
+    @Test("the probe: always while no watch proves the link, else only after a quiet spell without any answer")
+    func probeOnlyWhenQuiet() {
+        var monitor = LinkMonitor(watchIdleSeconds: 90)
+        // No watch yet: probe every time.
+        #expect(monitor.probeDue(now: 0, quietSeconds: 15))
+        _ = monitor.contactSucceeded(now: 0)
+        monitor.watchActive(1, now: 0)
+        // Watch bytes (touchWatch) are contact: the busy link is never probed.
+        for t in stride(from: 5.0, through: 100, by: 5) {
+            monitor.watchActive(1, now: t)
+            _ = monitor.contactSucceeded(now: t)
+            #expect(!monitor.probeDue(now: t + 1, quietSeconds: 15))
+        }
+        #expect(monitor.secondsUntilQuietProbe(now: 101, quietSeconds: 15, minimum: 1) == 14)
+        // 15 s without a byte from upstream: a silent cut may have happened, probe.
+        #expect(monitor.probeDue(now: 115, quietSeconds: 15))
+        #expect(monitor.secondsUntilQuietProbe(now: 115, quietSeconds: 15, minimum: 1) == 1)
+        // Offline: probe every time, whatever the watches said last.
+        _ = monitor.contactFailed(now: 116, error: "refused")
+        _ = monitor.contactFailed(now: 117, error: "refused")
+        #expect(!monitor.isOnline)
+        #expect(monitor.probeDue(now: 117, quietSeconds: 15))
+    }
+
     @Test("a watch silent for longer than the idle timeout is reported until it closes")
     func idleWatches() {
         var monitor = LinkMonitor(watchIdleSeconds: 90)

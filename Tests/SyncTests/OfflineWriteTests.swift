@@ -275,6 +275,122 @@ struct OfflineWriteTests {
         }
     }
 
+    @Test(
+        "pod status written offline reaches the cloud as one merge patch of what changed, without a GET, and keeps what the cloud changed meanwhile"
+    )
+    func statusAsPatch() async throws {
+        let cloud = try await Cloud()
+        let proxy = try LinkProxy(target: cloud.server.port)
+        let dir = try TempDir("ake-edge")
+        let podBody: JSONValue = [
+            "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "web", "namespace": "default"],
+            "spec": ["nodeName": "node1", "containers": [["name": "c", "image": "nginx"]]],
+        ]
+        #expect(try await cloud.endpoint.send(.create, podsResource, namespace: "default", body: podBody).0 == 201)
+        let pending: JSONValue = ["status": ["phase": "Pending", "message": "scheduled"]]
+        #expect(
+            try await cloud.endpoint.send(
+                .patch, podsResource, namespace: "default", name: "web", subresource: "status", body: pending,
+                contentType: "application/merge-patch+json"
+            ).0 == 200)
+        let edge = try await Edge(
+            directory: dir.path, upstream: proxy.url,
+            options: EdgeSyncOptions(
+                preload: [ScopeSelector(resource: podsResource, namespace: "default")],
+                probeInterval: .milliseconds(200), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500),
+                writeTimeout: .seconds(2)))
+        try await withCleanup({
+            await edge.stop()
+            proxy.stop()
+            await cloud.stop()
+        }) {
+            try await edge.eventually("scope synced") { edge.sync.scopes.allSatisfy { $0.phase == .synced } }
+            proxy.command("refuse")
+            try await edge.eventually("link offline") { !edge.sync.isOnline }
+            // Two status patches offline (kubelet's), coalesced into one pending entry.
+            for phase in ["ContainerCreating", "Running"] {
+                let (code, answer) = try await edge.endpoint.send(
+                    .patch, podsResource, namespace: "default", name: "web", subresource: "status",
+                    body: ["status": ["phase": .string(phase)]], contentType: "application/merge-patch+json")
+                #expect(code == 200, "\(answer)")
+            }
+            // Meanwhile the cloud changes a label and another status field.
+            #expect(
+                try await cloud.endpoint.send(
+                    .patch, podsResource, namespace: "default", name: "web",
+                    body: ["metadata": ["labels": ["tier": "web"]]], contentType: "application/merge-patch+json"
+                ).0 == 200)
+            #expect(
+                try await cloud.endpoint.send(
+                    .patch, podsResource, namespace: "default", name: "web", subresource: "status",
+                    body: ["status": ["message": "seen by the cloud"]], contentType: "application/merge-patch+json"
+                ).0 == 200)
+            let before = proxy.requestClasses
+            proxy.heal()
+            try await edge.eventually("reconciled") { edge.sync.pendingCount == 0 }
+            let (_, inCloud) = try await cloud.endpoint.call(.get, podsResource, namespace: "default", name: "web")
+            #expect(inCloud["status"]?["phase"] == "Running")
+            #expect(inCloud["status"]?["message"] == "seen by the cloud")
+            #expect(inCloud["metadata"]?["labels"]?["tier"] == "web")
+            try await edge.eventually("the edge equals the cloud") {
+                let atEdge = try await edge.endpoint.call(.get, podsResource, namespace: "default", name: "web").1
+                return atEdge["metadata"]?["labels"]?["tier"] == "web"
+                    && atEdge["status"]?["message"] == "seen by the cloud" && atEdge["status"]?["phase"] == "Running"
+            }
+            #expect(try EdgeSync.ledger(edge.store).isEmpty)
+            // On the link: one PATCH to /status, no GET of the pod, no PUT.
+            let after = proxy.requestClasses
+            func count(_ name: String) -> Int { (after[name]?.first ?? 0) - (before[name]?.first ?? 0) }
+            #expect(count("patch pods/status") == 1)
+            #expect(count("get pods") == 0)
+            #expect(count("put pods/status") == 0)
+            // Its body is the edge's change only: the phase and the uid precondition.
+            let up = (after["patch pods/status"]?[1] ?? 0) - (before["patch pods/status"]?[1] ?? 0)
+            #expect(up < 600, "PATCH request bytes: \(up)")
+        }
+    }
+
+    @Test("a pod recreated in the cloud while the edge was offline refuses the status patch: the edge's status loses")
+    func statusPatchOnRecreatedPod() async throws {
+        let cloud = try await Cloud()
+        let proxy = try LinkProxy(target: cloud.server.port)
+        let dir = try TempDir("ake-edge")
+        let podBody: JSONValue = [
+            "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "web", "namespace": "default"],
+            "spec": ["nodeName": "node1", "containers": [["name": "c", "image": "nginx"]]],
+        ]
+        #expect(try await cloud.endpoint.send(.create, podsResource, namespace: "default", body: podBody).0 == 201)
+        let edge = try await Edge(
+            directory: dir.path, upstream: proxy.url,
+            options: EdgeSyncOptions(
+                preload: [ScopeSelector(resource: podsResource, namespace: "default")],
+                probeInterval: .milliseconds(200), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500),
+                writeTimeout: .seconds(2)))
+        try await withCleanup({
+            await edge.stop()
+            proxy.stop()
+            await cloud.stop()
+        }) {
+            try await edge.eventually("scope synced") { edge.sync.scopes.allSatisfy { $0.phase == .synced } }
+            proxy.command("refuse")
+            try await edge.eventually("link offline") { !edge.sync.isOnline }
+            #expect(
+                try await edge.endpoint.send(
+                    .patch, podsResource, namespace: "default", name: "web", subresource: "status",
+                    body: ["status": ["phase": "Running"]], contentType: "application/merge-patch+json"
+                ).0 == 200)
+            _ = try await cloud.endpoint.send(.delete, podsResource, namespace: "default", name: "web")
+            #expect(try await cloud.endpoint.send(.create, podsResource, namespace: "default", body: podBody).0 == 201)
+            proxy.heal()
+            try await edge.eventually("settled") { edge.sync.pendingCount == 0 }
+            let (_, inCloud) = try await cloud.endpoint.call(.get, podsResource, namespace: "default", name: "web")
+            #expect(inCloud["status"]?["phase"] != "Running")
+            let lost = try #require(try EdgeSync.ledger(edge.store).first)
+            #expect(lost.state == .conflicted)
+            #expect(lost.reason.contains("recreated"))
+        }
+    }
+
     @Test("a spec conflict: the cloud's change wins, the edge takes the cloud's object, the loss is kept as conflicted")
     func specConflict() async throws {
         let cloud = try await Cloud()

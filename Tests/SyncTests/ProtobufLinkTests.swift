@@ -240,6 +240,177 @@ struct ProtobufLinkTests {
         }
     }
 
+    @Test(
+        "a write's answer in protobuf: the caller gets the JSON the cloud would have sent, and the link carries fewer bytes"
+    )
+    func writeAnswers() async throws {
+        let cloud = try await CloudFront()
+        let jsonLink = try UpstreamConnection(config: Kubeconfig(server: cloud.front.url), contentType: .json)
+        let pbLink = try UpstreamConnection(config: Kubeconfig(server: cloud.front.url), contentType: .protobuf)
+        try await withCleanup({
+            await jsonLink.shutdown()
+            await pbLink.shutdown()
+            await cloud.stop()
+        }) {
+            try await cloud.seed()
+            let leases = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
+            let lease: JSONValue = [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": ["name": "edge-1", "namespace": "default"],
+                "spec": ["holderIdentity": "edge-1", "leaseDurationSeconds": 40],
+            ]
+            _ = try await cloud.endpoint.call(.create, leases, namespace: "default", body: lease)
+            var received: [String: [Int]] = [:]
+            var answers: [String: [JSONValue]] = [:]
+            for (name, link) in [("json", jsonLink), ("protobuf", pbLink)] {
+                // A Lease renewal (GET + PUT, as kubelet does) and a pod status merge patch.
+                let leasePath = "/apis/coordination.k8s.io/v1/namespaces/default/leases/edge-1"
+                let current = try await link.sendObject(.GET, path: leasePath, resource: leases)
+                var renewed = try JSONValue(parsing: current.body)
+                renewed["spec"]?["renewTime"] = .string("2026-12-03T10:00:0\(name.count % 10).000000Z")
+                var before = link.traffic.bytesReceived
+                let put = try await link.sendObject(
+                    .PUT, path: leasePath, resource: leases, body: renewed.serialized(),
+                    contentType: "application/json")
+                let putBytes = link.traffic.bytesReceived - before
+                before = link.traffic.bytesReceived
+                let patch = try await link.sendObject(
+                    .PATCH, path: "/api/v1/namespaces/default/pods/web-1/status", resource: pods,
+                    subresource: "status", body: Array(#"{"status":{"phase":"Running"}}"#.utf8),
+                    contentType: "application/merge-patch+json")
+                let patchBytes = link.traffic.bytesReceived - before
+                // A refusal comes back as a JSON Status either way.
+                let stale = try await link.sendObject(
+                    .PUT, path: leasePath, resource: leases, body: renewed.serialized(),
+                    contentType: "application/json")
+                #expect(put.code == 200 && patch.code == 200 && stale.code == 409, "\(name)")
+                for response in [put, patch, stale] {
+                    #expect(response.contentType == "application/json", "\(name)")
+                }
+                #expect(try JSONValue(parsing: stale.body)["reason"] == "Conflict", "\(name)")
+                received[name] = [putBytes, patchBytes]
+                answers[name] = try [put, patch].map { try JSONValue(parsing: $0.body) }
+            }
+            let json = try #require(answers["json"])
+            let pb = try #require(answers["protobuf"])
+            for (j, p) in zip(json, pb) {
+                #expect(p["kind"] == j["kind"] && p["metadata"]?["uid"] == j["metadata"]?["uid"])
+                var (pSpec, jSpec) = (p["spec"] ?? .null, j["spec"] ?? .null)
+                (pSpec["renewTime"], jSpec["renewTime"]) = (nil, nil)  // each link renewed with its own time
+                #expect(Self.normalized(pSpec) == Self.normalized(jSpec))
+                #expect(Self.normalized(p["status"] ?? .null) == Self.normalized(j["status"] ?? .null))
+            }
+            let jsonBytes = try #require(received["json"])
+            let pbBytes = try #require(received["protobuf"])
+            print("write answers, bytes received (Lease PUT, pod status PATCH): json \(jsonBytes), protobuf \(pbBytes)")
+            #expect(pbBytes[0] < jsonBytes[0] && pbBytes[1] < jsonBytes[1])
+        }
+    }
+
+    @Test(
+        "a forwarded create or update goes in protobuf when the encoding says exactly what the JSON says, else as JSON"
+    )
+    func writeBodies() async throws {
+        let cloud = try await CloudFront()
+        let jsonLink = try UpstreamConnection(config: Kubeconfig(server: cloud.front.url), contentType: .json)
+        let pbLink = try UpstreamConnection(config: Kubeconfig(server: cloud.front.url), contentType: .protobuf)
+        try await withCleanup({
+            await jsonLink.shutdown()
+            await pbLink.shutdown()
+            await cloud.stop()
+        }) {
+            try await cloud.seed()
+            let leases = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
+            let lease: JSONValue = [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": ["name": "edge-1", "namespace": "default"],
+                "spec": ["holderIdentity": "edge-1", "leaseDurationSeconds": 40],
+            ]
+            func create(_ body: JSONValue, on link: UpstreamConnection) async throws -> (Int, Int, JSONValue) {
+                let request = APIRequest(
+                    verb: .create, resource: leases, namespace: "default", body: body.serialized(),
+                    contentType: "application/json")
+                let before = link.traffic.bytesSent
+                let response = try await link.send(request)
+                return (response.code, link.traffic.bytesSent - before, try JSONValue(parsing: response.body))
+            }
+            let (pbCode, pbSent, pbLease) = try await create(lease, on: pbLink)
+            var second = lease
+            second["metadata"]?["name"] = "edge-2"
+            let (jsonCode, jsonSent, _) = try await create(second, on: jsonLink)
+            #expect(pbCode == 201 && jsonCode == 201)
+            #expect(pbSent < jsonSent, "bytes up: protobuf \(pbSent), json \(jsonSent)")
+            #expect(pbLease["spec"] == lease["spec"])
+            // A renewal as kubelet sends it: the object it read (managedFields and all), changed.
+            let path = "/apis/coordination.k8s.io/v1/namespaces/default/leases/edge-1"
+            var renewed = try JSONValue(parsing: try await pbLink.sendObject(.GET, path: path, resource: leases).body)
+            renewed["spec"]?["renewTime"] = "2026-12-03T10:00:01.000000Z"
+            let update = APIRequest(
+                verb: .update, resource: leases, namespace: "default", name: "edge-1", body: renewed.serialized(),
+                contentType: "application/json")
+            #expect(pbLink.protobufBody(update) != nil)
+            #expect(jsonLink.protobufBody(update) == nil)  // a JSON link sends JSON
+            let answer = try await pbLink.send(update)
+            #expect(answer.code == 200)
+            #expect(try JSONValue(parsing: answer.body)["spec"]?["renewTime"] == "2026-12-03T10:00:01.000000Z")
+            // What protobuf cannot say goes as JSON: an unknown field (the cloud decides what
+            // to do with it), an explicit null.
+            var unknown = renewed
+            unknown["spec"]?["futureField"] = "x"
+            var null = renewed
+            null["spec"]?["holderIdentity"] = .null
+            for body in [unknown, null] {
+                var request = update
+                request.body = body.serialized()
+                #expect(pbLink.protobufBody(request) == nil)
+            }
+            // An Event as kubelet writes it: protobuf adds only Go zero values the JSON left out.
+            let events = GroupVersionResource(group: "", version: "v1", resource: "events")
+            let event: JSONValue = [
+                "apiVersion": "v1", "kind": "Event", "metadata": ["name": "n.1", "namespace": "default"],
+                "involvedObject": ["kind": "Node", "name": "n", "apiVersion": "v1"], "reason": "NodeTick",
+                "type": "Normal", "count": 1, "firstTimestamp": "2026-12-03T10:00:00Z",
+            ]
+            #expect(pbLink.protobufBody(event, resource: events, subresource: nil) != nil)
+            // A zero the JSON says explicitly and protobuf would lose is not the same.
+            #expect(!UpstreamConnection.saysTheSame(["spec": [:]], as: ["spec": ["replicas": 0]]))
+            #expect(UpstreamConnection.saysTheSame(["spec": ["replicas": 0, "paused": false]], as: ["spec": [:]]))
+            #expect(!UpstreamConnection.saysTheSame(["a": [1]], as: ["a": [1, 2]]))
+            // A patch never goes in protobuf.
+            var patch = update
+            patch.verb = .patch
+            patch.contentType = "application/merge-patch+json"
+            #expect(pbLink.protobufBody(patch) == nil)
+        }
+    }
+
+    @Test("an upstream that refuses protobuf bodies (415) gets the write again in JSON, and JSON from then on")
+    func protobufBodyRefused() async throws {
+        let cloud = try await Cloud(protobufBodies: false)
+        let link = try UpstreamConnection(
+            config: Kubeconfig(server: "http://127.0.0.1:\(cloud.server.port)"), contentType: .protobuf)
+        try await withCleanup({
+            await link.shutdown()
+            await cloud.stop()
+        }) {
+            let leases = GroupVersionResource(group: "coordination.k8s.io", version: "v1", resource: "leases")
+            let lease: JSONValue = [
+                "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                "metadata": ["name": "edge-1", "namespace": "default"], "spec": ["holderIdentity": "edge-1"],
+            ]
+            let request = APIRequest(
+                verb: .create, resource: leases, namespace: "default", body: lease.serialized(),
+                contentType: "application/json")
+            #expect(link.protobufBody(request) != nil)
+            let response = try await link.send(request)
+            #expect(response.code == 201)
+            #expect(link.traffic.requests == 2)  // the refused protobuf one, then JSON
+            #expect(link.protobufBody(request) == nil)
+            let (code, _) = try await cloud.endpoint.call(.get, leases, namespace: "default", name: "edge-1")
+            #expect(code == 200)
+        }
+    }
+
     @Test("an edge syncing in protobuf stores the same objects as an edge syncing in JSON")
     func edgeStoresTheSameObjects() async throws {
         let cloud = try await CloudFront()

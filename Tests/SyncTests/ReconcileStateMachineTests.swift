@@ -66,18 +66,67 @@ struct FakeCloud {
             return (0, nil)
         }
     }
+
+    /// Applies a merge patch as kube-apiserver does: the uid is immutable (another uid is
+    /// 422), a resourceVersion in the body is a precondition (409), `/status` changes only
+    /// status and the object itself never status; a patch that changes nothing is not
+    /// written (no new resourceVersion).
+    mutating func patch(_ p: Reconcile.Patch) -> (Int, JSONValue?) {
+        guard let current = object else { return (404, nil) }
+        if let uid = p.body["metadata"]?["uid"]?.stringValue, uid != current.uid { return (422, nil) }
+        if let rv = p.body.resourceVersion, rv != current.resourceVersion { return (409, nil) }
+        var patched = MergePatch.apply(p.body, to: current)
+        patched.resourceVersion = current.resourceVersion
+        if hasStatus {
+            if p.subresource == "status" {
+                var onlyStatus = current
+                onlyStatus["status"] = patched["status"]
+                patched = onlyStatus
+            } else {
+                patched["status"] = current["status"]
+            }
+        }
+        if patched == current { return (200, current) }
+        bump(&patched)
+        object = patched
+        applied.append(p.subresource == "status" ? "PATCH status" : "PATCH")
+        return (200, patched)
+    }
 }
 
-/// Runs the reconcile decisions against `cloud` as the driver does: fetch, decide, send,
-/// decide again from the answer (or fetch again when there was none), until an outcome.
-/// `fates` say what happens to each upload in turn (then `answered`).
+/// Runs the reconcile decisions against `cloud` as the driver does: an update first as
+/// the merge patch of the edge's change (`Reconcile.patch`); when there is none or the
+/// cloud refuses it, fetch, decide, send, decide again from the answer, until an outcome.
+/// `fates` say what happens to each upload in turn (then `answered`); an upload without
+/// an answer stops the pass, and the next pass starts over.
 func drive(
     _ entry: PendingWrite, edge: JSONValue?, cloud: inout FakeCloud, fates: [Fate] = [],
     resource: Reconcile.Resource
 ) -> Reconcile.Action {
-    var observed = cloud.object
+    var observed: JSONValue? = Optional.none
+    var known = false
+    var patchTried = false
     var fates = fates[...]
     for _ in 0..<10 {
+        if !known && !patchTried, let patch = Reconcile.patch(entry, edge: edge, resource: resource) {
+            patchTried = true
+            switch fates.popFirst() ?? .answered {
+            case .lostBeforeCloud:
+                patchTried = false
+                continue
+            case .appliedAnswerLost:
+                _ = cloud.patch(patch)
+                patchTried = false
+                continue
+            case .answered:
+                // Applied: the edge takes the cloud's answer (the driver's `finish`).
+                if (200..<300).contains(cloud.patch(patch).0) { return .reconciled }
+            }
+        }
+        if !known {
+            observed = cloud.object
+            known = true
+        }
         let action = Reconcile.decide(entry, edge: edge, cloud: observed, resource: resource)
         switch action {
         case .reconciled, .conflicted:
@@ -86,10 +135,12 @@ func drive(
             let fate = fates.popFirst() ?? .answered
             switch fate {
             case .lostBeforeCloud:
-                observed = cloud.object
+                known = false
+                patchTried = false
             case .appliedAnswerLost:
                 _ = cloud.apply(action)
-                observed = cloud.object
+                known = false
+                patchTried = false
             case .answered:
                 let (code, answer) = cloud.apply(action)
                 observed = (200..<300).contains(code) && answer != nil ? answer : cloud.object
@@ -133,7 +184,7 @@ struct ReconcileStateMachineTests {
             entry(.update, base: base), edge: edge, cloud: &cloud, fates: [fate], resource: leaseResource)
         #expect(result == .reconciled)
         #expect(cloud.object?["spec"]?["renewTime"] == "t9")
-        #expect(cloud.applied == ["PUT"])
+        #expect(cloud.applied == ["PATCH"])
     }
 
     @Test(
@@ -147,7 +198,7 @@ struct ReconcileStateMachineTests {
         #expect(drive(e, edge: edge, cloud: &cloud, fates: [fate], resource: podResource) == .reconciled)
         #expect(cloud.object?["status"] == edge["status"])
         #expect(cloud.object?["spec"] == base["spec"])
-        #expect(cloud.applied == ["PUT status"])
+        #expect(cloud.applied == ["PATCH status"])
     }
 
     @Test("an Event created offline is POSTed with its name, exactly once", arguments: Fate.allCases)
@@ -282,7 +333,7 @@ struct ReconcileStateMachineTests {
         let edge = pod(image: "nginx", phase: "Running", rv: "500")
         let e = entry(.update, base: base, statusOnly: true, gvr: podsGVR)
         #expect(drive(e, edge: edge, cloud: &cloud, resource: podResource) == .reconciled)
-        #expect(cloud.applied == ["PUT status"])
+        #expect(cloud.applied == ["PATCH status"])
         #expect(cloud.object?["spec"]?["containers"]?.arrayValue?.first?["image"] == "nginx:2")
     }
 
@@ -337,6 +388,75 @@ struct ReconcileStateMachineTests {
         #expect(cloud.object?["spec"]?["renewTime"] == "t5")
     }
 
+    // MARK: the first upload of an update: a merge patch, no GET
+
+    @Test("pod status written offline goes to /status as the merge patch of the changed status fields, with the uid")
+    func statusPatchBody() throws {
+        let base = pod(phase: "Pending", ready: "False")
+        let edge = pod(phase: "Running", ready: "False", rv: "500")
+        let e = entry(.update, base: base, statusOnly: true, gvr: podsGVR)
+        let patch = try #require(Reconcile.patch(e, edge: edge, resource: podResource))
+        #expect(patch.subresource == "status")
+        // Neither the spec, nor the unchanged conditions, nor a resourceVersion: the edge wins for status.
+        #expect(patch.body == ["status": ["phase": "Running"], "metadata": ["uid": "p1"]])
+    }
+
+    @Test(
+        "a lease renewal goes as the merge patch of renewTime, with the base's resourceVersion and uid as preconditions"
+    )
+    func specPatchBody() throws {
+        let base = lease("node1", renew: "t0", rv: "17")
+        let edge = lease("node1", renew: "t9", rv: "500")
+        let patch = try #require(Reconcile.patch(entry(.update, base: base), edge: edge, resource: leaseResource))
+        #expect(patch.subresource == nil)
+        #expect(patch.body == ["spec": ["renewTime": "t9"], "metadata": ["uid": "u1", "resourceVersion": "17"]])
+    }
+
+    @Test("a field removed at the edge is null in the patch; a changed list is sent whole")
+    func patchRemovalsAndLists() throws {
+        var base = pod(phase: "Pending")
+        base["status"]?["message"] = "starting"
+        var edge = pod(phase: "Pending", rv: "500")
+        edge["status"]?["conditions"] = [
+            ["type": "Ready", "status": "True"], ["type": "Initialized", "status": "True"],
+        ]
+        let e = entry(.update, base: base, statusOnly: true, gvr: podsGVR)
+        let patch = try #require(Reconcile.patch(e, edge: edge, resource: podResource))
+        #expect(patch.body["status"]?["message"] == .null)
+        #expect(patch.body["status"]?["conditions"] == edge["status"]?["conditions"])
+        var cloud = FakeCloud(object: base, hasStatus: true)
+        #expect(drive(e, edge: edge, cloud: &cloud, resource: podResource) == .reconciled)
+        #expect(cloud.object?["status"] == edge["status"])
+    }
+
+    @Test("no patch first for a create, a delete, an entry without a base, or one that changed spec and status both")
+    func noPatch() {
+        let base = pod(phase: "Pending")
+        let edge = pod(image: "nginx:3", phase: "Running", rv: "500")
+        #expect(Reconcile.patch(entry(.update, base: base, gvr: podsGVR), edge: edge, resource: podResource) == nil)
+        #expect(Reconcile.patch(entry(.create, base: nil), edge: edge, resource: podResource) == nil)
+        #expect(Reconcile.patch(entry(.delete, base: base), edge: nil, resource: podResource) == nil)
+        #expect(Reconcile.patch(entry(.update, base: nil, uid: "p1"), edge: edge, resource: podResource) == nil)
+        // Nothing changed: nothing to patch (the GET tells whether the cloud needs anything).
+        #expect(Reconcile.patch(entry(.update, base: base, gvr: podsGVR), edge: base, resource: podResource) == nil)
+    }
+
+    @Test(
+        "the status patch keeps what the cloud changed meanwhile in the spec and in other status fields, in one write")
+    func statusPatchKeepsCloudChanges() {
+        let base = pod(phase: "Pending", ready: "False")
+        var cloudNow = pod(image: "nginx:2", phase: "Pending", ready: "False", rv: "20")
+        cloudNow["status"]?["message"] = "set in the cloud"
+        var cloud = FakeCloud(object: cloudNow, hasStatus: true)
+        let edge = pod(phase: "Running", ready: "True", rv: "500")
+        let e = entry(.update, base: base, statusOnly: true, gvr: podsGVR)
+        #expect(drive(e, edge: edge, cloud: &cloud, resource: podResource) == .reconciled)
+        #expect(cloud.applied == ["PATCH status"])
+        #expect(cloud.object?["spec"]?["containers"]?.arrayValue?.first?["image"] == "nginx:2")
+        #expect(cloud.object?["status"]?["message"] == "set in the cloud")
+        #expect(cloud.object?["status"]?["phase"] == "Running")
+    }
+
     @Test("JSON edits: leaf changes of objects, arrays as whole values, removals")
     func edits() {
         let old: JSONValue = ["a": ["b": 1, "c": [1, 2]], "d": "x"]
@@ -384,9 +504,12 @@ struct ReconcileMatrixTests {
         case (.create, .none), (.create, .deleted): (true, ["POST"])
         case (.create, .otherField), (.create, .recreated): (true, ["PUT"])  // an Event: the edge owns it
         case (.create, .sameField): (true, [])
-        case (.update, .none), (.update, .otherField): (true, ["PUT"])
+        case (.update, .none): (true, ["PATCH"])
+        // The patch carries the base's resourceVersion: refused, then merged from the cloud's object.
+        case (.update, .otherField): (true, ["PUT"])
         case (.update, _): (false, [])
-        case (.updateStatus, .none), (.updateStatus, .otherField), (.updateStatus, .sameField): (true, ["PUT status"])
+        case (.updateStatus, .none), (.updateStatus, .otherField), (.updateStatus, .sameField):
+            (true, ["PATCH status"])
         case (.updateStatus, _): (false, [])
         case (.delete, .deleted): (true, [])
         case (.delete, .recreated): (false, [])

@@ -29,15 +29,17 @@ final class Cloud: Sendable {
     let endpoint: Endpoint
     let server: TestAPIServer
 
-    /// `documents`: extra documents the cloud serves with an ETag (see `TestAPIServer`).
-    init(documents: [String: [UInt8]] = [:]) async throws {
+    /// `documents`: extra documents the cloud serves with an ETag (see `TestAPIServer`);
+    /// `protobufBodies`: false for an upstream that answers 415 to protobuf request bodies.
+    init(documents: [String: [UInt8]] = [:], protobufBodies: Bool = true) async throws {
         dir = try TempDir("ake-cloud")
         let catalog = ResourceCatalog.builtIn()
         store = try ObjectStore(
             directory: dir.path, catalog: catalog, options: .init(mapSize: 256 << 20), logger: Logger(label: "cloud"))
         endpoint = Endpoint(store: store, catalog: catalog, logger: Logger(label: "cloud"))
         try await endpoint.bootstrap()
-        server = try await TestAPIServer(endpoint: endpoint, catalog: catalog, documents: documents)
+        server = try await TestAPIServer(
+            endpoint: endpoint, catalog: catalog, documents: documents, protobufBodies: protobufBodies)
     }
 
     func stop() async {

@@ -1,4 +1,5 @@
 import Foundation
+import KubeModel
 
 /// Drives tools/linkproxy.py (a loopback TCP proxy that can cut, refuse and heal the
 /// link) over its stdin; the proxy exits when the test ends (stdin closes) or after
@@ -55,6 +56,19 @@ final class LinkProxy: @unchecked Sendable {
     /// Drops open connections and blackholes new ones.
     func cut() { command("cut") }
     func heal() { command("heal") }
+
+    /// Per request class ("patch pods/status", "get pods", ...): [requests, bytes up, bytes down].
+    var requestClasses: [String: [Int]] {
+        let reply = command("requests")
+        guard reply.hasPrefix("ok "),
+            let object = try? JSONValue(parsing: Array(reply.dropFirst(3).utf8)).objectValue
+        else { return [:] }
+        var classes: [String: [Int]] = [:]
+        for (name, counts) in object {
+            classes[name] = counts.arrayValue?.compactMap { $0.int64Value.map(Int.init) } ?? []
+        }
+        return classes
+    }
 
     /// Bytes forwarded from the upstream to the edge so far.
     var bytesDown: Int {

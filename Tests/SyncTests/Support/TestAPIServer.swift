@@ -1,6 +1,7 @@
 import Endpoint
 import Foundation
 import KubeModel
+import KubeProtobuf
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -21,10 +22,10 @@ final class TestAPIServer: Sendable {
     /// `catalog`: the endpoint's, to serve discovery of its custom resources (empty without).
     init(
         endpoint: Endpoint, catalog: ResourceCatalog = ResourceCatalog(resources: []),
-        documents: [String: [UInt8]] = [:]
+        documents: [String: [UInt8]] = [:], protobufBodies: Bool = true
     ) async throws {
         self.endpoint = endpoint
-        self.served = Served(documents: documents)
+        self.served = Served(documents: documents, protobufBodies: protobufBodies)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { child in
@@ -63,7 +64,12 @@ final class TestAPIServer: Sendable {
         let documents: Mutex<[String: [UInt8]]>
         /// Requests for `documents`, by the status answered (200 or 304).
         let answers = Mutex<[Int: Int]>([:])
-        init(documents: [String: [UInt8]]) { self.documents = Mutex(documents) }
+        /// Whether protobuf request bodies are taken (decoded as the real front does) or refused with 415.
+        let protobufBodies: Bool
+        init(documents: [String: [UInt8]], protobufBodies: Bool = true) {
+            self.documents = Mutex(documents)
+            self.protobufBodies = protobufBodies
+        }
     }
 
     static func serve(
@@ -85,7 +91,7 @@ final class TestAPIServer: Sendable {
                 case .end:
                     guard let h = head else { continue }
                     if try await respondDocument(h, served, outbound) { continue }
-                    try await respond(h, body, endpoint, catalog, outbound)
+                    try await respond(h, body, endpoint, catalog, outbound, protobufBodies: served.protobufBodies)
                 }
             }
         }
@@ -118,7 +124,7 @@ final class TestAPIServer: Sendable {
 
     static func respond(
         _ head: HTTPRequestHead, _ body: [UInt8], _ endpoint: Endpoint, _ catalog: ResourceCatalog,
-        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, protobufBodies: Bool = true
     ) async throws {
         func send(_ code: Int, _ bytes: [UInt8]) async throws {
             var headers = HTTPHeaders()
@@ -180,10 +186,18 @@ final class TestAPIServer: Sendable {
         default: return try await send(405, [])
         }
         if verb == .watch { query["watch"] = nil }
+        var body = body
+        var contentType = head.headers["Content-Type"].first
+        if contentType == "application/vnd.kubernetes.protobuf" {
+            // As the real front does: a protobuf body becomes the JSON it says.
+            guard protobufBodies, let json = try? ProtobufBody.decode(body) else { return try await send(415, []) }
+            body = json
+            contentType = "application/json"
+        }
         let request = APIRequest(
             verb: verb, resource: GroupVersionResource(group: gvr.0, version: gvr.1, resource: resource),
             namespace: namespace, name: name, subresource: sub, query: query, body: body.isEmpty ? nil : body,
-            contentType: head.headers["Content-Type"].first, client: "test")
+            contentType: contentType, client: "test")
         switch await endpoint.handle(request) {
         case .response(let r):
             try await send(r.code, r.body)
