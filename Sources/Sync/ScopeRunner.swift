@@ -12,9 +12,9 @@ struct ScopeRunner: Sendable {
     let edge: EdgeSync
     let id: UInt32
 
-    private var logger: Logger { edge.logger }
-    private var metrics: SyncMetrics { edge.metrics }
-    private var options: EdgeSyncOptions { edge.options }
+    var logger: Logger { edge.logger }
+    var metrics: SyncMetrics { edge.metrics }
+    var options: EdgeSyncOptions { edge.options }
 
     func run() async {
         let id = self.id
@@ -22,7 +22,7 @@ struct ScopeRunner: Sendable {
         let selector = scope.selector
         var machine = ReflectorStateMachine(
             resumeFrom: scope.phase == .listing ? "" : scope.upstreamRV, initialBackoff: options.initialBackoff,
-            maxBackoff: options.maxBackoff)
+            maxBackoff: options.maxBackoff, metadataRelist: options.metadataRelist)
         var action = machine.start()
         let gvr = selector.resource
         let ownership = edge.ownership
@@ -82,6 +82,12 @@ struct ScopeRunner: Sendable {
                     _ = failure(error)
                     action = machine.listFailed(code: nil, message: "\(error)", jitter: .random(in: 0..<1))
                 }
+            case .listMetadataPage(let token):
+                await edge.waitOnline()
+                if Task.isCancelled { break }
+                action = await listMetadataPage(selector, continueToken: token, machine: &machine)
+            case .applyMetadata(let items, let rv):
+                action = await applyMetadata(selector, items: items, upstreamRV: rv, machine: &machine)
             case .watch(let rv):
                 await edge.waitOnline()
                 if Task.isCancelled { break }
@@ -112,7 +118,7 @@ struct ScopeRunner: Sendable {
 
     /// Records an error on the scope and tells the link about it; returns the HTTP code
     /// when the upstream answered.
-    private func failure(_ error: any Error) -> Int? {
+    func failure(_ error: any Error) -> Int? {
         var code: Int?
         var refusal: StatusError?
         if case SyncError.upstream(let status) = error {

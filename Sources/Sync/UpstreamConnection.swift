@@ -240,6 +240,78 @@ public final class UpstreamConnection: Sendable {
         return try ListPage(decoding: response.body)
     }
 
+    /// The `Accept` of a metadata-only list: `PartialObjectMetadataList` (meta.k8s.io/v1, as
+    /// client-go's metadata client asks), with plain JSON as the fallback a server without
+    /// the transform answers.
+    static let metadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json"
+
+    /// One page of a scope's list as metadata only (same selectors, `limit`/`continue`).
+    /// An upstream that ignores the metadata form answers a full page, returned as such.
+    public func listMetadataPage(
+        _ scope: ScopeSelector, continueToken: String?, limit: Int = 500, labels: TrafficLabels = .other
+    ) async throws -> MetadataListAnswer {
+        var query: [String: [String]] = ["limit": [String(limit)]]
+        if let continueToken { query["continue"] = [continueToken] }
+        if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
+        if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
+        let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
+        let response = try await send(.GET, path: path, query: query, accept: Self.metadataListAccept, labels: labels)
+        let value: JSONValue
+        if Self.isProtobuf(response.contentType) {
+            // Not asked for; decoded all the same (a full list, or a Status).
+            do { value = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON) } catch {
+                throw SyncError.decoding("metadata list: protobuf answer does not decode: \(error)")
+            }
+        } else {
+            do { value = try JSONValue(parsing: response.body) } catch {
+                guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
+                throw SyncError.decoding("metadata list: \(error)")
+            }
+        }
+        guard response.code == 200 else {
+            throw SyncError.upstream(
+                StatusError(statusObject: value)
+                    ?? StatusError(
+                        code: response.code, reason: "InternalError", message: "upstream answered \(response.code)"))
+        }
+        if value["kind"]?.stringValue == "PartialObjectMetadataList" {
+            return .metadata(try MetadataListPage(list: value))
+        }
+        return .full(try ListPage(list: value))
+    }
+
+    /// GETs one object of a scope's resource, at least as new as `notOlderThan` (sent as
+    /// `resourceVersion`, which kube-apiserver answers from its watch cache); nil when the
+    /// upstream has no such object (404).
+    public func getObject(
+        _ resource: GroupVersionResource, namespace: String, name: String, notOlderThan rv: String,
+        labels: TrafficLabels = .other
+    ) async throws -> UpstreamObject? {
+        let path = Kubeconfig.path(
+            resource, namespace: namespace.isEmpty ? nil : namespace, name: name, subresource: nil)
+        let query: [String: [String]] = rv.isEmpty ? [:] : ["resourceVersion": [rv]]
+        let response = try await send(.GET, path: path, query: query, accept: accept(for: resource), labels: labels)
+        if response.code == 404 { return nil }
+        let value: JSONValue
+        if Self.isProtobuf(response.contentType) {
+            do { value = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON) } catch {
+                throw fallBackToJSON(resource, error)
+            }
+        } else {
+            do { value = try JSONValue(parsing: response.body) } catch {
+                guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
+                throw SyncError.decoding("get \(path): \(error)")
+            }
+        }
+        guard response.code == 200 else {
+            throw SyncError.upstream(
+                StatusError(statusObject: value)
+                    ?? StatusError(
+                        code: response.code, reason: "InternalError", message: "upstream answered \(response.code)"))
+        }
+        return try UpstreamObject(json: value)
+    }
+
     /// Opens a watch of a scope from `upstreamRV` with bookmarks; the server ends it
     /// after `timeoutSeconds`. Throws `SyncError.upstream` (410 included) when the
     /// server refuses.
