@@ -91,6 +91,25 @@ public struct MetadataRelistPlan: Sendable, Equatable {
     /// GETs in flight at once.
     public static let concurrentFetches = 8
 
+    /// Bodies above this many bytes are gzipped by kube-apiserver's and AKE's fronts.
+    static let gzipThreshold = 128 << 10
+    /// What gzip is assumed to make of a list body above the threshold (JSON lists of
+    /// Kubernetes objects typically shrink 4–15×).
+    static let assumedGzipRatio = 4
+
+    /// Whether listing the scope as metadata first is likely to cost less than the full
+    /// list, estimated from the objects the edge holds (their JSON, whole and `metadata`
+    /// alone: the ratio carries over to protobuf roughly). The metadata list must come to
+    /// at most half the full list's bytes on the wire, to leave room for the GETs: objects
+    /// whose metadata is most of them (managedFields of many-field objects, small objects)
+    /// and lists gzip shrinks below an uncompressed metadata list relist in full at once.
+    /// `listWireBytes`: what the scope's last full list really cost on the wire (gzip and
+    /// encoding included), when the edge has listed it since it started; else estimated.
+    public static func metadataListPays(objectBytes: Int, metadataBytes: Int, listWireBytes: Int = 0) -> Bool {
+        func wire(_ bytes: Int) -> Int { bytes > gzipThreshold ? bytes / assumedGzipRatio : bytes }
+        return wire(metadataBytes) * 2 <= (listWireBytes > 0 ? listWireBytes : wire(objectBytes))
+    }
+
     /// Plans a relist of a scope.
     /// - Parameters:
     ///   - owned: each object the scope owns → (uid, upstream RV) stored at the edge.

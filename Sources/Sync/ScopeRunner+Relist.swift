@@ -11,12 +11,34 @@ extension ScopeRunner {
     static let metadataRelistMinimumObjects = 8
 
     /// Performs `.listMetadataPage`.
+    /// `lastList`: what the scope's last full list cost on the wire and how many objects it
+    /// had (zeros = not listed since the edge started).
     func listMetadataPage(
-        _ selector: ScopeSelector, continueToken token: String?, machine: inout ReflectorStateMachine
+        _ selector: ScopeSelector, continueToken token: String?, lastList: (wireBytes: Int, objects: Int),
+        machine: inout ReflectorStateMachine
     ) async -> ReflectorStateMachine.Action {
         let gvr = selector.resource
-        if token == nil, edge.ownership.objects(of: id, gvr).count < Self.metadataRelistMinimumObjects {
-            return machine.metadataFallback()
+        if token == nil {
+            let owned = edge.ownership.objects(of: id, gvr)
+            if owned.count < Self.metadataRelistMinimumObjects {
+                return machine.metadataFallback()
+            }
+            let (objectBytes, metadataBytes) = estimatedListBytes(gvr, owned)
+            // The last list's real cost (gzip, encoding) when the scope has about as many
+            // objects now: the gzip threshold makes a much smaller or larger list a poor guide.
+            let comparable = lastList.objects > 0 && abs(owned.count - lastList.objects) * 4 <= lastList.objects
+            let listWireBytes = comparable ? lastList.wireBytes * owned.count / lastList.objects : 0
+            if !MetadataRelistPlan.metadataListPays(
+                objectBytes: objectBytes, metadataBytes: metadataBytes, listWireBytes: listWireBytes)
+            {
+                logger.info(
+                    "sync scope relists in full: its metadata would cost more than half of its list",
+                    metadata: [
+                        "scope": "\(id)", "objects": "\(objectBytes)", "metadata": "\(metadataBytes)",
+                        "list on the wire": "\(listWireBytes)",
+                    ])
+                return machine.metadataFallback()
+            }
         }
         do {
             let answer = try await edge.connection.listMetadataPage(
@@ -129,6 +151,27 @@ extension ScopeRunner {
             _ = failure(error)
             return machine.metadataFailed(code: nil, message: "\(error)", jitter: .random(in: 0..<1))
         }
+    }
+
+    /// The estimated JSON bytes of the scope's full list and of its metadata-only list, from
+    /// a sample of the objects the edge holds (at most `sample`), scaled to all of them.
+    private func estimatedListBytes(_ gvr: GroupVersionResource, _ owned: [ObjectKey], sample: Int = 100) -> (
+        Int, Int
+    ) {
+        var objectBytes = 0
+        var metadataBytes = 0
+        var counted = 0
+        for key in owned.prefix(sample) {
+            guard let stored = try? edge.store.get(gvr, namespace: key.namespace, name: key.name),
+                let json = try? JSONValue(parsing: stored.bytes)
+            else { continue }
+            counted += 1
+            objectBytes += stored.bytes.count
+            // A PartialObjectMetadata item: the metadata plus its kind and apiVersion.
+            metadataBytes += (json["metadata"]?.serialized().count ?? 0) + 70
+        }
+        guard counted > 0 else { return (0, 0) }
+        return (objectBytes * owned.count / counted, metadataBytes * owned.count / counted)
     }
 
     /// GETs `items` (each at least as new as listed), `concurrentFetches` at a time; an

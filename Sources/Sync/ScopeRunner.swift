@@ -26,6 +26,10 @@ struct ScopeRunner: Sendable {
         var action = machine.start()
         let gvr = selector.resource
         let ownership = edge.ownership
+        // What the scope's last full list cost on the wire, and its objects (decides whether
+        // a metadata relist pays).
+        var lastList = (wireBytes: 0, objects: 0)
+        var listing = (wireBytes: 0, objects: 0)
         // Bounded by cancellation: every branch either awaits I/O or a backoff.
         while !Task.isCancelled {
             recordCounters(gvr, machine)
@@ -38,6 +42,9 @@ struct ScopeRunner: Sendable {
                         selector, continueToken: token, limit: options.pageSize,
                         labels: TrafficLabels(scope: id, resource: gvr, purpose: "list"))
                     edge.linkSucceeded()
+                    if token == nil { listing = (0, 0) }
+                    listing = (listing.wireBytes + page.wireBytes, listing.objects + page.objects.count)
+                    if page.continueToken == nil { lastList = listing }
                     action = machine.listPageReceived(
                         page.objects, continueToken: page.continueToken, upstreamRV: page.upstreamRV)
                 } catch {
@@ -85,7 +92,8 @@ struct ScopeRunner: Sendable {
             case .listMetadataPage(let token):
                 await edge.waitOnline()
                 if Task.isCancelled { break }
-                action = await listMetadataPage(selector, continueToken: token, machine: &machine)
+                action = await listMetadataPage(
+                    selector, continueToken: token, lastList: lastList, machine: &machine)
             case .applyMetadata(let items, let rv):
                 action = await applyMetadata(selector, items: items, upstreamRV: rv, machine: &machine)
             case .watch(let rv):

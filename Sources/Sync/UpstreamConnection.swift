@@ -18,6 +18,9 @@ public struct UpstreamResponse: Sendable {
     public var contentType: String?
     /// The response's `ETag`, if it sent one (discovery and OpenAPI documents).
     public var etag: String?
+    /// The body's bytes on the wire (before gunzip), plus the header estimate the traffic
+    /// counters use.
+    public var wireBytes = 0
     public init(code: Int, body: [UInt8], warnings: [String] = [], contentType: String? = nil, etag: String? = nil) {
         self.code = code
         self.body = body
@@ -146,15 +149,18 @@ public final class UpstreamConnection: Sendable {
             let response = try await client.execute(request, timeout: timeout ?? requestTimeout)
             var buffer = try await response.body.collect(upTo: 1 << 30)
             var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-            countReceived(bytes.count + 64, labels)
+            let wire = bytes.count + 64
+            countReceived(wire, labels)
             if response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip" {
                 do { bytes = try ResponseCompression.gunzip(bytes, limit: 1 << 30) } catch {
                     throw SyncError.transport("\(method) \(path): the gzipped body does not inflate: \(error)")
                 }
             }
-            return UpstreamResponse(
+            var answer = UpstreamResponse(
                 code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"],
                 contentType: response.headers.first(name: "Content-Type"), etag: response.headers.first(name: "ETag"))
+            answer.wireBytes = wire
+            return answer
         } catch let error as SyncError {
             throw error
         } catch {
@@ -234,16 +240,24 @@ public final class UpstreamConnection: Sendable {
                             code: response.code, reason: "InternalError", message: "upstream answered \(response.code)")
                 )
             }
-            return try ListPage(list: list)
+            var page = try ListPage(list: list)
+            page.wireBytes = response.wireBytes
+            return page
         }
         guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
-        return try ListPage(decoding: response.body)
+        var page = try ListPage(decoding: response.body)
+        page.wireBytes = response.wireBytes
+        return page
     }
 
     /// The `Accept` of a metadata-only list: `PartialObjectMetadataList` (meta.k8s.io/v1, as
-    /// client-go's metadata client asks), with plain JSON as the fallback a server without
-    /// the transform answers.
-    static let metadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json"
+    /// client-go's metadata client asks; in protobuf first when lists of `resource` are asked
+    /// for in protobuf), with plain JSON as the fallback a server without the transform answers.
+    func metadataListAccept(for resource: GroupVersionResource) -> String {
+        let json = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json"
+        guard accept(for: resource) != "application/json" else { return json }
+        return "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, " + json
+    }
 
     /// One page of a scope's list as metadata only (same selectors, `limit`/`continue`).
     /// An upstream that ignores the metadata form answers a full page, returned as such.
@@ -255,12 +269,12 @@ public final class UpstreamConnection: Sendable {
         if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
         if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
         let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
-        let response = try await send(.GET, path: path, query: query, accept: Self.metadataListAccept, labels: labels)
+        let response = try await send(
+            .GET, path: path, query: query, accept: metadataListAccept(for: scope.resource), labels: labels)
         let value: JSONValue
         if Self.isProtobuf(response.contentType) {
-            // Not asked for; decoded all the same (a full list, or a Status).
             do { value = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON) } catch {
-                throw SyncError.decoding("metadata list: protobuf answer does not decode: \(error)")
+                throw fallBackToJSON(scope.resource, error)
             }
         } else {
             do { value = try JSONValue(parsing: response.body) } catch {
@@ -277,7 +291,9 @@ public final class UpstreamConnection: Sendable {
         if value["kind"]?.stringValue == "PartialObjectMetadataList" {
             return .metadata(try MetadataListPage(list: value))
         }
-        return .full(try ListPage(list: value))
+        var page = try ListPage(list: value)
+        page.wireBytes = response.wireBytes
+        return .full(page)
     }
 
     /// GETs one object of a scope's resource, at least as new as `notOlderThan` (sent as
@@ -366,6 +382,8 @@ public struct ListPage: Sendable {
     public var objects: [UpstreamObject]
     public var upstreamRV: String
     public var continueToken: String?
+    /// The page's bytes on the wire (0 when not read from the network).
+    public var wireBytes = 0
 
     public init(objects: [UpstreamObject], upstreamRV: String, continueToken: String?) {
         self.objects = objects

@@ -92,6 +92,18 @@ struct MetadataRelistPlanTests {
         #expect(few.removed.count == 5)
     }
 
+    @Test("the metadata list is asked for only when it is likely to cost at most half the full list on the wire")
+    func metadataListPays() {
+        // ConfigMaps with data: metadata is a fifth of the bytes.
+        #expect(MetadataRelistPlan.metadataListPays(objectBytes: 50_000, metadataBytes: 10_000))
+        // Services: metadata (managedFields) is most of each object.
+        #expect(!MetadataRelistPlan.metadataListPays(objectBytes: 50_000, metadataBytes: 36_000))
+        // A full list above the gzip threshold, its metadata below it (sent uncompressed).
+        #expect(!MetadataRelistPlan.metadataListPays(objectBytes: 180_000, metadataBytes: 100_000))
+        // Both gzipped.
+        #expect(MetadataRelistPlan.metadataListPays(objectBytes: 2_000_000, metadataBytes: 600_000))
+    }
+
     @Test("resource versions that are not integers cannot be ordered: the plan is the full list")
     func opaqueRVsFallBack() {
         let owned: [ObjectKey: (uid: String, upstreamRV: String)] = [key("a"): ("uid-a", "1")]
