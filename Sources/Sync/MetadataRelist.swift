@@ -105,9 +105,17 @@ public struct MetadataRelistPlan: Sendable, Equatable {
     /// and lists gzip shrinks below an uncompressed metadata list relist in full at once.
     /// `listWireBytes`: what the scope's last full list really cost on the wire (gzip and
     /// encoding included), when the edge has listed it since it started; else estimated.
+    /// When that list was not gzipped, its bytes against its JSON also give the encoding's
+    /// ratio (protobuf shrinks metadata about as much as whole objects), applied to the
+    /// metadata list's estimate.
     public static func metadataListPays(objectBytes: Int, metadataBytes: Int, listWireBytes: Int = 0) -> Bool {
         func wire(_ bytes: Int) -> Int { bytes > gzipThreshold ? bytes / assumedGzipRatio : bytes }
-        return wire(metadataBytes) * 2 <= (listWireBytes > 0 ? listWireBytes : wire(objectBytes))
+        guard listWireBytes > 0 else { return wire(metadataBytes) * 2 <= wire(objectBytes) }
+        var metadataWire = wire(metadataBytes)
+        if objectBytes > 0, objectBytes <= gzipThreshold, metadataBytes <= gzipThreshold {
+            metadataWire = min(metadataBytes, metadataBytes * listWireBytes / objectBytes)
+        }
+        return metadataWire * 2 <= listWireBytes
     }
 
     /// Plans a relist of a scope.

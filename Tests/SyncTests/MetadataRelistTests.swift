@@ -102,6 +102,13 @@ struct MetadataRelistPlanTests {
         #expect(!MetadataRelistPlan.metadataListPays(objectBytes: 180_000, metadataBytes: 100_000))
         // Both gzipped.
         #expect(MetadataRelistPlan.metadataListPays(objectBytes: 2_000_000, metadataBytes: 600_000))
+        // The scope's last list in protobuf (not gzipped): 40 KB of it against 90 KB of JSON.
+        // Its 35 KB of JSON metadata come to ~16 KB in protobuf: the metadata list pays.
+        #expect(
+            MetadataRelistPlan.metadataListPays(objectBytes: 90_000, metadataBytes: 35_000, listWireBytes: 40_000))
+        // The same objects' list gzipped to 6 KB (JSON above the threshold): it does not.
+        #expect(
+            !MetadataRelistPlan.metadataListPays(objectBytes: 180_000, metadataBytes: 35_000, listWireBytes: 6_000))
     }
 
     @Test("resource versions that are not integers cannot be ordered: the plan is the full list")
