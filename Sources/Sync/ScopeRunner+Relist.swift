@@ -135,6 +135,7 @@ extension ScopeRunner {
                 return applied
             }
             metrics.applied(id, gvr, applied)
+            metrics.metadataRelisted(id, gvr)
             if gvr == EdgeSync.crds && applied.total > 0 {
                 edge.customResourceDefinitionsChanged(inScope.map(\.name) + plan.removed.map(\.name))
             }

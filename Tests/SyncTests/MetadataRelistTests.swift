@@ -4,6 +4,7 @@ import Foundation
 import KubeModel
 import Logging
 import Projections
+import Prometheus
 import Testing
 
 @testable import Sync
@@ -334,6 +335,8 @@ private struct CutEdge {
     let dir: TempDir
     let edge: Edge
     var watch: WatchStream.Iterator
+    /// The edge's metrics.
+    let registry: PrometheusCollectorRegistry
 
     static let payload = String(repeating: "x", count: 2000)
 
@@ -341,12 +344,14 @@ private struct CutEdge {
         let cloud = try await Cloud()
         let proxy = try LinkProxy(target: cloud.server.port)
         let dir = try TempDir("ake-edge")
+        let registry = PrometheusCollectorRegistry()
         let edge = try await Edge(
             directory: dir.path, upstream: proxy.url,
             options: EdgeSyncOptions(
                 preload: [ScopeSelector(resource: configmaps, namespace: "default")], probeInterval: .milliseconds(200),
                 initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500),
-                quietProbeInterval: .milliseconds(200)))
+                quietProbeInterval: .milliseconds(200)),
+            metricsFactory: PrometheusMetricsFactory(registry: registry))
         for i in 0..<count { try await cloud.endpoint.createConfigMap("default", "cm\(i)", data: payload) }
         try await edge.eventually("\(count) objects at the edge") {
             try await edge.endpoint.configMapData("default").count == count
@@ -357,7 +362,7 @@ private struct CutEdge {
             configmaps, namespace: "default",
             query: ["resourceVersion": [listRV], "allowWatchBookmarks": ["true"], "timeoutSeconds": ["60"]]
         ).makeAsyncIterator()
-        return CutEdge(cloud: cloud, proxy: proxy, dir: dir, edge: edge, watch: watch)
+        return CutEdge(cloud: cloud, proxy: proxy, dir: dir, edge: edge, watch: watch, registry: registry)
     }
 
     func stop() async {
@@ -394,6 +399,17 @@ private struct CutEdge {
         try await edge.eventually("edge equals cloud") {
             try await Self.state(edge.endpoint) == Self.state(cloud.endpoint)
         }
+    }
+
+    /// The value of the sample of `name` whose labels include all of `labels` (nil if none).
+    func metric(_ name: String, _ labels: [String]) -> String? {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        for line in String(decoding: buffer, as: UTF8.self).split(separator: "\n")
+        where line.hasPrefix(name + "{") && labels.allSatisfy({ line.contains($0) }) {
+            return line.split(separator: " ").last.map(String.init)
+        }
+        return nil
     }
 
     /// The ConfigMap requests the cloud answered since `mark`.
@@ -447,6 +463,8 @@ struct MetadataRelistEdgeTests {
                     "cm1", "cm2", "cm3", "cm7",
                 ])
             #expect(t.edge.sync.status.relists.values.reduce(0, +) == 1)
+            #expect(t.metric("ake_sync_metadata_relists_total", [#"resource="configmaps""#]) == "1")
+            #expect(t.metric("ake_upstream_requests_total", [#"resource="configmaps""#, #"purpose="get""#]) == "4")
             // The metadata list, four GETs and the watch's 410 cost far less than the list.
             let healBytes = t.proxy.bytesDown - bytesBefore
             #expect(healBytes < fullListBytes / 2, "heal \(healBytes) B vs list \(fullListBytes) B")
@@ -477,6 +495,7 @@ struct MetadataRelistEdgeTests {
             let requests = t.requests(since: mark)
             #expect(requests.filter { $0.verb == .list }.map(\.metadata) == [true, false])
             #expect(requests.filter { $0.verb == .get }.isEmpty)
+            #expect(t.metric("ake_sync_metadata_relists_total", [#"resource="configmaps""#]) == nil)
         }
     }
 
