@@ -346,6 +346,10 @@ def run_mode(ake, mode, tmp, retention):
         count = {k: after[k][0] - before.get(k, [0])[0] for k in after}
         r[phase + " lists"] = sum(n for k, n in count.items() if k.startswith("list "))
         r[phase + " gets"] = sum(n for k, n in count.items() if k.startswith("get ") and not k.startswith("get /"))
+        # Bytes down per list/GET class ("list pods", "get configmaps"), for the breakdown.
+        r[phase + " by class"] = {k: after[k][2] - before.get(k, [0, 0, 0])[2] for k in sorted(after)
+                                  if (k.startswith("list ") or k.startswith("get ")) and not k.startswith("get /")
+                                  and after[k][2] != before.get(k, [0, 0, 0])[2]}
     r["idle B/s"] = round(idle)
     P.cleanup()
     P.procs = []
@@ -410,6 +414,9 @@ def main():
     keys = ["discovery", "first-sync", "catch-up", "relist", "relist-few", "first-sync up", "catch-up up",
             "relist up", "relist-few up", "relist lists", "relist gets", "relist-few lists", "relist-few gets"]
     med = {m: {k: statistics.median(r[k] for r in rs) for k in keys} for m, rs in results.items()}
+    print("relist-few, bytes down per list/GET class (first run)")
+    for m, rs in results.items():
+        print("%-20s %s" % (m, json.dumps(rs[0]["relist-few by class"], sort_keys=True)))
     if a.json:
         print(json.dumps(med, indent=2))
         return
