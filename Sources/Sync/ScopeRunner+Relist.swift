@@ -154,6 +154,30 @@ extension ScopeRunner {
         }
     }
 
+    /// Whether the scope's next list asks for JSON rather than protobuf
+    /// (``ListEncodingChoice``), from the sizes of the objects it holds (a sample of at most
+    /// `sample`; sizes only, nothing is parsed).
+    func listsInJSON(_ gvr: GroupVersionResource, sample: Int = 100) -> Bool {
+        guard edge.connection.accept(for: gvr) != "application/json" else { return false }
+        let owned = edge.ownership.objects(of: id, gvr)
+        var bytes = 0
+        var counted = 0
+        for key in owned.prefix(sample) {
+            guard let stored = try? edge.store.get(gvr, namespace: key.namespace, name: key.name) else { continue }
+            bytes += stored.bytes.count
+            counted += 1
+        }
+        guard counted > 0 else { return false }
+        let json = ListEncodingChoice.asksForJSON(
+            objects: owned.count, meanObjectBytes: bytes / counted, pageSize: options.pageSize)
+        if json {
+            logger.debug(
+                "sync scope lists in JSON: its pages are over the gzip threshold in JSON",
+                metadata: ["scope": "\(id)", "objects": "\(owned.count)", "mean bytes": "\(bytes / counted)"])
+        }
+        return json
+    }
+
     /// The estimated JSON bytes of the scope's full list and of its metadata-only list, from
     /// a sample of the objects the edge holds (at most `sample`), scaled to all of them.
     private func estimatedListBytes(_ gvr: GroupVersionResource, _ owned: [ObjectKey], sample: Int = 100) -> (

@@ -30,6 +30,8 @@ struct ScopeRunner: Sendable {
         // a metadata relist pays).
         var lastList = (wireBytes: 0, objects: 0)
         var listing = (wireBytes: 0, objects: 0)
+        // Whether this listing's pages ask for JSON (decided at its first page).
+        var listInJSON = false
         // Bounded by cancellation: every branch either awaits I/O or a backoff.
         while !Task.isCancelled {
             recordCounters(gvr, machine)
@@ -37,9 +39,10 @@ struct ScopeRunner: Sendable {
             case .listPage(let token):
                 await edge.waitOnline()
                 if Task.isCancelled { break }
+                if token == nil { listInJSON = listsInJSON(gvr) }
                 do {
                     let page = try await edge.connection.listPage(
-                        selector, continueToken: token, limit: options.pageSize,
+                        selector, continueToken: token, limit: options.pageSize, json: listInJSON,
                         labels: TrafficLabels(scope: id, resource: gvr, purpose: "list"))
                     edge.linkSucceeded()
                     if token == nil { listing = (0, 0) }

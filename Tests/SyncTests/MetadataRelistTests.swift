@@ -532,4 +532,42 @@ struct MetadataRelistEdgeTests {
                     == [false])
         }
     }
+
+    @Test(
+        "a relist whose pages are over the gzip threshold in JSON asks for JSON (gzipped); a smaller one, and a first list, ask for protobuf"
+    )
+    func relistEncodingFollowsTheGzipThreshold() async throws {
+        // 80 ConfigMaps of ~2 KB: a ~170 KB JSON list, gzipped by the cloud; ~110 KB in
+        // protobuf, which it would send as it is.
+        for (count, json) in [(80, true), (30, false)] {
+            var t = try await CutEdge.start(count: count)
+            try await withCleanup({ await t.stop() }) {
+                let first = t.requests(since: 0).first { $0.verb == .list }
+                #expect(first?.accept.hasPrefix("application/vnd.kubernetes.protobuf") == true)
+                try await t.cut()
+                // Most objects change: after the metadata list, the full list.
+                for i in 0..<(count * 2 / 3) { try await t.cloud.endpoint.setData("default", "cm\(i)", "changed\(i)") }
+                let mark = try await t.compactAndHeal()
+                _ = try await nextEvents(&t.watch, count: count * 2 / 3)
+                try await t.converged()
+                let full = t.requests(since: mark).filter { $0.verb == .list && !$0.metadata }
+                #expect(full.count == 1)
+                #expect(full.allSatisfy { ($0.accept == "application/json") == json }, "\(count) objects")
+            }
+        }
+    }
+}
+
+@Suite("Relist encoding")
+struct ListEncodingChoiceTests {
+    @Test("JSON exactly when a page's JSON is over the 128 KiB gzip threshold; protobuf when nothing is known")
+    func threshold() {
+        #expect(!ListEncodingChoice.asksForJSON(objects: 0, meanObjectBytes: 0, pageSize: 500))
+        #expect(!ListEncodingChoice.asksForJSON(objects: 30, meanObjectBytes: 2_000, pageSize: 500))
+        #expect(ListEncodingChoice.asksForJSON(objects: 80, meanObjectBytes: 2_000, pageSize: 500))
+        #expect(!ListEncodingChoice.asksForJSON(objects: 131_072, meanObjectBytes: 1, pageSize: 500))
+        // Pages, not the whole list, are what the threshold applies to.
+        #expect(!ListEncodingChoice.asksForJSON(objects: 1_000, meanObjectBytes: 2_000, pageSize: 50))
+        #expect(ListEncodingChoice.asksForJSON(objects: 1_000, meanObjectBytes: 2_000, pageSize: 100))
+    }
 }
