@@ -20,10 +20,14 @@ Phases (bytes down/up through the proxy):
   catch-up     cut, 20 pod status updates on node-0, 5 EndpointSlice and 5 ConfigMap
                updates, a node heartbeat, heal → the edge has the last change;
   relist       the same changes, then more writes elsewhere than the cloud retains (it
-               compacts past the edge's resume point: 410), heal → the edge has them.
+               compacts past the edge's resume point: 410), heal → the edge has them;
+  relist-few   the same beyond-retention cut with few changes (2 pod statuses on node-0, an
+               EndpointSlice, a ConfigMap, the node heartbeat): what a relist that fetches
+               only the changed objects saves (`relist-few lists`/`gets`: the list and GET
+               requests of that heal, from the proxy's per-class counts).
 Modes: the edge's `--upstream-content-type` (protobuf|json) and whether the proxy lets the
 edge ask for gzip (`+gzip`; without it linkproxy --strip-gzip rewrites Accept-Encoding).
-`--baseline` adds the other binary (always JSON; gzip as its mode says: `baseline+gzip`).
+`--baseline` adds the other binary, run in the modes of `--baseline-modes` (default: the same).
 Byte counts do not depend on machine load. Everything listens on 127.0.0.1 and is cleaned up.
 """
 import argparse
@@ -181,30 +185,31 @@ def seed(c):
         c.request("PUT", "/api/v1/namespaces/apps/pods/web-%04d/status" % i, p)
 
 
-def changes(c, step):
-    """The changes of a short cut; returns a check that the edge has the last of them."""
-    on_node = [i for i in range(PODS) if i % NODES == 0][:20]
+def changes(c, step, pods=20, slices=5, configmaps=5):
+    """The changes of a cut; returns a check that the edge has the last of them."""
+    on_node = [i for i in range(PODS) if i % NODES == 0][:pods]
     for i in on_node:
         p = c.request("GET", "/api/v1/namespaces/apps/pods/web-%04d" % i)
         p["status"] = pod_status(i, step)
         c.request("PUT", "/api/v1/namespaces/apps/pods/web-%04d/status" % i, p)
-    for i in range(5):
+    for i in range(slices):
         e = c.request("GET", "/apis/discovery.k8s.io/v1/namespaces/apps/endpointslices/app-%d-abcde" % i)
         e["endpoints"] = endpointslice(i, step)["endpoints"]
         c.request("PUT", "/apis/discovery.k8s.io/v1/namespaces/apps/endpointslices/app-%d-abcde" % i, e)
     n = c.request("GET", "/api/v1/nodes/" + EDGE_NODE)
     n["status"] = node_status(0, "2026-01-01T01:%02d:00Z" % (step % 60))
     c.request("PUT", "/api/v1/nodes/%s/status" % EDGE_NODE, n)
-    for i in range(5):
+    for i in range(configmaps):
         cm = configmap(i, "v%d" % step)
         c.request("PUT", "/api/v1/namespaces/apps/configmaps/cm-%d" % i, cm)
     last_pod = "web-%04d" % on_node[-1]
+    last_cm = "cm-%d" % (configmaps - 1)
 
     def arrived(e):
         # Read as kubelet reads them: through the synced scopes (a pod by name alone is not one).
         listed = e.request("GET", "/api/v1/pods?fieldSelector=spec.nodeName%3D" + EDGE_NODE)["items"]
         p = next(i for i in listed if i["metadata"]["name"] == last_pod)
-        cm = e.request("GET", "/api/v1/namespaces/apps/configmaps/cm-4")
+        cm = e.request("GET", "/api/v1/namespaces/apps/configmaps/" + last_cm)
         return (p["status"]["containerStatuses"][0]["restartCount"] == step
                 and cm["data"]["app.yaml"].startswith("tag: v%d\n" % step))
     return arrived
@@ -273,7 +278,7 @@ def expired(cloud, rv):
 
 def run_mode(ake, mode, tmp, retention):
     P.ake = ake
-    encoding = "protobuf" if mode.startswith("protobuf") else "json"
+    encoding = "json" if "json" in mode else "protobuf"
     gzip = mode.endswith("+gzip")
     base = os.path.join(tmp, mode.replace("+", "-"))
     r = {}
@@ -281,10 +286,11 @@ def run_mode(ake, mode, tmp, retention):
                            stderr=subprocess.DEVNULL)
     c = Client(cloud)
     seed(c)
-    if mode.startswith("protobuf"):
+    churn(c)
+    if mode.startswith("protobuf") and ake != P.baseline:
         r["lists"] = list_sizes(cloud)
     extra = () if gzip else ("--strip-gzip",)
-    edge_flags = [] if mode.startswith("baseline") else ["--upstream-content-type", encoding]
+    edge_flags = ["--upstream-content-type", encoding]
     # Discovery and OpenAPI alone: an edge with no scopes.
     proxy = P.proxy(cloud, max_seconds=3600, extra=extra)
     d0 = proxy.down()
@@ -319,26 +325,47 @@ def run_mode(ake, mode, tmp, retention):
     P.until("%s catch-up" % mode, lambda: arrived(e), 120, 0.1)
     r["catch-up"] = round(proxy.down() - d - idle * (time.time() - t))
     r["catch-up up"] = up(proxy) - u
-    # Relist after a cut beyond the cloud's retention.
-    time.sleep(1)
-    rv = c.request("GET", "/api/v1/namespaces/apps/configmaps?limit=1")["metadata"]["resourceVersion"]
-    proxy.ctl("cut")
-    arrived = changes(c, 2)
-    for k in range(retention + 50):
-        c.request("POST" if k < 20 else "PUT", "/api/v1/namespaces/churn/configmaps" + ("" if k < 20 else "/churn-%d" % (k % 20)),
-                  {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "churn-%d" % (k % 20)},
-                   "data": {"k": str(k)}})
-    P.until("%s: the cloud compacts past %s" % (mode, rv), lambda: expired(cloud, rv), 120, 0.5)
-    d, u, t = proxy.down(), up(proxy), time.time()
-    proxy.ctl("heal")
-    P.until("%s relist" % mode, lambda: arrived(e), 300, 0.1)
-    time.sleep(2)  # the other scopes' relists finish too
-    r["relist"] = round(proxy.down() - d - idle * (time.time() - t))
-    r["relist up"] = up(proxy) - u
+    # Relists after cuts beyond the cloud's retention: the usual changes, then few.
+    for phase, step, few in (("relist", 2, False), ("relist-few", 3, True)):
+        time.sleep(1)
+        rv = c.request("GET", "/api/v1/namespaces/apps/configmaps?limit=1")["metadata"]["resourceVersion"]
+        proxy.ctl("cut")
+        arrived = changes(c, step, *((2, 1, 1) if few else ()))
+        for k in range(retention + 50):
+            c.request("PUT", "/api/v1/namespaces/churn/configmaps/churn-%d" % (k % 20),
+                      {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "churn-%d" % (k % 20)},
+                       "data": {"k": "%d-%d" % (step, k)}})
+        P.until("%s: the cloud compacts past %s" % (mode, rv), lambda: expired(cloud, rv), 120, 0.5)
+        d, u, t, before = proxy.down(), up(proxy), time.time(), classes(proxy)
+        proxy.ctl("heal")
+        P.until("%s %s" % (mode, phase), lambda: arrived(e), 300, 0.1)
+        time.sleep(2)  # the other scopes' relists finish too
+        r[phase] = round(proxy.down() - d - idle * (time.time() - t))
+        r[phase + " up"] = up(proxy) - u
+        after = classes(proxy)
+        count = {k: after[k][0] - before.get(k, [0])[0] for k in after}
+        r[phase + " lists"] = sum(n for k, n in count.items() if k.startswith("list "))
+        r[phase + " gets"] = sum(n for k, n in count.items() if k.startswith("get ") and not k.startswith("get /"))
+        # Bytes down per list/GET class ("list pods", "get configmaps"), for the breakdown.
+        r[phase + " by class"] = {k: after[k][2] - before.get(k, [0, 0, 0])[2] for k in sorted(after)
+                                  if (k.startswith("list ") or k.startswith("get ")) and not k.startswith("get /")
+                                  and after[k][2] != before.get(k, [0, 0, 0])[2]}
     r["idle B/s"] = round(idle)
     P.cleanup()
     P.procs = []
     return r
+
+
+def classes(proxy):
+    """The proxy's per-class [requests, bytes up, bytes down]."""
+    return json.loads(proxy.ctl("requests")[3:])
+
+
+def churn(c):
+    """The ConfigMaps the beyond-retention cuts rewrite (created once, before any cut)."""
+    for k in range(20):
+        c.request("POST", "/api/v1/namespaces/churn/configmaps",
+                  {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "churn-%d" % k}, "data": {"k": "0"}})
 
 
 def up(proxy):
@@ -351,22 +378,24 @@ def main():
     ap.add_argument("--ake", default=os.path.join(ROOT, ".build", "release", "ake"))
     ap.add_argument("--baseline")
     ap.add_argument("--modes", default="protobuf+gzip,protobuf,json+gzip,json")
+    ap.add_argument("--baseline-modes", help="modes of --baseline (default: --modes)")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--retention", type=int, default=300)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    modes = [(a.ake, m) for m in a.modes.split(",")]
+    P.baseline = a.baseline
+    modes = [(a.ake, m, m) for m in a.modes.split(",")]
     if a.baseline:
-        modes += [(a.baseline, "baseline+gzip")]
+        modes += [(a.baseline, m, "base " + m) for m in (a.baseline_modes or a.modes).split(",")]
     print("load before: " + subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
     results = {}
     tmp = tempfile.mkdtemp(prefix="ake-bench-kubelet-bytes-")
     try:
         for run in range(a.runs):
-            for ake, mode in modes:
+            for ake, mode, label in modes:
                 r = run_mode(ake, mode, tmp, a.retention)
-                results.setdefault(mode, []).append(r)
-                print("run %d %-14s %s" % (run + 1, mode, json.dumps({k: v for k, v in r.items() if k != "lists"})),
+                results.setdefault(label, []).append(r)
+                print("run %d %-18s %s" % (run + 1, label, json.dumps({k: v for k, v in r.items() if k != "lists"})),
                       flush=True)
                 shutil.rmtree(tmp, ignore_errors=True)
                 os.makedirs(tmp, exist_ok=True)
@@ -382,20 +411,24 @@ def main():
         for name, row in lists.items():
             print("%-16s" % name + "".join("%15d" % row[k] for k in cols))
         print("%-16s" % "total" + "".join("%15d" % sum(row[k] for row in lists.values()) for k in cols))
-    keys = ["discovery", "first-sync", "catch-up", "relist", "first-sync up", "catch-up up", "relist up"]
+    keys = ["discovery", "first-sync", "catch-up", "relist", "relist-few", "first-sync up", "catch-up up",
+            "relist up", "relist-few up", "relist lists", "relist gets", "relist-few lists", "relist-few gets"]
     med = {m: {k: statistics.median(r[k] for r in rs) for k in keys} for m, rs in results.items()}
+    print("relist-few, bytes down per list/GET class (first run)")
+    for m, rs in results.items():
+        print("%-20s %s" % (m, json.dumps(rs[0]["relist-few by class"], sort_keys=True)))
     if a.json:
         print(json.dumps(med, indent=2))
         return
     ref = "json+gzip" if "json+gzip" in med else None
     print("bytes down (median of %d run(s); first-sync includes discovery)" % a.runs)
-    print("%-16s" % "mode" + "".join("%14s" % k for k in keys))
+    print("%-20s" % "mode" + "".join("%17s" % k for k in keys))
     for m, v in med.items():
-        print("%-16s" % m + "".join("%14d" % v[k] for k in keys))
+        print("%-20s" % m + "".join("%17d" % v[k] for k in keys))
     if ref:
         print("ratio to json+gzip (down)")
         for m, v in med.items():
-            print("%-16s" % m + "".join("%14.3f" % (v[k] / med[ref][k] if med[ref][k] else 0) for k in keys[:4]))
+            print("%-20s" % m + "".join("%17.3f" % (v[k] / med[ref][k] if med[ref][k] else 0) for k in keys[:5]))
 
 
 if __name__ == "__main__":

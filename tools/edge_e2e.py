@@ -16,8 +16,9 @@ Scenarios (issue 7):
   5  an edge restarted (SIGTERM) on its data dir while the link is cut answers covered
      reads at once, from disk, and 503 for uncovered ones;
   4  a cut longer than the cloud's retention: the edge's resume point is compacted away
-     upstream, so it relists and diffs; edge watchers see exactly the changed objects
-     (no ERROR/410, nothing for unchanged ones) and the edge ends equal to the cloud.
+     upstream, so it relists from a metadata-only list, GETs only the changed objects and
+     diffs; edge watchers see exactly the changed objects (no ERROR/410, nothing for
+     unchanged ones) and the edge ends equal to the cloud.
 
 Everything listens on 127.0.0.1 with free ports, is bounded in time, and is cleaned up.
 A failure names the step and what the server answered.
@@ -351,8 +352,11 @@ def relist_scenario(tmp):
     for name in [ns, "churn"]:
         request("(4) create namespace " + name, "POST", cloud + "/api/v1/namespaces",
                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-    for name in ["keep0", "keep1", "keep2", "mod0", "del0"]:
-        request("(4) create %s in the cloud" % name, "POST", base, configmap(name, {"k": name}))
+    # Twenty objects of ~2 KB: enough that the edge relists from a metadata-only list and
+    # GETs only what changed (a handful of small objects is relisted in full).
+    pad = "x" * 2000
+    for name in ["keep%d" % i for i in range(20)] + ["mod0", "del0"]:
+        request("(4) create %s in the cloud" % name, "POST", base, configmap(name, {"k": name, "pad": pad}))
     log = os.path.join(tmp, "edge4.log")
     _, edge = start_ake(os.path.join(tmp, "edge4"), "--upstream", proxy.url, "--sync", "configmaps/" + ns,
                         "--probe-interval", "1s", "--quiet-probe-interval", "1s", log=log)
@@ -362,7 +366,7 @@ def relist_scenario(tmp):
     _, cloud_rv = configmaps("(4) cloud list before the cut", cloud, ns)
     watcher = Watcher(watch_url(edge, ns, edge_rv, 120), 120)
     print(proxy.ctl("cut"))
-    request("(4) modify mod0", "PUT", base + "/mod0", configmap("mod0", {"k": "changed"}))
+    request("(4) modify mod0", "PUT", base + "/mod0", configmap("mod0", {"k": "changed", "pad": pad}))
     request("(4) delete del0", "DELETE", base + "/del0")
     request("(4) add add0", "POST", base, configmap("add0", {"k": "new"}))
     churn = cloud + "/api/v1/namespaces/churn/configmaps"
@@ -393,14 +397,18 @@ def relist_scenario(tmp):
     if got != want:
         fail("(4) edge watcher after relist-and-diff", "expected exactly %s, got %s" % (want, watcher.summary()))
     mod = [e for e in watcher.events if e["object"]["metadata"].get("name") == "mod0"][0]
-    if mod["object"].get("data") != {"k": "changed"}:
+    if mod["object"].get("data") != {"k": "changed", "pad": pad}:
         fail("(4) MODIFIED mod0 carries the new data", mod["object"])
     with open(log) as f:
-        listed = [line.strip() for line in f if "sync scope listed" in line]
-    if len(listed) < 2:
-        fail("(4) the edge relisted", "expected an initial and a second 'sync scope listed' in %s, got %s" % (
-            log, listed))
-    print("(4) relist-and-diff: watcher got %s; edge log: %s" % (got, listed[-1]))
+        lines = f.readlines()
+    listed = [line.strip() for line in lines if "sync scope listed" in line]
+    relisted = [line.strip() for line in lines if "sync scope relisted from metadata" in line]
+    if len(listed) < 1 or len(relisted) != 1:
+        fail("(4) the edge relisted from metadata", "expected an initial 'sync scope listed' and one 'sync scope "
+             "relisted from metadata' in %s, got %s / %s" % (log, listed, relisted))
+    if "fetched=2" not in relisted[0]:
+        fail("(4) the relist fetched only mod0 and add0", relisted[0])
+    print("(4) relist-and-diff: watcher got %s; edge log: %s" % (got, relisted[0]))
 
 
 def main():

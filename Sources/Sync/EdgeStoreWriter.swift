@@ -24,10 +24,12 @@ enum EdgeStoreWriter {
 
     /// Stores `object` unless the edge already has this upstream version (an echo of a
     /// forwarded write, or the same event through another scope) or a newer one.
-    /// `authoritative` (a list) skips the "newer" check.
+    /// `authoritative` (a list) skips the "newer" check. `recreate`: an object under the
+    /// same name with another uid replaces the stored one as a DELETED and an ADDED (a
+    /// relist; a watch delivers those two events itself).
     static func upsert(
         _ ctx: MutationContext, _ gvr: GroupVersionResource, _ object: UpstreamObject, origin: EventOrigin,
-        authoritative: Bool, applied: inout Applied
+        authoritative: Bool, recreate: Bool = false, applied: inout Applied
     ) throws {
         if try hasPending(ctx, gvr, namespace: object.namespace, name: object.name) {
             applied.skipped += 1
@@ -41,6 +43,22 @@ enum EdgeStoreWriter {
                 applied.skipped += 1
                 return
             }
+        }
+        if recreate, let current, !current.uid.isEmpty, !object.uid.isEmpty, current.uid != object.uid {
+            // Re-created upstream under the same name: local clients see what a watch of the
+            // cloud showed (DELETED of the old object, ADDED of the new), never a MODIFIED
+            // that swaps the uid.
+            let gone = try rewritten(current.bytes, rv: ctx.nextRV)
+            try ctx.append(
+                .deleted, gvr, object: gone, namespace: current.namespace, name: current.name, uid: current.uid,
+                origin: origin, upstreamRV: current.upstreamRV)
+            applied.deleted += 1
+            let bytes = try rewritten(object.bytes, rv: ctx.nextRV)
+            try ctx.append(
+                .added, gvr, object: bytes, namespace: object.namespace, name: object.name, uid: object.uid,
+                origin: origin, upstreamRV: object.upstreamRV)
+            applied.added += 1
+            return
         }
         let bytes = try rewritten(object.bytes, rv: ctx.nextRV)
         try ctx.append(
@@ -109,10 +127,43 @@ enum EdgeStoreWriter {
         let origin = EventOrigin.upstream(scope: scope)
         for object in objects { ownership.add(scope, gvr, object.key) }
         for object in diff.added + diff.modified {
-            try upsert(ctx, gvr, object, origin: origin, authoritative: true, applied: &applied)
+            try upsert(ctx, gvr, object, origin: origin, authoritative: true, recreate: true, applied: &applied)
         }
         for key in diff.removed where ownership.remove(scope, gvr, key).isEmpty {
             try delete(ctx, gvr, key, last: nil, origin: origin, applied: &applied)
+        }
+        return applied
+    }
+
+    /// Applies a relist planned from a metadata-only list (``MetadataRelistPlan``): the scope
+    /// owns every listed object, an owned object the list no longer has leaves it (and the
+    /// edge, when no other scope owns it — as in ``applyList(_:scope:_:objects:ownership:)``),
+    /// and each fetched object is stored unless the edge already holds its version or a
+    /// newer one (the same rule as a watch event, so the watch resumed from the list's RV
+    /// can neither undo nor repeat it). Listed objects that were not fetched are left as
+    /// they are: unchanged, with writes pending, or gone from the scope since the list
+    /// (the resumed watch then delivers their later events, their DELETED included).
+    static func applyRelistChanges(
+        _ ctx: MutationContext, scope: UInt32, _ gvr: GroupVersionResource, listed: [ObjectKey],
+        fetched: [UpstreamObject], ownership: ScopeOwnership
+    ) throws -> Applied {
+        var applied = Applied()
+        let origin = EventOrigin.upstream(scope: scope)
+        let listedKeys = Set(listed)
+        // Recomputed inside the transaction: the plan was made before the GETs.
+        let owned = ownership.objects(of: scope, gvr)
+        for key in listed { ownership.add(scope, gvr, key) }
+        for key in owned where !listedKeys.contains(key) {
+            guard try ctx.current(gvr, namespace: key.namespace, name: key.name) != nil else {
+                ownership.remove(scope, gvr, key)
+                continue
+            }
+            if ownership.remove(scope, gvr, key).isEmpty {
+                try delete(ctx, gvr, key, last: nil, origin: origin, applied: &applied)
+            }
+        }
+        for object in fetched {
+            try upsert(ctx, gvr, object, origin: origin, authoritative: false, recreate: true, applied: &applied)
         }
         return applied
     }

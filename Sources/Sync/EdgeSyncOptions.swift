@@ -19,6 +19,10 @@ public struct EdgeSyncOptions: Sendable {
     public var scopeExpiry: Duration?
     /// `limit` of each upstream list page.
     public var pageSize: Int
+    /// After a 410 (a cut longer than the upstream's watch history), relist a scope through
+    /// a metadata-only list and GETs of the objects that changed, instead of a full list
+    /// (which it falls back to when most objects changed or the upstream cannot).
+    public var metadataRelist: Bool
     /// Reflector backoff bounds.
     public var initialBackoff: Duration
     public var maxBackoff: Duration
@@ -43,8 +47,9 @@ public struct EdgeSyncOptions: Sendable {
         pageSize: Int = 500, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(5),
         discoveryInterval: Duration = .seconds(300), retryAfterSeconds: Int = 5, followAPIChanges: Bool = true,
         quietProbeInterval: Duration = .seconds(15), writePolicy: WritePolicy = WritePolicy(),
-        writeTimeout: Duration = .seconds(5)
+        writeTimeout: Duration = .seconds(5), metadataRelist: Bool = true
     ) {
+        self.metadataRelist = metadataRelist
         self.quietProbeInterval = quietProbeInterval
         self.followAPIChanges = followAPIChanges
         self.writePolicy = writePolicy

@@ -65,6 +65,16 @@ public struct ReflectorStateMachine: Sendable {
     public enum Action: Sendable, Equatable {
         /// GET one list page (`continue` nil = first page) with `limit=pageSize`.
         case listPage(continueToken: String?)
+        /// GET one page of the scope's list as metadata only (`PartialObjectMetadataList`,
+        /// same selectors, `limit`, `continue`): the start of a relist that fetches only
+        /// what changed. Feed the answer to `metadataPageReceived`, a full list answered
+        /// instead to `metadataIgnored`, a failure to `metadataFailed`.
+        case listMetadataPage(continueToken: String?)
+        /// Diff these (namespace, name, uid, upstream RV) against what the scope owns, GET
+        /// the changed and new objects, apply (removed + fetched, with `upstreamRV` as the
+        /// scope's resume point) and call `listApplied()` — or, when fetching one by one
+        /// would cost more than a list, call `metadataFallback()` for the full list.
+        case applyMetadata(items: [UpstreamObjectMeta], upstreamRV: String)
         /// Replace what the scope owns by these objects (diff + append real changes),
         /// record `upstreamRV`, mark the scope synced, then call `listApplied()`.
         case applyList(objects: [UpstreamObject], upstreamRV: String)
@@ -84,6 +94,8 @@ public struct ReflectorStateMachine: Sendable {
         case idle
         /// Listing; pages collected so far. `relist` = the scope had been synced before.
         case listing(collected: [UpstreamObject], relist: Bool)
+        /// Relisting as metadata only; pages collected so far.
+        case listingMetadata(collected: [UpstreamObjectMeta])
         case watching(upstreamRV: String)
         /// Waiting to retry; `resumeRV` nil = must (re)list.
         case backingOff(resumeRV: String?)
@@ -98,15 +110,24 @@ public struct ReflectorStateMachine: Sendable {
     /// Counters for metrics and tests.
     public private(set) var relists = 0
     public private(set) var resumes = 0
+    /// Relists that fetched only the changed objects (a subset of `relists`).
+    public private(set) var metadataRelists = 0
 
     public let initialBackoff: Duration
     public let maxBackoff: Duration
+    /// Relist a scope synced before through a metadata-only list and GETs of what changed.
+    /// Turned off for good when the upstream does not serve `PartialObjectMetadataList`.
+    public private(set) var metadataRelist: Bool
 
     /// - Parameter resumeFrom: a persisted upstream RV of a scope that was synced
     ///   before a restart: the machine watches from it instead of listing.
+    /// - Parameter metadataRelist: relist (after a 410) as a metadata-only list plus GETs
+    ///   of the objects that changed, instead of the full list.
     public init(
-        resumeFrom: String = "", initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(10)
+        resumeFrom: String = "", initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(10),
+        metadataRelist: Bool = false
     ) {
+        self.metadataRelist = metadataRelist
         self.lastUpstreamRV = resumeFrom
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
@@ -140,7 +161,11 @@ public struct ReflectorStateMachine: Sendable {
 
     /// The list was applied: watch from its RV.
     public mutating func listApplied(upstreamRV: String) -> Action {
-        guard case .listing = state else { return .none }
+        switch state {
+        case .listing: break
+        case .listingMetadata: metadataRelists += 1
+        default: return .none
+        }
         failures = 0
         lastUpstreamRV = upstreamRV
         state = .watching(upstreamRV: upstreamRV)
@@ -150,6 +175,9 @@ public struct ReflectorStateMachine: Sendable {
     /// The list (a page or the apply) failed. A 410 on a continue token restarts the
     /// list from the first page; anything else backs off and lists again.
     public mutating func listFailed(code: Int?, message: String, jitter: Double) -> Action {
+        if case .listingMetadata = state {
+            return metadataFailed(code: code, message: message, jitter: jitter)
+        }
         guard case .listing(_, let relist) = state else { return .none }
         if code == 410 {
             state = .listing(collected: [], relist: relist)
@@ -206,9 +234,76 @@ public struct ReflectorStateMachine: Sendable {
             return .watch(fromUpstreamRV: resume)
         }
         let relist = !lastUpstreamRV.isEmpty
-        if relist { relists += 1 }
+        if relist {
+            relists += 1
+            if metadataRelist {
+                state = .listingMetadata(collected: [])
+                return .listMetadataPage(continueToken: nil)
+            }
+        }
         state = .listing(collected: [], relist: relist)
         return .listPage(continueToken: nil)
+    }
+
+    /// A page of the metadata-only list arrived. `continueToken` non-empty = more follow.
+    public mutating func metadataPageReceived(
+        _ items: [UpstreamObjectMeta], continueToken: String?, upstreamRV: String
+    ) -> Action {
+        guard case .listingMetadata(var collected) = state else { return .none }
+        collected.append(contentsOf: items)
+        if let token = continueToken, !token.isEmpty {
+            state = .listingMetadata(collected: collected)
+            return .listMetadataPage(continueToken: token)
+        }
+        state = .listingMetadata(collected: [])
+        return .applyMetadata(items: collected, upstreamRV: upstreamRV)
+    }
+
+    /// The upstream answered the first metadata page with a full list page (it does not
+    /// serve `PartialObjectMetadataList`, as an old or non-Kubernetes server may): that page
+    /// starts the full relist, and this scope relists in full from now on.
+    public mutating func metadataIgnored(_ page: [UpstreamObject], continueToken: String?, upstreamRV: String)
+        -> Action
+    {
+        guard case .listingMetadata(let collected) = state else { return .none }
+        metadataRelist = false
+        guard collected.isEmpty else {
+            // A later page in another form: start the list over.
+            state = .listing(collected: [], relist: true)
+            return .listPage(continueToken: nil)
+        }
+        state = .listing(collected: [], relist: true)
+        return listPageReceived(page, continueToken: continueToken, upstreamRV: upstreamRV)
+    }
+
+    /// Fetching the changed objects one by one would cost more than a list (or could not be
+    /// done safely): relist in full this time — and from now on when `disable` (the upstream
+    /// refused a GET the metadata relist needs).
+    public mutating func metadataFallback(disable: Bool = false) -> Action {
+        guard case .listingMetadata = state else { return .none }
+        if disable { metadataRelist = false }
+        state = .listing(collected: [], relist: true)
+        return .listPage(continueToken: nil)
+    }
+
+    /// The metadata list, a GET of a changed object, or the apply failed. 406 / 415 / 400
+    /// (the upstream refuses the metadata form) relists in full, and in full from now on; a
+    /// 410 on a continue token starts the metadata list over; anything else backs off and
+    /// relists again.
+    public mutating func metadataFailed(code: Int?, message: String, jitter: Double) -> Action {
+        guard case .listingMetadata = state else { return .none }
+        switch code {
+        case 406, 415, 400:
+            metadataRelist = false
+            state = .listing(collected: [], relist: true)
+            return .listPage(continueToken: nil)
+        case 410:
+            state = .listingMetadata(collected: [])
+            return .listMetadataPage(continueToken: nil)
+        default:
+            state = .backingOff(resumeRV: nil)
+            return backoff(reason: message, jitter: jitter)
+        }
     }
 
     /// Stops for good (scope expired or shutdown).
@@ -216,6 +311,10 @@ public struct ReflectorStateMachine: Sendable {
 
     private mutating func relist() -> Action {
         relists += 1
+        if metadataRelist {
+            state = .listingMetadata(collected: [])
+            return .listMetadataPage(continueToken: nil)
+        }
         state = .listing(collected: [], relist: true)
         return .listPage(continueToken: nil)
     }

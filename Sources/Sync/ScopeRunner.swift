@@ -12,9 +12,9 @@ struct ScopeRunner: Sendable {
     let edge: EdgeSync
     let id: UInt32
 
-    private var logger: Logger { edge.logger }
-    private var metrics: SyncMetrics { edge.metrics }
-    private var options: EdgeSyncOptions { edge.options }
+    var logger: Logger { edge.logger }
+    var metrics: SyncMetrics { edge.metrics }
+    var options: EdgeSyncOptions { edge.options }
 
     func run() async {
         let id = self.id
@@ -22,10 +22,16 @@ struct ScopeRunner: Sendable {
         let selector = scope.selector
         var machine = ReflectorStateMachine(
             resumeFrom: scope.phase == .listing ? "" : scope.upstreamRV, initialBackoff: options.initialBackoff,
-            maxBackoff: options.maxBackoff)
+            maxBackoff: options.maxBackoff, metadataRelist: options.metadataRelist)
         var action = machine.start()
         let gvr = selector.resource
         let ownership = edge.ownership
+        // What the scope's last full list cost on the wire, and its objects (decides whether
+        // a metadata relist pays).
+        var lastList = (wireBytes: 0, objects: 0)
+        var listing = (wireBytes: 0, objects: 0)
+        // Whether this listing's pages ask for JSON (decided at its first page).
+        var listInJSON = false
         // Bounded by cancellation: every branch either awaits I/O or a backoff.
         while !Task.isCancelled {
             recordCounters(gvr, machine)
@@ -33,11 +39,15 @@ struct ScopeRunner: Sendable {
             case .listPage(let token):
                 await edge.waitOnline()
                 if Task.isCancelled { break }
+                if token == nil { listInJSON = listsInJSON(gvr) }
                 do {
                     let page = try await edge.connection.listPage(
-                        selector, continueToken: token, limit: options.pageSize,
+                        selector, continueToken: token, limit: options.pageSize, json: listInJSON,
                         labels: TrafficLabels(scope: id, resource: gvr, purpose: "list"))
                     edge.linkSucceeded()
+                    if token == nil { listing = (0, 0) }
+                    listing = (listing.wireBytes + page.wireBytes, listing.objects + page.objects.count)
+                    if page.continueToken == nil { lastList = listing }
                     action = machine.listPageReceived(
                         page.objects, continueToken: page.continueToken, upstreamRV: page.upstreamRV)
                 } catch {
@@ -82,6 +92,13 @@ struct ScopeRunner: Sendable {
                     _ = failure(error)
                     action = machine.listFailed(code: nil, message: "\(error)", jitter: .random(in: 0..<1))
                 }
+            case .listMetadataPage(let token):
+                await edge.waitOnline()
+                if Task.isCancelled { break }
+                action = await listMetadataPage(
+                    selector, continueToken: token, lastList: lastList, machine: &machine)
+            case .applyMetadata(let items, let rv):
+                action = await applyMetadata(selector, items: items, upstreamRV: rv, machine: &machine)
             case .watch(let rv):
                 await edge.waitOnline()
                 if Task.isCancelled { break }
@@ -112,7 +129,7 @@ struct ScopeRunner: Sendable {
 
     /// Records an error on the scope and tells the link about it; returns the HTTP code
     /// when the upstream answered.
-    private func failure(_ error: any Error) -> Int? {
+    func failure(_ error: any Error) -> Int? {
         var code: Int?
         var refusal: StatusError?
         if case SyncError.upstream(let status) = error {

@@ -71,6 +71,9 @@ final class UpstreamMeters: Sendable {
 ///
 /// - `ake_sync_relists_total{scope,resource}` — relists (after 410 or a failed list);
 /// - `ake_sync_resumes_total{scope,resource}` — watch resumes from the last upstream RV;
+/// - `ake_sync_metadata_relists_total{scope,resource}` — relists done from a metadata-only
+///   list and GETs of the changed objects (a subset of the relists; the GETs are
+///   `ake_upstream_requests_total{purpose="get"}`);
 /// - `ake_sync_scope_phase{scope,resource,phase}` — 1 for the scope's current phase
 ///   (`listing`, `synced`, `stale`), 0 for the others; all 0 once the scope is removed;
 /// - `ake_sync_objects_applied_total{scope,resource,type}` — objects the reflector (or a
@@ -137,6 +140,10 @@ final class SyncMetrics: Sendable {
     func relisted(_ id: UInt32, _ gvr: GroupVersionResource, by n: Int) {
         guard n > 0 else { return }
         counter("ake_sync_relists_total", [("scope", String(id)), ("resource", Self.label(gvr))]).increment(by: n)
+    }
+
+    func metadataRelisted(_ id: UInt32, _ gvr: GroupVersionResource) {
+        counter("ake_sync_metadata_relists_total", [("scope", String(id)), ("resource", Self.label(gvr))]).increment()
     }
 
     func resumed(_ id: UInt32, _ gvr: GroupVersionResource, by n: Int) {

@@ -18,6 +18,9 @@ public struct UpstreamResponse: Sendable {
     public var contentType: String?
     /// The response's `ETag`, if it sent one (discovery and OpenAPI documents).
     public var etag: String?
+    /// The body's bytes on the wire (before gunzip), plus the header estimate the traffic
+    /// counters use.
+    public var wireBytes = 0
     public init(code: Int, body: [UInt8], warnings: [String] = [], contentType: String? = nil, etag: String? = nil) {
         self.code = code
         self.body = body
@@ -146,15 +149,18 @@ public final class UpstreamConnection: Sendable {
             let response = try await client.execute(request, timeout: timeout ?? requestTimeout)
             var buffer = try await response.body.collect(upTo: 1 << 30)
             var bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-            countReceived(bytes.count + 64, labels)
+            let wire = bytes.count + 64
+            countReceived(wire, labels)
             if response.headers.first(name: "Content-Encoding")?.lowercased() == "gzip" {
                 do { bytes = try ResponseCompression.gunzip(bytes, limit: 1 << 30) } catch {
                     throw SyncError.transport("\(method) \(path): the gzipped body does not inflate: \(error)")
                 }
             }
-            return UpstreamResponse(
+            var answer = UpstreamResponse(
                 code: Int(response.status.code), body: bytes, warnings: response.headers["Warning"],
                 contentType: response.headers.first(name: "Content-Type"), etag: response.headers.first(name: "ETag"))
+            answer.wireBytes = wire
+            return answer
         } catch let error as SyncError {
             throw error
         } catch {
@@ -324,9 +330,11 @@ public final class UpstreamConnection: Sendable {
             "protobuf from the upstream for \(resource) did not decode (asking for JSON from now on): \(error)")
     }
 
-    /// One list page of a scope (limit/continue), decoded.
+    /// One list page of a scope (limit/continue), decoded. `json`: ask for JSON even where
+    /// lists are asked for in protobuf (see ``ListEncodingChoice``).
     public func listPage(
-        _ scope: ScopeSelector, continueToken: String?, limit: Int = 500, labels: TrafficLabels = .other
+        _ scope: ScopeSelector, continueToken: String?, limit: Int = 500, json: Bool = false,
+        labels: TrafficLabels = .other
     ) async throws -> ListPage {
         var query: [String: [String]] = ["limit": [String(limit)]]
         if let continueToken { query["continue"] = [continueToken] }
@@ -334,7 +342,8 @@ public final class UpstreamConnection: Sendable {
         if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
         let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
         let response = try await send(
-            .GET, path: path, query: query, accept: accept(for: scope.resource), labels: labels)
+            .GET, path: path, query: query, accept: json ? "application/json" : accept(for: scope.resource),
+            labels: labels)
         if Self.isProtobuf(response.contentType) {
             let list: JSONValue
             do {
@@ -349,10 +358,92 @@ public final class UpstreamConnection: Sendable {
                             code: response.code, reason: "InternalError", message: "upstream answered \(response.code)")
                 )
             }
-            return try ListPage(list: list)
+            var page = try ListPage(list: list)
+            page.wireBytes = response.wireBytes
+            return page
         }
         guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
-        return try ListPage(decoding: response.body)
+        var page = try ListPage(decoding: response.body)
+        page.wireBytes = response.wireBytes
+        return page
+    }
+
+    /// The `Accept` of a metadata-only list: `PartialObjectMetadataList` (meta.k8s.io/v1, as
+    /// client-go's metadata client asks; in protobuf first when lists of `resource` are asked
+    /// for in protobuf), with plain JSON as the fallback a server without the transform answers.
+    func metadataListAccept(for resource: GroupVersionResource) -> String {
+        let json = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json"
+        guard accept(for: resource) != "application/json" else { return json }
+        return "application/vnd.kubernetes.protobuf;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, " + json
+    }
+
+    /// One page of a scope's list as metadata only (same selectors, `limit`/`continue`).
+    /// An upstream that ignores the metadata form answers a full page, returned as such.
+    public func listMetadataPage(
+        _ scope: ScopeSelector, continueToken: String?, limit: Int = 500, labels: TrafficLabels = .other
+    ) async throws -> MetadataListAnswer {
+        var query: [String: [String]] = ["limit": [String(limit)]]
+        if let continueToken { query["continue"] = [continueToken] }
+        if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
+        if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
+        let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
+        let response = try await send(
+            .GET, path: path, query: query, accept: metadataListAccept(for: scope.resource), labels: labels)
+        let value: JSONValue
+        if Self.isProtobuf(response.contentType) {
+            do { value = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON) } catch {
+                throw fallBackToJSON(scope.resource, error)
+            }
+        } else {
+            do { value = try JSONValue(parsing: response.body) } catch {
+                guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
+                throw SyncError.decoding("metadata list: \(error)")
+            }
+        }
+        guard response.code == 200 else {
+            throw SyncError.upstream(
+                StatusError(statusObject: value)
+                    ?? StatusError(
+                        code: response.code, reason: "InternalError", message: "upstream answered \(response.code)"))
+        }
+        if value["kind"]?.stringValue == "PartialObjectMetadataList" {
+            return .metadata(try MetadataListPage(list: value))
+        }
+        var page = try ListPage(list: value)
+        page.wireBytes = response.wireBytes
+        return .full(page)
+    }
+
+    /// GETs one object of a scope's resource, at least as new as `notOlderThan` (sent as
+    /// `resourceVersion`, which kube-apiserver answers from its watch cache); nil when the
+    /// upstream has no such object (404).
+    public func getObject(
+        _ resource: GroupVersionResource, namespace: String, name: String, notOlderThan rv: String,
+        labels: TrafficLabels = .other
+    ) async throws -> UpstreamObject? {
+        let path = Kubeconfig.path(
+            resource, namespace: namespace.isEmpty ? nil : namespace, name: name, subresource: nil)
+        let query: [String: [String]] = rv.isEmpty ? [:] : ["resourceVersion": [rv]]
+        let response = try await send(.GET, path: path, query: query, accept: accept(for: resource), labels: labels)
+        if response.code == 404 { return nil }
+        let value: JSONValue
+        if Self.isProtobuf(response.contentType) {
+            do { value = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON) } catch {
+                throw fallBackToJSON(resource, error)
+            }
+        } else {
+            do { value = try JSONValue(parsing: response.body) } catch {
+                guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
+                throw SyncError.decoding("get \(path): \(error)")
+            }
+        }
+        guard response.code == 200 else {
+            throw SyncError.upstream(
+                StatusError(statusObject: value)
+                    ?? StatusError(
+                        code: response.code, reason: "InternalError", message: "upstream answered \(response.code)"))
+        }
+        return try UpstreamObject(json: value)
     }
 
     /// Opens a watch of a scope from `upstreamRV` with bookmarks; the server ends it
@@ -409,6 +500,8 @@ public struct ListPage: Sendable {
     public var objects: [UpstreamObject]
     public var upstreamRV: String
     public var continueToken: String?
+    /// The page's bytes on the wire (0 when not read from the network).
+    public var wireBytes = 0
 
     public init(objects: [UpstreamObject], upstreamRV: String, continueToken: String?) {
         self.objects = objects
@@ -541,5 +634,27 @@ extension UpstreamWatchEvent {
             self = .error(code: status?.code ?? 500, message: status?.message ?? "watch error")
         default: throw SyncError.decoding("unknown watch event type \(type)")
         }
+    }
+}
+
+/// Which encoding a scope's list asks for. Protobuf is about two thirds of JSON's bytes, but
+/// kube-apiserver gzips only responses over 128 KiB (``ResponseCompression/thresholdBytes``):
+/// a page whose JSON is over the threshold comes gzipped — about a tenth of its size for
+/// Kubernetes objects — while the same page in protobuf may stay under it and come as it is
+/// (a node's 10,000-pod-shaped list: 178 KB of JSON gzipped to 12 KB, against 122 KB of
+/// protobuf sent raw). Above the threshold in both encodings, both are gzipped and differ
+/// little. So a list whose pages are expected over the threshold in JSON asks for JSON; a
+/// smaller one, or one the edge knows nothing about yet (its first list), asks for protobuf.
+public enum ListEncodingChoice {
+    /// Whether to ask for JSON, from the JSON bytes of the objects the scope holds (a
+    /// sample's mean × count) and the page size.
+    /// - Parameters:
+    ///   - objects: how many objects the scope holds (0 = never listed: no estimate).
+    ///   - meanObjectBytes: the mean JSON size of those objects.
+    ///   - pageSize: the `limit` of each page.
+    public static func asksForJSON(objects: Int, meanObjectBytes: Int, pageSize: Int) -> Bool {
+        guard objects > 0, meanObjectBytes > 0 else { return false }
+        let page = min(objects, max(pageSize, 1)) * meanObjectBytes
+        return page > ResponseCompression.thresholdBytes
     }
 }

@@ -15,6 +15,8 @@ final class TestAPIServer: Sendable {
     let endpoint: Endpoint
     /// Extra documents served at their paths with an ETag, and how they were answered.
     let served: Served
+    /// Every API request answered, in order (documents and discovery excluded).
+    let log = RequestLog()
     let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
     let port: Int
     let task: Task<Void, Never>
@@ -37,12 +39,12 @@ final class TestAPIServer: Sendable {
             }
         self.channel = channel
         self.port = channel.channel.localAddress?.port ?? 0
-        self.task = Task { [endpoint, catalog, served] in
+        self.task = Task { [endpoint, catalog, served, log] in
             try? await channel.executeThenClose { inbound in
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {
-                            group.addTask { await Self.serve(connection, endpoint, catalog, served) }
+                            group.addTask { await Self.serve(connection, endpoint, catalog, served, log) }
                         }
                     } catch {}
                 }
@@ -72,9 +74,39 @@ final class TestAPIServer: Sendable {
         }
     }
 
+    /// How the server answers a list that asks for `as=PartialObjectMetadataList`.
+    enum MetadataSupport: Sendable {
+        /// As kube-apiserver: the list's items reduced to their metadata.
+        case serve
+        /// As a server without the transform that falls back to plain JSON: the full list.
+        case ignore
+        /// 406 Not Acceptable.
+        case refuse
+    }
+
+    /// One API request as the server saw it.
+    struct RecordedRequest: Sendable {
+        var method: String
+        var path: String
+        var query: [String: [String]]
+        var accept: String
+        var verb: APIVerb
+        /// Answered as a PartialObjectMetadataList.
+        var metadata: Bool
+    }
+
+    /// The requests answered, and how metadata lists are answered (tests may switch it).
+    final class RequestLog: Sendable {
+        let requests = Mutex<[RecordedRequest]>([])
+        let metadata = Mutex<MetadataSupport>(.serve)
+        var count: Int { requests.withLock { $0.count } }
+        /// The requests after the first `from`.
+        func since(_ from: Int) -> [RecordedRequest] { requests.withLock { Array($0.dropFirst(from)) } }
+    }
+
     static func serve(
         _ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, _ endpoint: Endpoint,
-        _ catalog: ResourceCatalog, _ served: Served
+        _ catalog: ResourceCatalog, _ served: Served, _ log: RequestLog
     )
         async
     {
@@ -91,7 +123,8 @@ final class TestAPIServer: Sendable {
                 case .end:
                     guard let h = head else { continue }
                     if try await respondDocument(h, served, outbound) { continue }
-                    try await respond(h, body, endpoint, catalog, outbound, protobufBodies: served.protobufBodies)
+                    try await respond(
+                        h, body, endpoint, catalog, outbound, log, protobufBodies: served.protobufBodies)
                 }
             }
         }
@@ -124,7 +157,8 @@ final class TestAPIServer: Sendable {
 
     static func respond(
         _ head: HTTPRequestHead, _ body: [UInt8], _ endpoint: Endpoint, _ catalog: ResourceCatalog,
-        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, protobufBodies: Bool = true
+        _ outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>, _ log: RequestLog,
+        protobufBodies: Bool = true
     ) async throws {
         func send(_ code: Int, _ bytes: [UInt8]) async throws {
             var headers = HTTPHeaders()
@@ -185,6 +219,22 @@ final class TestAPIServer: Sendable {
         case .DELETE: verb = name != nil ? .delete : .deletecollection
         default: return try await send(405, [])
         }
+        let accept = head.headers["Accept"].joined(separator: ", ")
+        let wantsMetadata = verb == .list && accept.contains("as=PartialObjectMetadataList")
+        let support = log.metadata.withLock { $0 }
+        log.requests.withLock {
+            $0.append(
+                RecordedRequest(
+                    method: "\(head.method)", path: path, query: query, accept: accept, verb: verb,
+                    metadata: wantsMetadata && support == .serve))
+        }
+        if wantsMetadata && support == .refuse {
+            return try await send(
+                406,
+                Array(
+                    #"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"only application/json is served","reason":"NotAcceptable","code":406}"#
+                        .utf8))
+        }
         if verb == .watch { query["watch"] = nil }
         var body = body
         var contentType = head.headers["Content-Type"].first
@@ -200,6 +250,20 @@ final class TestAPIServer: Sendable {
             contentType: contentType, client: "test")
         switch await endpoint.handle(request) {
         case .response(let r):
+            if wantsMetadata && support == .serve && r.code == 200, let list = try? JSONValue(parsing: r.body) {
+                // What kube-apiserver's asPartialObjectMetadataList makes of a list.
+                let items = (list["items"]?.arrayValue ?? []).map { item -> JSONValue in
+                    [
+                        "kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                        "metadata": item["metadata"] ?? [:],
+                    ]
+                }
+                let partial: JSONValue = [
+                    "kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1",
+                    "metadata": list["metadata"] ?? [:], "items": .array(items),
+                ]
+                return try await send(200, partial.serialized())
+            }
             try await send(r.code, r.body)
         case .watch(let stream):
             var headers = HTTPHeaders()
