@@ -162,6 +162,18 @@ EOF2
     [ -z "$out" ] || expect "label selector excludes" "^No resources"
     k "field selector" get cm -n e2e --field-selector metadata.name=app-config -o name && expect "field selector" "^configmap/app-config$"
     k "get -A" get cm -A && expect "all namespaces" "e2e +app-config"
+    # A list above the server's streaming piece size (256 KiB): unpaged, it is written in
+    # pieces as it is read, gzipped on the way (kubectl's transport asks for gzip).
+    local filler; filler=$(printf 'x%.0s' $(seq 1 2000))
+    for i in $(seq -w 1 160); do
+        printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bulk-%s, namespace: bulk}\ndata: {v: %s}\n---\n' "$i" "$filler"
+    done >"$tmp/bulk.yaml"
+    k "bulk namespace" create namespace bulk
+    k "bulk create" create -f "$tmp/bulk.yaml"
+    k "large list, unpaged" get cm -n bulk --chunk-size=0 -o json
+    [ "$(grep -c '"name": "bulk-' <<<"$out")" = 160 ] || { echo "FAIL [kubectl $ver] large unpaged list: not 160 items"; failures=$((failures + 1)); }
+    k "large list, paged" get cm -n bulk --chunk-size=50 -o name
+    [ "$(grep -c '^configmap/bulk-' <<<"$out")" = 160 ] || { echo "FAIL [kubectl $ver] large paged list: not 160 items"; failures=$((failures + 1)); }
 
     # Watch: ADDED, MODIFIED, DELETED seen by a bounded `get -w`.
     timeout 20 "$kc" get cm -n e2e -w --output-watch-events --request-timeout=0 >"$tmp/watch.out" 2>&1 &

@@ -36,14 +36,17 @@ public final class Endpoint: Sendable {
     let serviceAllocator: ServiceAllocator?
     /// Allocation's cache of what each stored Service version holds.
     let serviceUsageMemo = ServiceUsageMemo()
+    /// The piece size of streamed list bodies (``APIRequest/acceptsStreamedList``).
+    let listPieceBytes: Int
 
     /// An endpoint over `store`. `serviceAllocator` holds `--service-cluster-ip-range`
     /// and `--service-node-port-range` (kube-apiserver's defaults unless given); it is
-    /// ignored in edge mode.
+    /// ignored in edge mode. `listPieceBytes` is the piece size of streamed list bodies.
     public init(
         store: ObjectStore, catalog: ResourceCatalog, logger: Logger, edge: EdgeSync? = nil,
-        serviceAllocator: ServiceAllocator? = nil
+        serviceAllocator: ServiceAllocator? = nil, listPieceBytes: Int = ObjectStore.listPieceBytes
     ) {
+        self.listPieceBytes = listPieceBytes
         self.store = store
         self.catalog = catalog
         self.logger = logger
@@ -196,10 +199,21 @@ public final class Endpoint: Sendable {
     }
 
     private func list(_ info: ResourceInfo, _ request: APIRequest, _ query: RequestQuery) async throws -> APIResponse {
+        let namespace = request.namespace.flatMap { $0.isEmpty ? nil : $0 }
+        if request.acceptsStreamedList {
+            // Pieces go to the socket while the snapshot is still being scanned; a list that
+            // fits in one piece is answered whole, as below.
+            let stream = try await store.streamListJSON(
+                info.gvr, namespace: namespace, query.list, kind: info.listKind, apiVersion: info.gvr.groupVersion,
+                pieceBytes: listPieceBytes)
+            switch try await stream.start() {
+            case .complete(let body): return APIResponse(code: 200, body: body)
+            case .streaming: return APIResponse(streaming: stream)
+            }
+        }
         // The body is written straight from the read snapshot (no per-item copies).
         let body = try await store.listJSON(
-            info.gvr, namespace: request.namespace.flatMap { $0.isEmpty ? nil : $0 }, query.list,
-            kind: info.listKind, apiVersion: info.gvr.groupVersion)
+            info.gvr, namespace: namespace, query.list, kind: info.listKind, apiVersion: info.gvr.groupVersion)
         return APIResponse(code: 200, body: body)
     }
 

@@ -145,6 +145,60 @@ extension ObjectStore {
         return body
     }
 
+    /// The size of the pieces a streamed list body is handed over in: below glibc's mmap
+    /// threshold once it has adapted, so pieces reuse heap memory instead of faulting in
+    /// fresh pages, and large enough that each is one big socket write.
+    public static let listPieceBytes = 256 * 1024
+
+    /// The same body as ``listJSON(_:namespace:_:kind:apiVersion:)``, handed over in pieces of
+    /// about `pieceBytes` while the read snapshot is scanned, so that the transport sends one
+    /// piece while the next is built and the whole body is never one buffer. The scan runs
+    /// in its own task, in one read transaction that never waits for the consumer (a slow
+    /// client then makes pieces queue up: at most the body once). Errors the list's checks
+    /// raise (expired, too large, bad options) come from ``APIBodyStream/start()`` before
+    /// anything was handed over. A page (`limit`) is small and its envelope is known only
+    /// after its scan: it comes as one complete piece.
+    public func streamListJSON(
+        _ gvr: GroupVersionResource, namespace: String? = nil, _ options: ListOptions, kind: String,
+        apiVersion: String, pieceBytes: Int = ObjectStore.listPieceBytes
+    ) async throws -> APIBodyStream {
+        let queue = APIBodyQueue()
+        let stream = APIBodyStream(queue)
+        guard options.pageLimit == nil else {
+            queue.finish(try await listJSON(gvr, namespace: namespace, options, kind: kind, apiVersion: apiVersion))
+            return stream
+        }
+        let snapshot = try await listSnapshotReached(options)
+        let pieceBytes = max(pieceBytes, 1)
+        Task.detached { [self] in
+            do {
+                try log.read { txn in
+                    var piece: [UInt8] = []
+                    piece.reserveCapacity(pieceBytes)
+                    ListJSON.appendHeader(
+                        to: &piece, kind: kind, apiVersion: apiVersion,
+                        page: ListPage(resourceVersion: try listSnapshotRV(txn, snapshot)))
+                    var first = true
+                    _ = try readList(txn, gvr, namespace: namespace, options, snapshot) { object in
+                        if piece.count + object.count + 1 > pieceBytes, !piece.isEmpty {
+                            try queue.push(piece)
+                            piece = []
+                            piece.reserveCapacity(max(pieceBytes, object.count + 1))
+                        }
+                        if !first { piece.append(UInt8(ascii: ",")) }
+                        first = false
+                        piece.append(contentsOf: object)
+                    }
+                    piece.append(contentsOf: ListJSON.footer)
+                    queue.finish(piece)
+                }
+            } catch {
+                queue.fail(error)
+            }
+        }
+        return stream
+    }
+
     /// Validates `options` and waits for the head they require.
     private func listSnapshotReached(_ options: ListOptions) async throws -> ListSnapshot {
         let snapshot = try Self.listSnapshot(options)

@@ -54,6 +54,61 @@ struct VerbsTests {
         }
     }
 
+    @Test(
+        "a list larger than one piece is sent chunked, byte for byte the one-buffer list; gzipped as it goes when asked"
+    )
+    func largeListStreamed() throws {
+        try withServer { (s: AKEProcess) throws in
+            // ~2 KB per ConfigMap: 200 of them are well above the 256 KiB piece size.
+            let filler = String(repeating: "x", count: 2000)
+            for i in 0..<200 {
+                #expect(
+                    try s.post(Self.cms, json: configMap(String(format: "cm-%03d", i), data: ["v": filler])).status
+                        == 201)
+            }
+            // A page holding every item has the same envelope (no continue token) and is built whole.
+            let whole = try s.get(Self.cms + "?limit=1000")
+            #expect(whole.status == 200)
+            #expect(whole.body.count > 400_000)
+            let streamed = try s.get(Self.cms)
+            #expect(streamed.status == 200)
+            #expect(streamed.header("Transfer-Encoding")?.lowercased() == "chunked")
+            #expect(streamed.header("Content-Type") == "application/json")
+            #expect(streamed.header("Content-Encoding") == nil)
+            #expect(streamed.body == whole.body)
+
+            let zipped = try s.request("GET", Self.cms, headers: [("Accept-Encoding", "gzip")])
+            #expect(zipped.status == 200)
+            #expect(zipped.header("Content-Encoding") == "gzip")
+            #expect(zipped.header("Vary") == "Accept-Encoding")
+            #expect(zipped.body.count * 10 < whole.body.count)
+            #expect(try gunzip(zipped.body) == whole.body)
+
+            // A small list is one buffer with a Content-Length, under the gzip threshold as it is.
+            let small = try s.request(
+                "GET", Self.cms + "?labelSelector=none", headers: [("Accept-Encoding", "gzip")])
+            #expect(small.status == 200)
+            #expect(small.header("Content-Length") != nil)
+            #expect(small.header("Content-Encoding") == nil)
+        }
+    }
+
+    /// `bytes` inflated by the system's gzip.
+    func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ake-gz-\(UUID().uuidString).gz")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "gzip -dc \"$0\"", file.path]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Array(data)
+    }
+
     @Test("PUT replaces the object; a stale resourceVersion is 409 Conflict")
     func update() throws {
         try withServer { (s: AKEProcess) throws in

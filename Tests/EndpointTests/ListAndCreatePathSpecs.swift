@@ -49,11 +49,38 @@ struct ListAndCreatePathSpecs {
         }
     }
 
+    /// A list as the HTTP front asks for it (``APIRequest/acceptsStreamedList``) from an
+    /// endpoint that hands bodies over in pieces of `pieceBytes`: the code, the pieces
+    /// joined, and how many pieces there were (1 for a body answered whole).
+    static func streamed(
+        _ endpoint: Endpoint, _ gvr: GroupVersionResource, namespace: String?, query: [String: [String]]
+    ) async throws -> (code: Int, body: [UInt8], pieces: Int) {
+        var request = APIRequest(verb: .list, resource: gvr, namespace: namespace, query: query)
+        request.acceptsStreamedList = true
+        guard case .response(let r) = await endpoint.handle(request) else {
+            Issue.record("a list answered with a watch")
+            return (-1, [], 0)
+        }
+        guard let stream = r.stream else { return (r.code, r.body, 1) }
+        #expect(r.code == 200 && r.body.isEmpty)
+        var body: [UInt8] = []
+        var pieces = 0
+        while let piece = try await stream.next() {
+            #expect(!piece.isEmpty)
+            body += piece
+            pieces += 1
+        }
+        return (r.code, body, pieces)
+    }
+
     @Test(
         "list bodies are byte for byte the item-by-item ones: namespaces, selectors, limit/continue, resourceVersion semantics"
     )
     func listBytesUnchanged() async throws {
         try await Harness.run { h in
+            // The same store behind an endpoint that streams in small pieces (a pod is ~400 B).
+            let pieced = Endpoint(store: h.store, catalog: h.catalog, logger: h.endpoint.logger, listPieceBytes: 700)
+            var streamedPieces = 0
             for ns in ["a", "b", "c"] {
                 try await h.create(Harness.namespaces, ["metadata": ["name": .string(ns)]])
             }
@@ -101,6 +128,10 @@ struct ListAndCreatePathSpecs {
                             let got = await h.call(.list, gvr, namespace: namespace, query: q)
                             #expect(got.code == expected.code, "\(gvr) \(namespace ?? "*") \(q)")
                             #expect(got.body == expected.body, "\(gvr) \(namespace ?? "*") \(q)")
+                            let streamed = try await Self.streamed(pieced, gvr, namespace: namespace, query: q)
+                            #expect(streamed.code == expected.code, "streamed \(gvr) \(namespace ?? "*") \(q)")
+                            #expect(streamed.body == expected.body, "streamed \(gvr) \(namespace ?? "*") \(q)")
+                            streamedPieces = max(streamedPieces, streamed.pieces)
                             compared += 1
                             guard got.code == 200,
                                 let token = try got.json()["metadata"]?["continue"]?.stringValue
@@ -113,6 +144,81 @@ struct ListAndCreatePathSpecs {
                 }
             }
             #expect(compared > 300)
+            #expect(streamedPieces > 5, "the largest lists came in several pieces")
+        }
+    }
+
+    @Test("a streamed list is the snapshot it started at, whatever is written while its pieces are read")
+    func streamedListKeepsItsSnapshot() async throws {
+        try await Harness.run { h in
+            for i in 0..<40 {
+                try await h.create(Harness.pods, namespace: "default", Self.pod("p\(i)", app: "web", node: "n1"))
+            }
+            let at = try await h.head()
+            let pieced = Endpoint(store: h.store, catalog: h.catalog, logger: h.endpoint.logger, listPieceBytes: 500)
+            var request = APIRequest(verb: .list, resource: Harness.pods, namespace: "default")
+            request.acceptsStreamedList = true
+            guard case .response(let r) = await pieced.handle(request), let stream = r.stream else {
+                Issue.record("a 40-pod list in 500-byte pieces was not streamed")
+                return
+            }
+            var body = try #require(try await stream.next())
+            // Writes land between the pieces (they never wait for the list).
+            #expect(await h.call(.delete, Harness.pods, namespace: "default", name: "p7").code == 200)
+            try await h.create(Harness.pods, namespace: "default", Self.pod("late", app: "web", node: "n1"))
+            while let piece = try await stream.next() { body += piece }
+            let exact = await h.call(
+                .list, Harness.pods, namespace: "default",
+                query: ["resourceVersion": [String(at)], "resourceVersionMatch": ["Exact"]])
+            #expect(exact.code == 200)
+            #expect(body == exact.body)
+            let names = try JSONValue(parsing: body)["items"]?.arrayValue?.compactMap {
+                $0["metadata"]?["name"]?.stringValue
+            }
+            #expect(names?.count == 40)
+            #expect(names?.contains("p7") == true)
+        }
+    }
+
+    @Test("a streamed list dropped by its reader stops, and the store keeps answering reads and writes")
+    func droppedStreamStops() async throws {
+        try await Harness.run { h in
+            for i in 0..<40 {
+                try await h.create(Harness.pods, namespace: "default", Self.pod("p\(i)", app: "web", node: "n1"))
+            }
+            let pieced = Endpoint(store: h.store, catalog: h.catalog, logger: h.endpoint.logger, listPieceBytes: 500)
+            for _ in 0..<20 {
+                var request = APIRequest(verb: .list, resource: Harness.pods, namespace: "default")
+                request.acceptsStreamedList = true
+                guard case .response(let r) = await pieced.handle(request), let stream = r.stream else {
+                    Issue.record("not streamed")
+                    return
+                }
+                _ = try await stream.next()
+                stream.cancel()
+                #expect(try await stream.next() == nil)
+            }
+            try await h.create(Harness.pods, namespace: "default", Self.pod("after", app: "web", node: "n1"))
+            let r = await h.call(.list, Harness.pods, namespace: "default")
+            #expect(try r.json()["items"]?.arrayValue?.count == 41)
+        }
+    }
+
+    @Test("a streamed list's errors are answered as a Status before anything is streamed")
+    func streamedListErrors() async throws {
+        try await Harness.run { h in
+            let pieced = Endpoint(store: h.store, catalog: h.catalog, logger: h.endpoint.logger, listPieceBytes: 10)
+            for (query, code) in [
+                (["resourceVersion": ["1"], "resourceVersionMatch": ["Exact"]], 410),
+                (["continue": ["not-a-token"]], 400), (["labelSelector": ["a in (b"]], 400),
+                (["resourceVersion": ["0"], "resourceVersionMatch": ["Exact"]], 422),
+            ] as [([String: [String]], Int)] {
+                let expected = await h.call(.list, Harness.pods, namespace: "default", query: query)
+                let got = try await Self.streamed(pieced, Harness.pods, namespace: "default", query: query)
+                #expect(expected.code == code, "\(query)")
+                #expect(got.code == code && got.pieces == 1, "\(query)")
+                #expect(got.body == expected.body, "\(query)")
+            }
         }
     }
 

@@ -104,6 +104,12 @@ extension APIFront {
         // The body: size-limited while reading, then turned into what the Endpoint takes.
         var apiRequest = parsed.request
         apiRequest.user = user
+        let gzip = ResponseCompression.acceptsGzip(request.headers[values: .acceptEncoding])
+        // A plain JSON list is written in pieces as it is read (gzipped as it goes when the
+        // client accepts gzip); a Table, metadata-only, protobuf or YAML list is made from
+        // the whole body.
+        apiRequest.acceptsStreamedList =
+            verb == .list && parsed.table == nil && parsed.metadata == nil && parsed.encoding == .json
         if parsed.body != .none {
             let decoded: Result<APIRequest, FrontStatus>
             switch await readBody(request) {
@@ -128,6 +134,12 @@ extension APIFront {
         switch await endpoint.handle(apiRequest) {
         case .response(let r):
             slot.release()
+            if let stream = r.stream {
+                return finish(
+                    streamedListResponse(stream, gzip: gzip), verb: label, resource: path.resource,
+                    subresource: path.subresource,
+                    start: start)
+            }
             if r.code == 200, verb == .get || verb == .list, let problem = parsed.table?.problem {
                 return finish(status(.malformed(problem)), verb: label, resource: path.resource, start: start)
             }
@@ -140,7 +152,7 @@ extension APIFront {
             }
             var response = objectResponse(
                 code: r.code, body: body, encoding: parsed.encoding,
-                gzip: ResponseCompression.acceptsGzip(request.headers[values: .acceptEncoding]))
+                gzip: gzip)
             for w in r.warnings {
                 response.headers.append(HTTPField(name: .warning, value: "299 - \"\(w.replacingQuotes())\""))
             }
@@ -279,6 +291,47 @@ extension APIFront {
                 status: HTTPResponse.Status(code: code), headers: headers, body: Self.body(bytes: compressed))
         }
         return Response(status: HTTPResponse.Status(code: code), headers: headers, body: Self.body(bytes: body))
+    }
+
+    /// A 200 JSON List whose pieces come from `stream` as the store reads them: each piece
+    /// is written (and waited for) as it arrives, so the kernel sends one while the next is
+    /// built, and a piece is freed once written. Sent chunked, as kube-apiserver sends a
+    /// large list. With `gzip` the pieces are gzipped as they go: a streamed body is
+    /// larger than one piece, so always above ``ResponseCompression/thresholdBytes`` (a
+    /// list that fits in one piece is answered whole, with the threshold applied as for any
+    /// body). If the client goes away the producer stops at its next piece; if the
+    /// producer fails midway the connection is closed (the status line is already out).
+    func streamedListResponse(_ stream: APIBodyStream, gzip: Bool) -> Response {
+        var headers = HTTPFields()
+        headers[.cacheControl] = "no-cache, private"
+        headers[.contentType] = "application/json"
+        if gzip {
+            headers[.contentEncoding] = "gzip"
+            headers.append(HTTPField(name: .vary, value: "Accept-Encoding"))
+        }
+        let logger = self.logger
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                do {
+                    if gzip {
+                        let compression = try ResponseCompression.Stream()
+                        while let piece = try await stream.next() {
+                            try await compression.compress(piece) { try await writer.write($0) }
+                        }
+                        try await compression.finish { try await writer.write($0) }
+                    } else {
+                        while let piece = try await stream.next() {
+                            try await writer.write(ByteBuffer(bytes: piece))
+                        }
+                    }
+                } catch {
+                    stream.cancel()
+                    logger.debug("list body ended early", metadata: ["error": "\(error)"])
+                    throw error
+                }
+                try await writer.finish(nil)
+            })
     }
 
     /// Large bodies (lists) go out in slices, so the server never holds a second full copy.

@@ -42,6 +42,10 @@ public struct APIRequest: Sendable {
     /// The authenticated user, when the front authenticated the request (nil for
     /// in-process callers and a front without authentication).
     public var user: UserInfo?
+    /// Whether the caller can write a large List body in pieces as it is read
+    /// (``APIResponse/stream``). Only a transport that writes to a socket sets it; every
+    /// other caller gets the body in ``APIResponse/body`` as always.
+    public var acceptsStreamedList = false
 
     public init(
         verb: APIVerb, resource: GroupVersionResource, namespace: String? = nil, name: String? = nil,
@@ -85,11 +89,22 @@ public struct APIResponse: Sendable {
     public var body: [UInt8]
     /// Warnings for the client (sent as `Warning: 299 - "..."` headers).
     public var warnings: [String]
+    /// A 200 List too large for one piece, to a request with
+    /// ``APIRequest/acceptsStreamedList``: the body comes from this stream and `body` is empty.
+    public var stream: APIBodyStream?
 
     public init(code: Int, body: [UInt8], warnings: [String] = []) {
         self.code = code
         self.body = body
         self.warnings = warnings
+    }
+
+    /// A 200 answer whose body follows in pieces.
+    public init(streaming stream: APIBodyStream) {
+        self.code = 200
+        self.body = []
+        self.warnings = []
+        self.stream = stream
     }
 }
 
