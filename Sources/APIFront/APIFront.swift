@@ -185,6 +185,8 @@ public final class APIFront: Sendable {
         server: HTTPServerBuilder, onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void
     ) -> some Service {
         let logger = self.logger
+        let base = logger.handler
+        let requestLogger = Logger(label: logger.label) { _ in DeferredMetadataLogHandler(base: base) }
         return Application(
             responder: KubeResponder(front: self),
             server: server,
@@ -200,7 +202,7 @@ public final class APIFront: Sendable {
                 logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)"])
                 await onListening(host, port)
             },
-            logger: logger
+            logger: requestLogger
         )
     }
 }
@@ -211,15 +213,50 @@ struct KubeResponder: HTTPResponder {
     typealias Context = FrontRequestContext
     let front: APIFront
 
-    /// Handles the request in a child task. A task keeps the high-water mark of its async
-    /// stack until it ends, and the connection's task lives as long as the connection — for
-    /// a watch, hours: routing, admission and the Endpoint's frames (~15 KB) would stay
-    /// pinned on every open watch. The child's stack is freed when the response is ready;
-    /// a watch's body then streams on the slim connection task.
+    /// Where a request is handled.
+    enum Placement: Equatable {
+        /// On the connection's own task: a GET of one object, a write of one object,
+        /// health, version, discovery. A child task per request cost ~8 % more server CPU
+        /// per GET (BENCHMARKS.md, "Gets and creates on the request path").
+        case inline
+        /// In a child task. A task keeps the high-water mark of its async stack until it
+        /// ends, and the connection's task lives as long as the connection — for a watch,
+        /// hours: routing and the Endpoint's frames (~15 KB) would stay pinned on every
+        /// open watch. The child's stack is freed when the response is ready; a watch's
+        /// body then streams on the slim connection task. Lists, deletecollection and what
+        /// the front answers before routing (OpenAPI) keep the child as before: their
+        /// frames are the largest, and a child costs little beside their work.
+        case child
+    }
+
+    /// Where `route` (nil: not a Kubernetes path, or a path the front answers before
+    /// routing, such as OpenAPI) with `method` is handled. A `GET` of a collection is a
+    /// list or a watch: both get a child, so a `watch` parameter needs no parsing here.
+    static func placement(of route: KubeRoute?, method: HTTPRequest.Method) -> Placement {
+        switch route {
+        case .resource(let path)?:
+            if path.legacyWatch { return .child }
+            // A create is one object; a collection GET is a list or a watch; a
+            // deletecollection may be thousands of objects.
+            if path.name == nil { return method == .post ? .inline : .child }
+            return .inline
+        case .health?, .healthCheck?, .version?, .metrics?, .coreVersions?, .groupList?, .group?, .resourceList?:
+            return .inline
+        case nil:
+            return .child
+        }
+    }
+
     func respond(to request: Request, context: FrontRequestContext) async throws -> Response {
         let channel = context.channel
-        async let response = front.respond(to: request, channel: channel)
-        return await response
+        let route = KubeRoute(path: request.uri.path)
+        switch Self.placement(of: route, method: request.method) {
+        case .inline:
+            return await front.respond(to: request, channel: channel, route: route)
+        case .child:
+            async let response = front.respond(to: request, channel: channel, route: route)
+            return await response
+        }
     }
 }
 

@@ -18,7 +18,8 @@ extension HTTPField.Name {
 
 extension APIFront {
     /// Answers one HTTP request. Never throws: every failure is a Status response.
-    func respond(to request: Request, channel: (any Channel)? = nil) async -> Response {
+    /// `route` is `KubeRoute(path: request.uri.path)` when the caller has parsed it already.
+    func respond(to request: Request, channel: (any Channel)? = nil, route known: KubeRoute?? = nil) async -> Response {
         let start = ContinuousClock.now
         // Authentication and authorization come first, for every path (APIFront+Auth.swift).
         let user: UserInfo?
@@ -32,7 +33,8 @@ extension APIFront {
         if let mirrored = await mirroredDiscoveryResponse(request, start: start) { return mirrored }  // Discovery/DiscoverySource.swift
         if let issuer = await issuerDiscoveryResponse(request, start: start) { return issuer }  // Server/APIFront+Auth.swift
         if let openAPI = await openAPIResponse(request) { return openAPI }  // OpenAPI/OpenAPIDocuments.swift
-        guard let route = KubeRoute(path: request.uri.path) else {
+        let parsed: KubeRoute? = if let known { known } else { KubeRoute(path: request.uri.path) }
+        guard let route = parsed else {
             return finish(status(.notFound), verb: verbLabel(request.method), resource: "", start: start)
         }
         switch route {
