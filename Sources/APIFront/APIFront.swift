@@ -129,6 +129,8 @@ public final class APIFront: Sendable {
     let started = ContinuousClock.now
     let resourceMiss: ResourceMissHandler?
     let security: APISecurity
+    /// Per event loop, the watch pumps woken by the hub (Server/WatchPump.swift).
+    let watchQueues = WatchLoopQueues()
 
     /// - Parameters:
     ///   - registry: the Prometheus registry swift-metrics was bootstrapped with; `/metrics` renders it.

@@ -74,7 +74,30 @@ public struct WatchStream: AsyncSequence, Sendable {
         let cursor: WatchCursor
 
         public mutating func next() async -> WatchEvent? { await cursor.next() }
+
+        /// For a push consumer (one that is called back instead of suspending): does what
+        /// the watch must wait for before its first event (a resourceVersion beyond the
+        /// head). Call it once, before ``poll(wake:)``.
+        public mutating func start() async { await cursor.start() }
+
+        /// For a push consumer: the next event if there is one now, without suspending
+        /// (reading the log when the watcher is behind, as ``next()`` does). On `.pending`
+        /// `wake` has been registered and is called once, from any thread, when polling
+        /// again may make progress (an event, the next bookmark, the timeout, ``stop()``);
+        /// it is called while the watch's lock is held, so it must only schedule the
+        /// next poll. After `.finished` the watch is unregistered.
+        public mutating func poll(wake: @escaping @Sendable () -> Void) -> WatchPoll { cursor.poll(wake: wake) }
     }
+}
+
+/// What ``WatchStream/Iterator/poll(wake:)`` found.
+public enum WatchPoll: Sendable {
+    /// The next event to send.
+    case event(WatchEvent)
+    /// Nothing now; the wake-up has been registered.
+    case pending
+    /// The watch has ended (timeout, stop, an ERROR already delivered, the store closing).
+    case finished
 }
 
 extension ObjectStore {
@@ -138,7 +161,45 @@ final class WatchCursor {
 
     private var hub: WatchHub { plan.store.hub }
 
+    /// What the consumer does next: send an event, stop, or wait (for the start or the slot).
+    private enum Step {
+        case event(WatchEvent)
+        case finished
+        case begin
+        case wait(WatcherSlot)
+    }
+
     func next() async -> WatchEvent? {
+        while true {
+            switch step() {
+            case .event(let e): return e
+            case .finished: return nil
+            case .begin: await begin()
+            case .wait(let slot): await slot.wait()
+            }
+        }
+    }
+
+    func start() async {
+        if case .starting = phase { await begin() }
+    }
+
+    func poll(wake: @escaping @Sendable () -> Void) -> WatchPoll {
+        while true {
+            switch step() {
+            case .event(let e): return .event(e)
+            case .finished: return .finished
+            case .begin:
+                // start() was not awaited first: a programming error, reported like any other.
+                fail(StatusError.internalError("watch polled before it was started"))
+            case .wait(let slot):
+                if slot.onWake(wake) { return .pending }
+            }
+        }
+    }
+
+    /// Everything `next()` does short of suspending.
+    private func step() -> Step {
         while true {
             if pendingIndex < pending.count {
                 let e = pending[pendingIndex]
@@ -148,43 +209,50 @@ final class WatchCursor {
                     pendingIndex = 0
                 }
                 if e.type != .error { lastRV = max(lastRV, e.rv) }
-                return e
+                return .event(e)
             }
-            if Task.isCancelled || plan.stopper.isStopped { return finish() }
-            if case .finished = phase { return nil }
+            if Task.isCancelled || plan.stopper.isStopped {
+                finish()
+                return .finished
+            }
+            if case .finished = phase { return .finished }
             let now = ContinuousClock.now
             if now >= deadline {
                 let rv = slot?.quiescentRV() ?? lastRV
                 finish()
-                if plan.allowBookmarks, rv > 0 { return bookmark(rv) }
-                return nil
+                if plan.allowBookmarks, rv > 0 { return .event(bookmark(rv)) }
+                return .finished
             }
             switch phase {
             case .finished:
-                return nil
+                return .finished
             case .starting:
-                await begin()
+                return .begin
             case .initial(let snapshot, let after, let endBookmark):
                 readInitialPage(snapshot: snapshot, after: after, endBookmark: endBookmark)
             case .live:
-                guard let slot else { return finish() }
+                guard let slot else {
+                    finish()
+                    return .finished
+                }
                 if let due = nextBookmark, now >= due, let rv = slot.quiescentRV() {
                     nextBookmark = now + plan.bookmarkInterval
                     lastRV = max(lastRV, rv)
-                    return bookmark(lastRV)
+                    return .event(bookmark(lastRV))
                 }
                 switch slot.poll() {
                 case .event(let e):
                     lastRV = max(lastRV, e.rv)
-                    return e
+                    return .event(e)
                 case .catchUp(let after):
                     catchUp(slot, after: after)
                 case .wait:
                     let wake = nextBookmark.map { min($0, deadline) } ?? deadline
                     hub.clock.schedule(slot, at: wake)
-                    await slot.wait()
+                    return .wait(slot)
                 case .closed:
-                    return finish()
+                    finish()
+                    return .finished
                 }
             }
         }
