@@ -11,8 +11,10 @@ enum WatchStart: Sendable {
     case after(ResourceVersion)
 }
 
-/// Everything a watch stream needs; the stream itself starts reading when iterated.
-struct WatchPlan: Sendable {
+/// Everything a watch stream needs; the stream itself starts reading when iterated. One
+/// object shared by the stream, its cursor and whoever holds either (a few hundred bytes
+/// that an open watch would otherwise carry in several copies).
+final class WatchPlan: Sendable {
     let store: ObjectStore
     let gvr: GroupVersionResource
     let info: ResourceInfo?
@@ -22,12 +24,26 @@ struct WatchPlan: Sendable {
     let timeout: Duration
     let bookmarkInterval: Duration
     let stopper = WatchStopper()
+
+    init(
+        store: ObjectStore, gvr: GroupVersionResource, info: ResourceInfo?, filter: ObjectFilter, start: WatchStart,
+        allowBookmarks: Bool, timeout: Duration, bookmarkInterval: Duration
+    ) {
+        self.store = store
+        self.gvr = gvr
+        self.info = info
+        self.filter = filter
+        self.start = start
+        self.allowBookmarks = allowBookmarks
+        self.timeout = timeout
+        self.bookmarkInterval = bookmarkInterval
+    }
 }
 
 /// Ends a watch from outside the task that consumes it (client gone, server shutting
 /// down), without that task having to be cancelled: the waiting consumer is woken and its
-/// next `next()` returns nil.
-final class WatchStopper: Sendable {
+/// next `next()` returns nil (a push consumer's next poll, `.finished`).
+public final class WatchStopper: Sendable {
     private struct State {
         var stopped = false
         var slot: WatcherSlot?
@@ -37,7 +53,8 @@ final class WatchStopper: Sendable {
 
     var isStopped: Bool { state.withLock { $0.stopped } }
 
-    func stop() {
+    /// Ends the watch (from any thread).
+    public func stop() {
         let slot = state.withLock { s -> WatcherSlot? in
             s.stopped = true
             return s.slot
@@ -68,6 +85,9 @@ public struct WatchStream: AsyncSequence, Sendable {
     /// gets `nil` (it need not be cancelled). For transports whose write loop is itself the
     /// consumer, so a client disconnect or shutdown needs no second task to cancel.
     public func stop() { plan.stopper.stop() }
+
+    /// What ``stop()`` calls, for a holder that need not keep the whole stream.
+    public var stopper: WatchStopper { plan.stopper }
 
     /// The stream's iterator; ending or dropping it unregisters the watch.
     public struct Iterator: AsyncIteratorProtocol {

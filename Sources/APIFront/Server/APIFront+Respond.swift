@@ -210,10 +210,10 @@ extension APIFront {
         headers[.cacheControl] = "no-cache, private"
         let logger = self.logger
         let queue = channel.map { watchQueues.queue(for: $0.eventLoop) }
+        let framing = WatchFraming(table: table, metadata: metadata, protobuf: protobuf)
         let body = ResponseBody { writer in
             defer { slot.release() }
             var events = stream.makeAsyncIterator()
-            let framing = WatchFraming(table: table, metadata: metadata, protobuf: protobuf)
             if let channel, let queue {
                 await events.start()
                 if let pump = await WatchPump.start(

@@ -2,6 +2,7 @@ import Endpoint
 import Logging
 import NIOCore
 import NIOHTTP1
+import Projections
 import Synchronization
 
 /// Streams one watch's events straight into its HTTP/1 connection, on the connection's
@@ -28,7 +29,7 @@ import Synchronization
 /// mutable state (hence `@unchecked Sendable`).
 final class WatchPump: @unchecked Sendable {
     let eventLoop: any EventLoop
-    private let stream: APIWatchStream
+    private let stopper: WatchStopper
     private var iterator: APIWatchStream.Iterator?
     private var framing: WatchFraming
     private let queue: WatchLoopQueue
@@ -49,7 +50,7 @@ final class WatchPump: @unchecked Sendable {
         logger: Logger
     ) {
         self.eventLoop = queue.eventLoop
-        self.stream = stream
+        self.stopper = stream.stopper
         self.iterator = iterator
         self.framing = framing
         self.queue = queue
@@ -127,7 +128,7 @@ final class WatchPump: @unchecked Sendable {
     func end() {
         guard !ended else { return }
         ended = true
-        stream.stop()
+        stopper.stop()
         iterator = nil  // drops the cursor, which unregisters the watcher from the hub
         wake = nil
         if let context {
@@ -139,7 +140,7 @@ final class WatchPump: @unchecked Sendable {
 
     /// From any thread (a graceful shutdown): ends the watch even if the client is not reading.
     func stop() {
-        stream.stop()
+        stopper.stop()
         eventLoop.execute { self.end() }
     }
 }
