@@ -36,6 +36,7 @@ final class WatchPump: @unchecked Sendable {
     private let logger: Logger
     private let promise: EventLoopPromise<Void>
     private var context: ChannelHandlerContext?
+    private var channel: (any Channel)?
     private var ended = false
     /// Made once: the cursor keeps it while the watch waits, and a closure per poll would
     /// allocate per event and watcher.
@@ -79,10 +80,10 @@ final class WatchPump: @unchecked Sendable {
             return false
         }
         if ended { return true }  // stopped before it got here
-        wake = { [weak self] in
-            guard let self else { return }
-            self.queue.schedule(self)
-        }
+        // A strong reference (a weak one would move the pump's reference counts to a side
+        // table and slow every retain on the delivery path); end() breaks the cycle.
+        let queue = self.queue
+        wake = { queue.schedule(self) }
         guard channel.isActive,
             (try? pipeline.addHandler(WatchChannelHandler(self), position: .after(encoder.handler))) != nil
         else {
@@ -96,14 +97,15 @@ final class WatchPump: @unchecked Sendable {
     /// On the loop, from ``WatchChannelHandler/handlerAdded(context:)``.
     fileprivate func added(_ context: ChannelHandlerContext) {
         self.context = context
+        self.channel = context.channel
     }
 
     /// On the loop: sends events while there are some and the channel takes them.
     func run() {
-        guard !ended, let context, let wake, iterator != nil else { return }
+        guard !ended, let context, let channel, let wake, iterator != nil else { return }
         var wrote = false
         var finished = false
-        while context.channel.isWritable {
+        while channel.isWritable {
             guard let step = iterator?.poll(wake: wake) else { break }
             if case .pending = step { break }
             guard case .event(let event) = step else {
@@ -131,6 +133,7 @@ final class WatchPump: @unchecked Sendable {
         stopper.stop()
         iterator = nil  // drops the cursor, which unregisters the watcher from the hub
         wake = nil
+        channel = nil
         if let context {
             self.context = nil
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
