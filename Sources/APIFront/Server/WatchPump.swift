@@ -90,6 +90,11 @@ final class WatchPump: @unchecked Sendable {
             end()
             return true
         }
+        // The client may have closed its side before the handler was there to see it.
+        if let tracker = try? pipeline.handler(type: InputClosedTracker.self), tracker.inputClosed {
+            end()
+            return true
+        }
         run()
         return true
     }
@@ -179,6 +184,19 @@ final class WatchChannelHandler: ChannelInboundHandler, RemovableChannelHandler 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.fireErrorCaught(error)
         pump.end()
+    }
+}
+
+/// On every HTTP/1 connection: remembers that the client closed its side, for a watch whose
+/// ``WatchChannelHandler`` is added after that happened (Hummingbird's own request-body
+/// stream has seen the event by then, but a pump does not read it).
+final class InputClosedTracker: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    private(set) var inputClosed = false
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case ChannelEvent.inputClosed? = event as? ChannelEvent { inputClosed = true }
+        context.fireUserInboundEventTriggered(event)
     }
 }
 
