@@ -109,6 +109,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // Watches write their frames straight to NIO's HTTP/1 response encoder.
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -144,7 +146,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: swiftSettings),
+            swiftSettings: swiftSettings,
+            // Idle RSS (BENCHMARKS.md, "Watch fan-out over HTTP"): the static stdlib's link
+            // arguments export every symbol (1.2 MB .dynsym, 3 MB .dynstr) and gold writes
+            // 146,000 relative relocations (3.5 MB .rela.dyn); the loader reads all of it at
+            // start, ~5.5 MB of resident pages. lld packs the relocations (DT_RELR, glibc
+            // 2.36+) into 29 KB and the executable exports nothing.
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs", "-Xlinker",
+                        "--no-export-dynamic",
+                    ], .when(platforms: [.linux], configuration: .release))
+            ]),
         .executableTarget(
             name: "AKEBench",
             dependencies: [

@@ -129,6 +129,8 @@ public final class APIFront: Sendable {
     let started = ContinuousClock.now
     let resourceMiss: ResourceMissHandler?
     let security: APISecurity
+    /// Per event loop, the watch pumps woken by the hub (Server/WatchPump.swift).
+    let watchQueues = WatchLoopQueues()
 
     /// - Parameters:
     ///   - registry: the Prometheus registry swift-metrics was bootstrapped with; `/metrics` renders it.
@@ -170,7 +172,7 @@ public final class APIFront: Sendable {
     public func application(
         onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
     ) -> some Service {
-        makeApplication(server: .http1(), onListening: onListening)
+        makeApplication(server: .http1(configuration: Self.http1), onListening: onListening)
     }
 
     /// The same application serving HTTPS (TLS 1.2 or later) with `tls`'s certificate.
@@ -178,7 +180,14 @@ public final class APIFront: Sendable {
     public func secureApplication(
         tls: ServingTLS, onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
     ) throws -> some Service {
-        makeApplication(server: try .tls(.http1(), configuration: tls.channelConfiguration()), onListening: onListening)
+        makeApplication(
+            server: try .tls(.http1(configuration: Self.http1), configuration: tls.channelConfiguration()),
+            onListening: onListening)
+    }
+
+    /// Every connection carries an ``InputClosedTracker`` for the watches it may serve.
+    static var http1: HTTP1Channel.Configuration {
+        HTTP1Channel.Configuration(additionalChannelHandlers: [InputClosedTracker()])
     }
 
     func makeApplication(

@@ -151,7 +151,7 @@ final class WatcherSlot: Sendable {
         var synced = false
         /// Every change with RV ≤ this has been buffered, delivered or filtered out.
         var queuedThrough: ResourceVersion
-        var waiter: CheckedContinuation<Void, Never>?
+        var waiter: Waiter?
         var wakeRequested = false
         var closed = false
         /// Deadline registered with the clock, if any.
@@ -160,13 +160,23 @@ final class WatcherSlot: Sendable {
         var bufferedCount: Int { buffer.count - readIndex }
 
         mutating func resumeWaiter() {
-            if let w = waiter {
-                waiter = nil
-                w.resume()
-            } else {
+            guard let w = waiter else {
                 wakeRequested = true
+                return
+            }
+            waiter = nil
+            switch w {
+            case .task(let continuation): continuation.resume()
+            case .callback(let wake): wake()
             }
         }
+    }
+
+    /// Who waits for the slot: a suspended consumer task, or a push consumer's wake-up
+    /// (called under the slot's lock, so it must only schedule work, never poll).
+    enum Waiter {
+        case task(CheckedContinuation<Void, Never>)
+        case callback(@Sendable () -> Void)
     }
 
     let state: Mutex<State>
@@ -248,12 +258,26 @@ final class WatcherSlot: Sendable {
                         s.wakeRequested = false
                         c.resume()
                     } else {
-                        s.waiter = c
+                        s.waiter = .task(c)
                     }
                 }
             }
         } onCancel: {
             wake()
+        }
+    }
+
+    /// For a push consumer: registers `wake` to be called (once, from whichever thread wakes
+    /// the slot) when the consumer should poll again, and returns true; returns false without
+    /// registering when it should poll again now.
+    func onWake(_ wake: @escaping @Sendable () -> Void) -> Bool {
+        state.withLock { s in
+            if s.wakeRequested || s.closed || s.bufferedCount > 0 || !s.synced {
+                s.wakeRequested = false
+                return false
+            }
+            s.waiter = .callback(wake)
+            return true
         }
     }
 

@@ -11,8 +11,10 @@ enum WatchStart: Sendable {
     case after(ResourceVersion)
 }
 
-/// Everything a watch stream needs; the stream itself starts reading when iterated.
-struct WatchPlan: Sendable {
+/// Everything a watch stream needs; the stream itself starts reading when iterated. One
+/// object shared by the stream, its cursor and whoever holds either (a few hundred bytes
+/// that an open watch would otherwise carry in several copies).
+final class WatchPlan: Sendable {
     let store: ObjectStore
     let gvr: GroupVersionResource
     let info: ResourceInfo?
@@ -22,12 +24,26 @@ struct WatchPlan: Sendable {
     let timeout: Duration
     let bookmarkInterval: Duration
     let stopper = WatchStopper()
+
+    init(
+        store: ObjectStore, gvr: GroupVersionResource, info: ResourceInfo?, filter: ObjectFilter, start: WatchStart,
+        allowBookmarks: Bool, timeout: Duration, bookmarkInterval: Duration
+    ) {
+        self.store = store
+        self.gvr = gvr
+        self.info = info
+        self.filter = filter
+        self.start = start
+        self.allowBookmarks = allowBookmarks
+        self.timeout = timeout
+        self.bookmarkInterval = bookmarkInterval
+    }
 }
 
 /// Ends a watch from outside the task that consumes it (client gone, server shutting
 /// down), without that task having to be cancelled: the waiting consumer is woken and its
-/// next `next()` returns nil.
-final class WatchStopper: Sendable {
+/// next `next()` returns nil (a push consumer's next poll, `.finished`).
+public final class WatchStopper: Sendable {
     private struct State {
         var stopped = false
         var slot: WatcherSlot?
@@ -37,7 +53,8 @@ final class WatchStopper: Sendable {
 
     var isStopped: Bool { state.withLock { $0.stopped } }
 
-    func stop() {
+    /// Ends the watch (from any thread).
+    public func stop() {
         let slot = state.withLock { s -> WatcherSlot? in
             s.stopped = true
             return s.slot
@@ -69,12 +86,38 @@ public struct WatchStream: AsyncSequence, Sendable {
     /// consumer, so a client disconnect or shutdown needs no second task to cancel.
     public func stop() { plan.stopper.stop() }
 
+    /// What ``stop()`` calls, for a holder that need not keep the whole stream.
+    public var stopper: WatchStopper { plan.stopper }
+
     /// The stream's iterator; ending or dropping it unregisters the watch.
     public struct Iterator: AsyncIteratorProtocol {
         let cursor: WatchCursor
 
         public mutating func next() async -> WatchEvent? { await cursor.next() }
+
+        /// For a push consumer (one that is called back instead of suspending): does what
+        /// the watch must wait for before its first event (a resourceVersion beyond the
+        /// head). Call it once, before ``poll(wake:)``.
+        public mutating func start() async { await cursor.start() }
+
+        /// For a push consumer: the next event if there is one now, without suspending
+        /// (reading the log when the watcher is behind, as ``next()`` does). On `.pending`
+        /// `wake` has been registered and is called once, from any thread, when polling
+        /// again may make progress (an event, the next bookmark, the timeout, ``stop()``);
+        /// it is called while the watch's lock is held, so it must only schedule the
+        /// next poll. After `.finished` the watch is unregistered.
+        public mutating func poll(wake: @escaping @Sendable () -> Void) -> WatchPoll { cursor.poll(wake: wake) }
     }
+}
+
+/// What ``WatchStream/Iterator/poll(wake:)`` found.
+public enum WatchPoll: Sendable {
+    /// The next event to send.
+    case event(WatchEvent)
+    /// Nothing now; the wake-up has been registered.
+    case pending
+    /// The watch has ended (timeout, stop, an ERROR already delivered, the store closing).
+    case finished
 }
 
 extension ObjectStore {
@@ -138,7 +181,45 @@ final class WatchCursor {
 
     private var hub: WatchHub { plan.store.hub }
 
+    /// What the consumer does next: send an event, stop, or wait (for the start or the slot).
+    private enum Step {
+        case event(WatchEvent)
+        case finished
+        case begin
+        case wait(WatcherSlot)
+    }
+
     func next() async -> WatchEvent? {
+        while true {
+            switch step() {
+            case .event(let e): return e
+            case .finished: return nil
+            case .begin: await begin()
+            case .wait(let slot): await slot.wait()
+            }
+        }
+    }
+
+    func start() async {
+        if case .starting = phase { await begin() }
+    }
+
+    func poll(wake: @escaping @Sendable () -> Void) -> WatchPoll {
+        while true {
+            switch step() {
+            case .event(let e): return .event(e)
+            case .finished: return .finished
+            case .begin:
+                // start() was not awaited first: a programming error, reported like any other.
+                fail(StatusError.internalError("watch polled before it was started"))
+            case .wait(let slot):
+                if slot.onWake(wake) { return .pending }
+            }
+        }
+    }
+
+    /// Everything `next()` does short of suspending.
+    private func step() -> Step {
         while true {
             if pendingIndex < pending.count {
                 let e = pending[pendingIndex]
@@ -148,43 +229,50 @@ final class WatchCursor {
                     pendingIndex = 0
                 }
                 if e.type != .error { lastRV = max(lastRV, e.rv) }
-                return e
+                return .event(e)
             }
-            if Task.isCancelled || plan.stopper.isStopped { return finish() }
-            if case .finished = phase { return nil }
+            if Task.isCancelled || plan.stopper.isStopped {
+                finish()
+                return .finished
+            }
+            if case .finished = phase { return .finished }
             let now = ContinuousClock.now
             if now >= deadline {
                 let rv = slot?.quiescentRV() ?? lastRV
                 finish()
-                if plan.allowBookmarks, rv > 0 { return bookmark(rv) }
-                return nil
+                if plan.allowBookmarks, rv > 0 { return .event(bookmark(rv)) }
+                return .finished
             }
             switch phase {
             case .finished:
-                return nil
+                return .finished
             case .starting:
-                await begin()
+                return .begin
             case .initial(let snapshot, let after, let endBookmark):
                 readInitialPage(snapshot: snapshot, after: after, endBookmark: endBookmark)
             case .live:
-                guard let slot else { return finish() }
+                guard let slot else {
+                    finish()
+                    return .finished
+                }
                 if let due = nextBookmark, now >= due, let rv = slot.quiescentRV() {
                     nextBookmark = now + plan.bookmarkInterval
                     lastRV = max(lastRV, rv)
-                    return bookmark(lastRV)
+                    return .event(bookmark(lastRV))
                 }
                 switch slot.poll() {
                 case .event(let e):
                     lastRV = max(lastRV, e.rv)
-                    return e
+                    return .event(e)
                 case .catchUp(let after):
                     catchUp(slot, after: after)
                 case .wait:
                     let wake = nextBookmark.map { min($0, deadline) } ?? deadline
                     hub.clock.schedule(slot, at: wake)
-                    await slot.wait()
+                    return .wait(slot)
                 case .closed:
-                    return finish()
+                    finish()
+                    return .finished
                 }
             }
         }

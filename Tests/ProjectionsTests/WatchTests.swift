@@ -1,5 +1,6 @@
 import EventLog
 import KubeModel
+import Synchronization
 import Testing
 
 @testable import Projections
@@ -265,6 +266,69 @@ struct WatchTests {
             #expect(await selected.next()?.type == .added)
             #expect(await plain1.next()?.rv == back.rv)
             #expect(await plain2.next()?.rv == back.rv)
+        }
+    }
+
+    @Test(
+        "a push consumer polls without suspending: woken once per wait, the same events as an iterating watcher, finished by stop()"
+    )
+    func pushConsumer() async throws {
+        try await withStore { store in
+            let from = store.log.head
+            let pushed = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: from))
+            var push = pushed.makeAsyncIterator()
+            var pull = try store.boundedWatch(configMapsGVR, WatchOptions(resourceVersion: from)).makeAsyncIterator()
+            await push.start()
+            let wakes = Mutex(0)
+            let wake: @Sendable () -> Void = { wakes.withLock { $0 += 1 } }
+            func poll() -> WatchPoll { push.poll(wake: wake) }
+            func waitForWake(_ n: Int) async throws {
+                for _ in 0..<500 where wakes.withLock({ $0 }) < n { try await Task.sleep(for: .milliseconds(10)) }
+            }
+
+            guard case .pending = poll() else {
+                Issue.record("a new watch has nothing to send")
+                return
+            }
+            #expect(wakes.withLock { $0 } == 0)
+            let a = try await store.upsert(configMapsGVR, "ns", "a")
+            try await waitForWake(1)
+            #expect(wakes.withLock { $0 } == 1, "the commit woke the registered consumer")
+            guard case .event(let first) = poll() else {
+                Issue.record("the woken consumer has the event")
+                return
+            }
+            #expect(first.rv == a.rv)
+
+            let b = try await store.upsert(configMapsGVR, "ns", "b")
+            let a2 = try await store.upsert(configMapsGVR, "ns", "a", labels: ["x": "y"])
+            var pushedEvents: [WatchEvent] = [first]
+            for _ in 0..<500 where pushedEvents.count < 3 {
+                switch poll() {
+                case .event(let e): pushedEvents.append(e)
+                case .pending: try await Task.sleep(for: .milliseconds(10))
+                case .finished: Issue.record("the watch ended early")
+                }
+            }
+            var pulledEvents: [WatchEvent] = []
+            while pulledEvents.count < 3, let e = await pull.next() { pulledEvents.append(e) }
+            #expect(pushedEvents.map(\.rv) == [a.rv, b.rv, a2.rv])
+            #expect(pushedEvents.map(\.rv) == pulledEvents.map(\.rv))
+            #expect(pushedEvents.map(\.type) == pulledEvents.map(\.type))
+            #expect(pushedEvents.map(\.object) == pulledEvents.map(\.object))
+
+            guard case .pending = poll() else {
+                Issue.record("nothing more to send")
+                return
+            }
+            let before = wakes.withLock { $0 }
+            pushed.stopper.stop()
+            #expect(wakes.withLock { $0 } == before + 1, "stop() wakes the registered consumer")
+            guard case .finished = poll() else {
+                Issue.record("a stopped watch is finished")
+                return
+            }
+            #expect(store.watcherCount == 1, "only the iterating watcher is left")
         }
     }
 

@@ -174,7 +174,7 @@ extension APIFront {
             }
             return watchResponse(
                 stream, request: request, slot: slot, table: framing, metadata: parsed.metadata,
-                encoding: parsed.encoding, eventLoop: channel?.eventLoop)
+                encoding: parsed.encoding, channel: channel)
         }
     }
 
@@ -207,52 +207,85 @@ extension APIFront {
     /// `metadata`, as a PartialObjectMetadata (metadata informers). With `encoding`
     /// `.protobuf`, each event is a length-prefixed protobuf frame instead
     /// (``KubeProtobuf/ProtobufWatchFrame``); an event that cannot be encoded ends the watch
-    /// (the client lists and watches again) rather than being skipped. The response task is
-    /// itself the cursor's consumer (no task per watch besides it): a disconnect or
-    /// shutdown stops the stream, which wakes it. With `eventLoop` (the connection's), that
-    /// task runs on the loop, so a wake-up and its write need no hop between threads.
+    /// (the client lists and watches again) rather than being skipped.
+    ///
+    /// On an HTTP/1 connection (`channel`, every connection this server accepts) the events
+    /// go from the hub straight into the channel on its event loop (``WatchPump``): no task
+    /// wakes per watcher and event, and the connection's task only waits for the end.
+    /// Elsewhere the response task is itself the cursor's consumer, writing through
+    /// Hummingbird's body writer on the connection's loop.
     func watchResponse(
         _ stream: APIWatchStream, request: Request, slot: ConcurrencyLimit.Slot, table: TableWatchFraming? = nil,
-        metadata: MetadataRequest? = nil, encoding: ResponseEncoding = .json, eventLoop: (any EventLoop)? = nil
+        metadata: MetadataRequest? = nil, encoding: ResponseEncoding = .json, channel: (any Channel)? = nil
     ) -> Response {
         var headers = HTTPFields()
         let protobuf = encoding == .protobuf
         headers[.contentType] = protobuf ? ProtobufWatchFrame.contentType : "application/json"
         headers[.cacheControl] = "no-cache, private"
         let logger = self.logger
-        let executor = eventLoop.map(EventLoopTaskExecutor.init)
+        let queue = channel.map { watchQueues.queue(for: $0.eventLoop) }
+        let framing = WatchFraming(table: table, metadata: metadata, protobuf: protobuf)
         let body = ResponseBody { writer in
             defer { slot.release() }
-            do {
-                try await withTaskExecutorPreference(executor) {
-                    try await request.body.consumeWithInboundCloseHandler(
-                        { _ in
-                            try await withGracefulShutdownHandler {
-                                var events = stream.makeAsyncIterator()
-                                var framing = WatchFraming(table: table, metadata: metadata, protobuf: protobuf)
-                                while let event = await events.next() {
-                                    guard let frame = framing.line(event) else {
-                                        logger.warning(
-                                            "watch event has no protobuf encoding; ending the watch",
-                                            metadata: ["type": "\(event.type.rawValue)"])
-                                        break
-                                    }
-                                    try await writer.write(frame)
-                                }
-                            } onGracefulShutdown: {
-                                stream.stop()
-                            }
-                        },
-                        onInboundClosed: {
-                            stream.stop()
-                        })
+            var events = stream.makeAsyncIterator()
+            if let channel, let queue {
+                await events.start()
+                if let pump = await WatchPump.start(
+                    stream: stream, iterator: events, framing: framing, channel: channel, queue: queue, logger: logger)
+                {
+                    await withGracefulShutdownHandler {
+                        try? await pump.done.get()
+                    } onGracefulShutdown: {
+                        pump.stop()
+                    }
+                    do { try await writer.finish(nil) } catch {
+                        logger.debug("watch ended", metadata: ["error": "\(error)"])
+                    }
+                    return
                 }
-                try await writer.finish(nil)
-            } catch {
-                logger.debug("watch ended", metadata: ["error": "\(error)"])
             }
+            await Self.streamWatch(
+                stream, events: events, framing: framing, request: request, writer: &writer,
+                executor: channel.map { EventLoopTaskExecutor($0.eventLoop) }, logger: logger)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// The task-based watch body: this task consumes the cursor and writes each frame through
+    /// Hummingbird's writer (on `executor`, the connection's loop, when given); a disconnect or
+    /// shutdown stops the stream, which wakes it.
+    static func streamWatch(
+        _ stream: APIWatchStream, events: APIWatchStream.Iterator, framing: WatchFraming, request: Request,
+        writer: inout any ResponseBodyWriter, executor: EventLoopTaskExecutor?, logger: Logger
+    ) async {
+        do {
+            try await withTaskExecutorPreference(executor) {
+                try await request.body.consumeWithInboundCloseHandler(
+                    { _ in
+                        try await withGracefulShutdownHandler {
+                            var events = events
+                            var framing = framing
+                            while let event = await events.next() {
+                                guard let frame = framing.line(event) else {
+                                    logger.warning(
+                                        "watch event has no protobuf encoding; ending the watch",
+                                        metadata: ["type": "\(event.type.rawValue)"])
+                                    break
+                                }
+                                try await writer.write(frame)
+                            }
+                        } onGracefulShutdown: {
+                            stream.stop()
+                        }
+                    },
+                    onInboundClosed: {
+                        stream.stop()
+                    })
+            }
+            try await writer.finish(nil)
+        } catch {
+            logger.debug("watch ended", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: - Responses
