@@ -462,8 +462,11 @@ struct MetadataRelistEdgeTests {
                 gets.map { $0.path.split(separator: "/").last.map(String.init) ?? "" }.sorted() == [
                     "cm1", "cm2", "cm3", "cm7",
                 ])
+            // The scope's counters are recorded at its loop's next turn, just after the apply.
+            try await t.edge.eventually("the metadata relist counted") {
+                t.metric("ake_sync_metadata_relists_total", [#"resource="configmaps""#]) == "1"
+            }
             #expect(t.edge.sync.status.relists.values.reduce(0, +) == 1)
-            #expect(t.metric("ake_sync_metadata_relists_total", [#"resource="configmaps""#]) == "1")
             #expect(t.metric("ake_upstream_requests_total", [#"resource="configmaps""#, #"purpose="get""#]) == "4")
             // The metadata list, four GETs and the watch's 410 cost far less than the list.
             let healBytes = t.proxy.bytesDown - bytesBefore
