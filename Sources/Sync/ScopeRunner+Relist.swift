@@ -117,13 +117,7 @@ extension ScopeRunner {
             return selector.matches(object: json, info: info)
         }
 
-        let now = EdgeSync.now()
-        let listed: @Sendable (inout SyncScope) -> Void = {
-            $0.upstreamRV = rv
-            $0.phase = .synced
-            $0.lastSync = now
-            $0.lastError = ""
-        }
+        let listed = Self.listed(at: rv)
         let keys = items.map(\.key)
         let (id, edge) = (self.id, self.edge)
         do {

@@ -61,13 +61,7 @@ struct ScopeRunner: Sendable {
                 }
             case .applyList(let objects, let rv):
                 do {
-                    let now = EdgeSync.now()
-                    let listed: @Sendable (inout SyncScope) -> Void = {
-                        $0.upstreamRV = rv
-                        $0.phase = .synced
-                        $0.lastSync = now
-                        $0.lastError = ""
-                    }
+                    let listed = Self.listed(at: rv)
                     // The diff and the scope's new resume point commit together.
                     let progress = edge.encodedProgress(id, listed)
                     let applied = try await edge.store.mutate { ctx in
@@ -231,5 +225,18 @@ struct ScopeRunner: Sendable {
         }
         machine = next
         return action
+    }
+}
+
+extension ScopeRunner {
+    /// The scope update a completed (re)list commits: synced at `rv`, now, without error.
+    static func listed(at rv: String) -> @Sendable (inout SyncScope) -> Void {
+        let now = EdgeSync.now()
+        return {
+            $0.upstreamRV = rv
+            $0.phase = .synced
+            $0.lastSync = now
+            $0.lastError = ""
+        }
     }
 }

@@ -389,23 +389,7 @@ public final class UpstreamConnection: Sendable {
         let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
         let response = try await send(
             .GET, path: path, query: query, accept: metadataListAccept(for: scope.resource), labels: labels)
-        let value: JSONValue
-        if Self.isProtobuf(response.contentType) {
-            do { value = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON) } catch {
-                throw fallBackToJSON(scope.resource, error)
-            }
-        } else {
-            do { value = try JSONValue(parsing: response.body) } catch {
-                guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
-                throw SyncError.decoding("metadata list: \(error)")
-            }
-        }
-        guard response.code == 200 else {
-            throw SyncError.upstream(
-                StatusError(statusObject: value)
-                    ?? StatusError(
-                        code: response.code, reason: "InternalError", message: "upstream answered \(response.code)"))
-        }
+        let value = try decodedAnswer(response, scope.resource, what: "metadata list")
         if value["kind"]?.stringValue == "PartialObjectMetadataList" {
             return .metadata(try MetadataListPage(list: value))
         }
@@ -426,6 +410,14 @@ public final class UpstreamConnection: Sendable {
         let query: [String: [String]] = rv.isEmpty ? [:] : ["resourceVersion": [rv]]
         let response = try await send(.GET, path: path, query: query, accept: accept(for: resource), labels: labels)
         if response.code == 404 { return nil }
+        return try UpstreamObject(json: decodedAnswer(response, resource, what: "get \(path)"))
+    }
+
+    /// A 200 answer's body (protobuf decoded to the JSON it says; a protobuf that does not
+    /// decode switches `resource` to JSON), or the upstream's Status as `SyncError.upstream`.
+    private func decodedAnswer(_ response: UpstreamResponse, _ resource: GroupVersionResource, what: String) throws
+        -> JSONValue
+    {
         let value: JSONValue
         if Self.isProtobuf(response.contentType) {
             do { value = try ProtobufBody.decodeObject(response.body[...], flavor: .goJSON) } catch {
@@ -434,7 +426,7 @@ public final class UpstreamConnection: Sendable {
         } else {
             do { value = try JSONValue(parsing: response.body) } catch {
                 guard response.code == 200 else { throw SyncError.upstream(response.statusError) }
-                throw SyncError.decoding("get \(path): \(error)")
+                throw SyncError.decoding("\(what): \(error)")
             }
         }
         guard response.code == 200 else {
@@ -443,7 +435,7 @@ public final class UpstreamConnection: Sendable {
                     ?? StatusError(
                         code: response.code, reason: "InternalError", message: "upstream answered \(response.code)"))
         }
-        return try UpstreamObject(json: value)
+        return value
     }
 
     /// Opens a watch of a scope from `upstreamRV` with bookmarks; the server ends it
