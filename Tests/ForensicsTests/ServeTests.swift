@@ -17,7 +17,12 @@ final class LiveServer {
         dataDir = try TempDir("serve")
         process = try LineReadingProcess(
             try akeBinary(), ["serve", "--listen", "127.0.0.1:0", "--data-dir", dataDir.path, "--log-level", "warning"])
-        // The server prints this line once it accepts connections.
+        // The server prints this line once it accepts connections. A server that has not
+        // within 60 s is stopped, so the read ends and the test fails instead of hanging.
+        let process = self.process
+        let watchdog = DispatchWorkItem { process.terminate() }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+        defer { watchdog.cancel() }
         var found: String?
         for _ in 0..<100 {
             guard let line = process.nextLine() else { break }
