@@ -330,17 +330,24 @@ public final class UpstreamConnection: Sendable {
             "protobuf from the upstream for \(resource) did not decode (asking for JSON from now on): \(error)")
     }
 
+    /// The path and query of one page of a scope's list: its selectors, `limit`, `continue`.
+    static func pageRequest(_ scope: ScopeSelector, continueToken: String?, limit: Int) -> (
+        path: String, query: [String: [String]]
+    ) {
+        var query: [String: [String]] = ["limit": [String(limit)]]
+        if let continueToken { query["continue"] = [continueToken] }
+        if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
+        if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
+        return (Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil), query)
+    }
+
     /// One list page of a scope (limit/continue), decoded. `json`: ask for JSON even where
     /// lists are asked for in protobuf (see ``ListEncodingChoice``).
     public func listPage(
         _ scope: ScopeSelector, continueToken: String?, limit: Int = 500, json: Bool = false,
         labels: TrafficLabels = .other
     ) async throws -> ListPage {
-        var query: [String: [String]] = ["limit": [String(limit)]]
-        if let continueToken { query["continue"] = [continueToken] }
-        if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
-        if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
-        let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
+        let (path, query) = Self.pageRequest(scope, continueToken: continueToken, limit: limit)
         let response = try await send(
             .GET, path: path, query: query, accept: json ? "application/json" : accept(for: scope.resource),
             labels: labels)
@@ -382,11 +389,7 @@ public final class UpstreamConnection: Sendable {
     public func listMetadataPage(
         _ scope: ScopeSelector, continueToken: String?, limit: Int = 500, labels: TrafficLabels = .other
     ) async throws -> MetadataListAnswer {
-        var query: [String: [String]] = ["limit": [String(limit)]]
-        if let continueToken { query["continue"] = [continueToken] }
-        if !scope.labelSelector.isEmpty { query["labelSelector"] = [scope.labelSelector] }
-        if !scope.fieldSelector.isEmpty { query["fieldSelector"] = [scope.fieldSelector] }
-        let path = Kubeconfig.path(scope.resource, namespace: scope.namespace, name: nil, subresource: nil)
+        let (path, query) = Self.pageRequest(scope, continueToken: continueToken, limit: limit)
         let response = try await send(
             .GET, path: path, query: query, accept: metadataListAccept(for: scope.resource), labels: labels)
         let value = try decodedAnswer(response, scope.resource, what: "metadata list")
